@@ -1,0 +1,123 @@
+"""Consoles, JSON output and the error wrapper shared by every command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from automl.errors import AutomlError, ExitCode
+
+__all__ = ["AppState", "emit_json", "err_console", "fail", "guarded", "out_console"]
+
+SCHEMA_VERSION = 1
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AppState:
+    """Global options, stored on the Typer context."""
+
+    home: Path | None = None
+    debug: bool = False
+
+
+def out_console() -> Console:
+    """The console for results (stdout). Rich drops colour when stdout is not a terminal."""
+    return Console(soft_wrap=False, highlight=False)
+
+
+def err_console() -> Console:
+    """The console for progress, logs and errors (stderr)."""
+    return Console(stderr=True, highlight=False)
+
+
+def state(ctx: typer.Context) -> AppState:
+    """Return the global options of this invocation."""
+    found = ctx.find_root().obj
+    return found if isinstance(found, AppState) else AppState()
+
+
+def emit_json(document: dict[str, Any]) -> None:
+    """Write one JSON document to stdout, with ``schema_version`` first."""
+    payload = {"schema_version": SCHEMA_VERSION, **document}
+    sys.stdout.write(json.dumps(payload, indent=2, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def fail(error: AutomlError, *, debug: bool = False) -> NoReturn:
+    """Print one paragraph for ``error`` on stderr and exit with its code."""
+    console = err_console()
+    text = f"[bold red]Error:[/] {_escape(error.message)}"
+    if error.hint:
+        text += f"\n[dim]Hint:[/] {_escape(error.hint)}"
+    console.print(text)
+    if debug:
+        console.print_exception()
+    raise typer.Exit(int(error.exit_code))
+
+
+@contextmanager
+def guarded(ctx: typer.Context) -> Iterator[None]:
+    """Turn exceptions into a one-paragraph message and the documented exit code."""
+    debug = state(ctx).debug
+    configure_logging(debug)
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except AutomlError as error:
+        fail(error, debug=debug)
+    except KeyboardInterrupt:
+        err_console().print("[yellow]Interrupted.[/]")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except Exception as error:
+        console = err_console()
+        console.print(
+            f"[bold red]Unexpected error:[/] {type(error).__name__}: {_escape(str(error))}\n"
+            "[dim]Run again with --debug for the traceback, and please report it.[/]"
+        )
+        if debug:
+            console.print_exception()
+        raise typer.Exit(int(ExitCode.UNEXPECTED)) from None
+
+
+def run_guarded(ctx: typer.Context, action: Callable[[], T]) -> T:
+    """Call ``action`` inside :func:`guarded`."""
+    with guarded(ctx):
+        return action()
+
+
+def configure_logging(debug: bool) -> None:
+    """Send automl's log records to stderr through Rich; quiet the libraries' chatter."""
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger("automl")
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        handler = RichHandler(console=err_console(), show_path=False, show_time=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    logger.propagate = False
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,434 @@
+"""Decide the role of one column, with a short reason, and how to parse its cells.
+
+This module is the one place that decides column roles; :func:`profile_column` returns a frozen
+:class:`ColumnProfile` that ``fit``, ``predict`` and the generated service all reuse through
+:func:`automl.data.prepare.prepare_frame`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["MISSING_MARKERS", "ColumnProfile", "Role", "profile_column"]
+
+Role = Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant"]
+Parse = Literal["number", "bool", "date", "yyyymmdd"]
+
+#: Cell values (after stripping whitespace) that mean "missing". Compared case-sensitively.
+MISSING_MARKERS = frozenset(
+    {"", "?", "??", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null",
+     "None", "none", "NONE", "-", "--", "#N/A", "#NA", "missing", "Missing", "MISSING"}
+)  # fmt: skip
+_TRUE_FALSE = (
+    ({"yes", "no"}, "yes"),
+    ({"y", "n"}, "y"),
+    ({"true", "false"}, "true"),
+    ({"t", "f"}, "t"),
+)
+_CURRENCY = "$€£¥"
+_NUMBER_TEXT = re.compile(
+    r"^[+-]?[" + _CURRENCY + r"]?\s?[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?\s?[%"
+    + _CURRENCY + r"]?$"
+)
+_THOUSANDS = re.compile(r"\d,\d{3}(?:\D|$)")
+_ID_NAME = re.compile(
+    r"(^|[^a-z])(id|uuid|guid|key)$|^(id|uuid|guid)([^a-z]|$)|[a-z]ID$|Id$|^ID$|^ID[_ -]"
+)
+_CODE_NAME = re.compile(r"code|type|class|categ|kind|zip|postal", re.IGNORECASE)
+_DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|[A-Za-z]{3,9}\s+\d{1,2},?\s+\d{4}")
+_MAX_CODES = 30
+_TEXT_MIN_WORDS = 3.0
+_MIN_ROWS_FOR_ID = 50
+_SAMPLE = 2000
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What the profile found in one column.
+
+    Attributes:
+        name: The column name as in the file.
+        role: What the column is for modelling.
+        reason: Why it got that role, in a few words.
+        dtype: The dtype as read.
+        n_missing: Missing cells, counting missing markers such as ``?`` or a lone space.
+        missing_markers: Each marker found and how many cells held it.
+        n_unique: Distinct non-missing values (after parsing).
+        parse: How cells are converted before use: ``number`` (numbers stored as text),
+            ``bool``, ``date`` or ``yyyymmdd``; ``None`` when read values are used as they are.
+        parse_options: Details for ``parse`` (thousands separator, true value, date format).
+        stats: Summary numbers (numeric: min, max, mean, std) or top values with counts.
+    """
+
+    name: str
+    role: Role
+    reason: str
+    dtype: str
+    n_missing: int
+    missing_markers: dict[str, int] = field(default_factory=dict)
+    n_unique: int = 0
+    parse: Parse | None = None
+    parse_options: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_feature(self) -> bool:
+        """Whether ``fit`` uses this column as a model input."""
+        return self.role not in ("identifier", "constant")
+
+
+def profile_column(column: pd.Series) -> ColumnProfile:
+    """Profile one column: role, reason, missing markers, parsing and summary statistics.
+
+    Args:
+        column: The column as read by :func:`automl.data.load.read_table`.
+
+    Returns:
+        The column's profile.
+    """
+    import pandas as pd
+
+    name = str(column.name)
+    dtype = str(column.dtype)
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return _datetime_profile(name, dtype, column, "parsed as dates", parse=None)
+    if pd.api.types.is_bool_dtype(column):
+        values = column.dropna()
+        return _finish(name, dtype, column, values, "boolean", "true/false values", None, {})
+    if pd.api.types.is_numeric_dtype(column):
+        return _numeric_profile(name, dtype, column, column.dropna(), {}, None, {})
+    return _text_profile(name, dtype, column)
+
+
+def _text_profile(name: str, dtype: str, column: pd.Series) -> ColumnProfile:
+    import pandas as pd
+
+    stripped = column.astype("str").str.strip()
+    stripped = stripped.where(column.notna(), "")
+    is_marker = stripped.isin(MISSING_MARKERS)
+    markers = _marker_counts(column, stripped, is_marker)
+    values = stripped[~is_marker]
+
+    parsed = _try_numbers(values)
+    if parsed is not None:
+        numbers, options, extra = parsed
+        for marker, count in extra.items():
+            markers[marker] = count
+        return _numeric_profile(name, dtype, column, numbers, markers, "number", options)
+
+    bool_true = _boolean_text(values)
+    if bool_true is not None:
+        return _finish(
+            name, dtype, column, values, "boolean", "two yes/no values", "bool",
+            {"true": bool_true}, markers,
+        )  # fmt: skip
+
+    date_format = _date_format(values)
+    if date_format is not None:
+        parsed_dates = pd.to_datetime(values, format=date_format, errors="coerce")
+        return _datetime_profile(
+            name, dtype, column, "date strings", parse="date",
+            options={"format": date_format}, values=parsed_dates.dropna(), markers=markers,
+        )  # fmt: skip
+
+    counts = values.value_counts()
+    n_unique = len(counts)
+    n_present = len(values)
+    if n_unique <= 1:
+        return _finish(name, dtype, column, values, "constant", _constant_reason(counts), None, {},
+                       markers, counts=counts)  # fmt: skip
+    words = _mean_words(values)
+    unique_share = n_unique / max(n_present, 1)
+    if words >= _TEXT_MIN_WORDS and unique_share >= 0.3:
+        reason = f"free text ({words:.1f} words per value, {unique_share:.0%} distinct)"
+        return _finish(name, dtype, column, values, "text", reason, None, {}, markers,
+                       counts=counts)  # fmt: skip
+    if n_present >= _MIN_ROWS_FOR_ID and (
+        unique_share >= 0.999 or (unique_share >= 0.95 and _ID_NAME.search(name))
+    ):
+        reason = f"{unique_share:.0%} of values distinct, one token each"
+        return _finish(name, dtype, column, values, "identifier", reason, None, {}, markers,
+                       counts=counts)  # fmt: skip
+    reason = f"{n_unique} distinct text values" + _marker_note(markers)
+    return _finish(name, dtype, column, values, "categorical", reason, None, {}, markers,
+                   counts=counts)  # fmt: skip
+
+
+def _numeric_profile(
+    name: str,
+    dtype: str,
+    column: pd.Series,
+    values: pd.Series,
+    markers: dict[str, int],
+    parse: Parse | None,
+    options: dict[str, Any],
+) -> ColumnProfile:
+    import pandas as pd
+
+    array = values.to_numpy(dtype="float64", na_value=np.nan)
+    array = array[~np.isnan(array)]
+    text_note = " stored as text" if parse == "number" else ""
+    if array.size == 0:
+        return _finish(name, dtype, column, values, "constant", "no values at all", parse, options,
+                       markers)  # fmt: skip
+    uniques, counts = np.unique(array, return_counts=True)
+    n_unique = len(uniques)
+    if n_unique == 1:
+        return _finish(name, dtype, column, values, "constant", f"always {_fmt(uniques[0])}",
+                       parse, options, markers)  # fmt: skip
+    if n_unique == 2 and set(uniques.tolist()) == {0.0, 1.0}:
+        return _finish(name, dtype, column, values, "boolean", f"0/1 values{text_note}", parse,
+                       options, markers)  # fmt: skip
+    integral = bool(np.all(np.mod(array, 1.0) == 0.0))
+    if integral:
+        role_reason = _integer_role(name, uniques, counts, array.size)
+        if role_reason is not None:
+            role, reason = role_reason
+            if role == "datetime" and parse is None:
+                dates = pd.to_datetime(
+                    pd.Series(array.astype("int64")).astype(str), format="%Y%m%d", errors="coerce"
+                )
+                return _datetime_profile(
+                    name, dtype, column, reason, parse="yyyymmdd", options={},
+                    values=dates.dropna(), markers=markers,
+                )  # fmt: skip
+            return _finish(name, dtype, column, values, role, reason + text_note, parse, options,
+                           markers, n_unique=n_unique)  # fmt: skip
+        span = f"integers {_fmt(uniques[0])} to {_fmt(uniques[-1])}"
+        if n_unique <= _MAX_CODES and uniques[-1] - uniques[0] + 1 == n_unique:
+            span += " (contiguous: ordinal)"
+        reason = span + text_note
+    else:
+        if n_unique == len(array) and len(array) >= _MIN_ROWS_FOR_ID and _ID_NAME.search(name):
+            return _finish(name, dtype, column, values, "identifier",
+                           "every value distinct and the name says id", parse, options, markers,
+                           n_unique=n_unique)  # fmt: skip
+        reason = "decimal numbers" + text_note
+    if options.get("thousands"):
+        reason += ", thousands separators"
+    if options.get("currency"):
+        reason += ", currency signs"
+    if options.get("percent"):
+        reason += ", percent signs"
+    stats = {
+        "min": float(array.min()),
+        "max": float(array.max()),
+        "mean": float(array.mean()),
+        "std": float(array.std(ddof=1)) if array.size > 1 else 0.0,
+    }
+    return _finish(name, dtype, column, values, "numeric", reason, parse, options, markers,
+                   n_unique=n_unique, stats=stats)  # fmt: skip
+
+
+def _integer_role(
+    name: str, uniques: np.ndarray, counts: np.ndarray, n: int
+) -> tuple[Role, str] | None:
+    n_unique = len(uniques)
+    low, high = int(uniques[0]), int(uniques[-1])
+    contiguous = high - low + 1 == n_unique
+    if n_unique == n and n >= _MIN_ROWS_FOR_ID:
+        if _ID_NAME.search(name) or contiguous:
+            return "identifier", f"every value a distinct integer ({low} to {high})"
+        if n >= 200:
+            return "identifier", "every value a distinct integer"
+    if _looks_like_yyyymmdd(uniques):
+        return "datetime", "numeric dates (YYYYMMDD)"
+    if _CODE_NAME.search(name) and n_unique <= 100 and n_unique < n / 2:
+        return "categorical", f"{n_unique} integer codes; the name says code/type/class"
+    singletons = float(np.mean(counts == 1))
+    density = n_unique / (high - low + 1)
+    if n_unique <= _MAX_CODES and density < 0.5 and singletons <= 0.2 and n_unique < n / 2:
+        return "categorical", f"{n_unique} integer codes spread from {low} to {high}"
+    return None
+
+
+def _looks_like_yyyymmdd(uniques: np.ndarray) -> bool:
+    if uniques[0] < 19000101 or uniques[-1] > 21001231:
+        return False
+    ints = uniques.astype("int64")
+    month = (ints // 100) % 100
+    day = ints % 100
+    return bool(np.all((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)))
+
+
+def _try_numbers(values: pd.Series) -> tuple[pd.Series, dict[str, Any], dict[str, int]] | None:
+    """Parse text as numbers if nearly every value is one; return numbers, options, new markers."""
+    import pandas as pd
+
+    if values.empty:
+        return None
+    uniques = pd.Series(values.unique())
+    looks = uniques.str.fullmatch(_NUMBER_TEXT.pattern) & uniques.str.contains(r"\d", regex=True)
+    if looks.mean() < 0.95:
+        return None
+    bad = uniques[~looks]
+    bad_counts = values[values.isin(set(bad))].value_counts()
+    if len(bad) > 3 or bad_counts.sum() > 0.02 * len(values):
+        return None
+    options: dict[str, Any] = {}
+    good = uniques[looks]
+    if good.str.contains(_THOUSANDS.pattern, regex=True).any():
+        options["thousands"] = ","
+    if good.str.contains(f"[{_CURRENCY}]", regex=True).any():
+        options["currency"] = True
+    if good.str.contains("%", regex=False).any():
+        options["percent"] = True
+    numbers = parse_number_text(values, options)
+    extra = {str(k): int(v) for k, v in bad_counts.items()}
+    return numbers, options, extra
+
+
+def parse_number_text(values: pd.Series, options: dict[str, Any]) -> pd.Series:
+    """Turn number text (with the separators and signs in ``options``) into floats.
+
+    Args:
+        values: Text cells; missing markers must already be removed or NaN.
+        options: ``thousands``, ``currency`` and ``percent`` as found by the profile.
+
+    Returns:
+        Floats, NaN where a cell is not a number.
+    """
+    import pandas as pd
+
+    text = values.astype("str").str.strip()
+    if options.get("currency"):
+        text = text.str.replace(f"[{_CURRENCY}]", "", regex=True)
+    if options.get("percent"):
+        text = text.str.replace("%", "", regex=False)
+    if options.get("thousands"):
+        text = text.str.replace(",", "", regex=False)
+    text = text.str.replace(" ", "", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _boolean_text(values: pd.Series) -> str | None:
+    uniques = {str(v).lower() for v in values.unique()}
+    if len(uniques) != 2:
+        return None
+    for pair, true_value in _TRUE_FALSE:
+        if uniques == pair:
+            return true_value
+    return None
+
+
+def _date_format(values: pd.Series) -> str | None:
+    import warnings
+
+    import pandas as pd
+
+    sample = values.drop_duplicates().head(_SAMPLE)
+    if sample.empty or sample.str.contains(_DATE_SHAPE.pattern, regex=True).mean() < 0.95:
+        return None
+    from pandas.tseries.api import guess_datetime_format
+
+    fmt = guess_datetime_format(str(sample.iloc[0]))
+    if fmt is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
+    return fmt if parsed.notna().mean() >= 0.95 else None
+
+
+def _datetime_profile(
+    name: str,
+    dtype: str,
+    column: pd.Series,
+    reason: str,
+    *,
+    parse: Parse | None,
+    options: dict[str, Any] | None = None,
+    values: pd.Series | None = None,
+    markers: dict[str, int] | None = None,
+) -> ColumnProfile:
+    present = column.dropna() if values is None else values
+    n_unique = int(present.nunique())
+    role: Role = "datetime" if n_unique > 1 else "constant"
+    stats = {"min": str(present.min()), "max": str(present.max())} if len(present) else {}
+    return ColumnProfile(
+        name=name,
+        role=role,
+        reason=reason if role == "datetime" else "a single date",
+        dtype=dtype,
+        n_missing=int(len(column) - len(present)),
+        missing_markers=markers or {},
+        n_unique=n_unique,
+        parse=parse,
+        parse_options=options or {},
+        stats=stats,
+    )
+
+
+def _finish(
+    name: str,
+    dtype: str,
+    column: pd.Series,
+    values: pd.Series,
+    role: Role,
+    reason: str,
+    parse: Parse | None,
+    options: dict[str, Any],
+    markers: dict[str, int] | None = None,
+    *,
+    counts: pd.Series | None = None,
+    n_unique: int | None = None,
+    stats: dict[str, Any] | None = None,
+) -> ColumnProfile:
+    present = values.dropna()
+    if stats is None:
+        if counts is None:
+            counts = present.astype("str").value_counts()
+        stats = {"top": [[str(k), int(v)] for k, v in counts.head(5).items()]}
+        n_unique = len(counts) if n_unique is None else n_unique
+    if n_unique is None:
+        n_unique = int(present.nunique())
+    return ColumnProfile(
+        name=name,
+        role=role,
+        reason=reason,
+        dtype=dtype,
+        n_missing=int(len(column) - len(present)),
+        missing_markers=markers or {},
+        n_unique=int(n_unique),
+        parse=parse,
+        parse_options=options,
+        stats=stats,
+    )
+
+
+def _marker_counts(column: pd.Series, stripped: pd.Series, is_marker: pd.Series) -> dict[str, int]:
+    if not is_marker.any():
+        return {}
+    raw = column.where(column.notna(), "")[is_marker].astype("str")
+    counts = raw.value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def _marker_note(markers: dict[str, int]) -> str:
+    words = {k: v for k, v in markers.items() if k.strip() and k.strip() != "?"}
+    if not words:
+        return ""
+    shown = ", ".join(f"{k!r} in {v} rows" for k, v in words.items())
+    return f"; {shown} read as missing (a level of its own for models)"
+
+
+def _mean_words(values: pd.Series) -> float:
+    sample = values.head(_SAMPLE)
+    if sample.empty:
+        return 0.0
+    return float(sample.str.count(r"\S+").mean())
+
+
+def _constant_reason(counts: pd.Series) -> str:
+    return f"always {counts.index[0]!r}" if len(counts) else "no values at all"
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -1,0 +1,364 @@
+"""Read a user's table (CSV in any common dialect, gzipped CSV, or Parquet) into pandas.
+
+Reading is strict where silence would corrupt data and lenient where the intent is clear: the
+delimiter is sniffed, a UTF-8 byte-order mark is dropped, quoted newlines work; ragged rows,
+duplicate column names, undecodable bytes and binary files are errors that name the file, the
+line and the fix. Cells are not cleaned here: an empty cell is missing, everything else is kept
+as read so that the profile can see markers such as ``?`` or a lone space.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import io
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from automl.errors import DataError, NotFoundError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Table", "file_sha256", "read_table"]
+
+logger = logging.getLogger(__name__)
+
+_SAMPLE_BYTES = 256 * 1024
+_DELIMITERS = (",", ";", "\t", "|")
+_PARQUET_SUFFIXES = {".parquet", ".pq"}
+_MAGIC_PARQUET = b"PAR1"
+_MAGIC_GZIP = b"\x1f\x8b"
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook is one)",
+    b"\xd0\xcf\x11\xe0": "an old Excel or Office document",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"SQLite format 3": "an SQLite database",
+    b"BZh": "a bzip2 archive",
+    b"\xfd7zXZ": "an xz archive",
+    b"\x7fELF": "an executable",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table read from a file, with how it was read.
+
+    Attributes:
+        frame: The data; column names exactly as in the file's header.
+        path: The file that was read.
+        format: ``"csv"`` or ``"parquet"``.
+        delimiter: The CSV delimiter that was found, or ``None`` for Parquet.
+        compression: ``"gzip"`` or ``None``.
+    """
+
+    frame: pd.DataFrame
+    path: Path
+    format: Literal["csv", "parquet"]
+    delimiter: str | None
+    compression: Literal["gzip"] | None
+
+
+def read_table(path: str | Path) -> Table:
+    """Read a CSV (any common delimiter, optionally gzipped) or Parquet file.
+
+    Args:
+        path: The file to read.
+
+    Returns:
+        The table with its dialect.
+
+    Raises:
+        NotFoundError: The file does not exist.
+        DataError: The path is a directory, or the file is empty, has no data rows, has ragged rows
+            or duplicate column names, is not UTF-8, or is not a table at all.
+    """
+    path = Path(path)
+    _check_is_file(path)
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if not head:
+        raise DataError(
+            f"{path} is empty (0 bytes).",
+            hint="Expected a CSV file with a header row and at least one data row, or a Parquet file.",
+        )
+    if head.startswith(_MAGIC_PARQUET) or path.suffix.lower() in _PARQUET_SUFFIXES:
+        return _read_parquet(path)
+    compression: Literal["gzip"] | None = "gzip" if head.startswith(_MAGIC_GZIP) else None
+    return _read_csv(path, compression)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Return the SHA-256 of a file's bytes as a hex string.
+
+    Args:
+        path: The file to hash.
+
+    Returns:
+        64 hex digits.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_is_file(path: Path) -> None:
+    if path.is_dir():
+        candidates = sorted(
+            p.name
+            for p in path.iterdir()
+            if p.suffix.lower() in {".csv", ".gz", ".tsv", ".txt", ".parquet", ".pq"}
+        )[:5]
+        hint = (
+            f"Pass one of its files, for example {path / candidates[0]}."
+            if candidates
+            else "Pass the path of a CSV or Parquet file."
+        )
+        raise DataError(f"{path} is a directory, not a data file.", hint=hint)
+    if not path.exists():
+        parent = path.parent if str(path.parent) else Path(".")
+        similar = []
+        if parent.is_dir():
+            import difflib
+
+            names = [p.name for p in parent.iterdir() if p.is_file()]
+            similar = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+        hint = (
+            "Did you mean " + " or ".join(repr(str(parent / s)) for s in similar) + "?"
+            if similar
+            else "Check the path; relative paths start from the current folder."
+        )
+        raise NotFoundError(f"Data file {str(path)!r} not found.", hint=hint)
+
+
+def _read_parquet(path: Path) -> Table:
+    import pyarrow.parquet as pq
+
+    try:
+        arrow = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
+        raise DataError(
+            f"{path} could not be read as Parquet: {exc}",
+            hint="Check that the file was written completely, or export the data as CSV.",
+        ) from exc
+    names = list(arrow.column_names)
+    _check_header(path, names)
+    if arrow.num_rows == 0:
+        raise DataError(f"{path} has columns but no rows.", hint="Add data rows to the file.")
+    return Table(_to_pandas(arrow), path, "parquet", None, None)
+
+
+def _open_text_sample(path: Path, compression: str | None) -> bytes:
+    opener: Any = gzip.open if compression == "gzip" else open
+    try:
+        with opener(path, "rb") as fh:
+            return bytes(fh.read(_SAMPLE_BYTES))
+    except (OSError, EOFError) as exc:
+        raise DataError(
+            f"{path} looks gzip-compressed but could not be decompressed: {exc}",
+            hint="Check that the download finished, or decompress it yourself and pass the CSV.",
+        ) from exc
+
+
+def _read_csv(path: Path, compression: Literal["gzip"] | None) -> Table:
+    sample = _open_text_sample(path, compression)
+    _check_not_binary(path, sample)
+    if sample.startswith(codecs.BOM_UTF8):
+        sample = sample[len(codecs.BOM_UTF8) :]
+    text = _decode_sample(path, sample, complete=len(sample) < _SAMPLE_BYTES)
+    if not text.strip():
+        raise DataError(
+            f"{path} contains only blank lines.",
+            hint="Expected a header row and at least one data row.",
+        )
+    delimiter = sniff_delimiter(text)
+    names = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    names = [name.strip() for name in names]
+    names = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
+    _check_header(path, names)
+    arrow = _parse_csv(path, compression, names, delimiter, quoted='"' in text)
+    if arrow.num_rows == 0:
+        raise DataError(
+            f"{path} has a header ({len(names)} columns) but no data rows.",
+            hint="Add data rows below the header.",
+        )
+    _check_utf8_columns(path, arrow, compression)
+    return Table(_to_pandas(arrow), path, "csv", delimiter, compression)
+
+
+def _check_not_binary(path: Path, sample: bytes) -> None:
+    for signature, what in _BINARY_SIGNATURES.items():
+        if sample.startswith(signature):
+            raise DataError(
+                f"{path} is {what}, not a CSV or Parquet file.",
+                hint="Export the data as CSV (UTF-8) or Parquet and pass that file.",
+            )
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(
+            f"{path} is encoded as UTF-16; automl reads UTF-8.",
+            hint=f"Convert it, for example: iconv -f UTF-16 -t UTF-8 {path} > data-utf8.csv",
+        )
+    if b"\x00" in sample:
+        raise DataError(
+            f"{path} contains NUL bytes: it is a binary file, not a CSV.",
+            hint="Pass a CSV (UTF-8 text) or Parquet file.",
+        )
+
+
+def _decode_sample(path: Path, sample: bytes, *, complete: bool) -> str:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        return str(decoder.decode(sample, final=complete))
+    except UnicodeDecodeError as exc:
+        raise _undecodable(path, sample, exc.start) from exc
+
+
+def _undecodable(path: Path, data: bytes, offset: int, *, base: int = 0, line: int = 1) -> DataError:
+    line += data.count(b"\n", 0, offset)
+    bad = data[offset : offset + 4]
+    return DataError(
+        f"{path} is not valid UTF-8: byte {bad[:1]!r} at byte offset {base + offset} (line {line}).",
+        hint=(
+            "Re-save the file as UTF-8, or convert it, for example: "
+            f"iconv -f latin1 -t utf-8 {path} > data-utf8.csv"
+        ),
+    )
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter that splits the first lines into the most, and most regular, fields.
+
+    Args:
+        text: The start of the file, decoded.
+
+    Returns:
+        One of ``,`` ``;`` tab ``|``; a comma when nothing splits the lines (a single column).
+    """
+    lines = text.splitlines(keepends=True)
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end mid-line
+    head = "".join(lines[:100])
+    best, best_score = ",", (0.0, 0)
+    for delimiter in _DELIMITERS:
+        try:
+            rows = [row for row in csv.reader(io.StringIO(head), delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        regular = sum(len(row) == width for row in rows) / len(rows)
+        score = (regular, width)
+        if regular >= 0.9 and score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _check_header(path: Path, names: list[str]) -> None:
+    duplicates = [name for name, count in Counter(names).items() if count > 1]
+    if duplicates:
+        shown = ", ".join(repr(d) for d in duplicates[:5])
+        raise DataError(
+            f"{path} has duplicate column names: {shown}.",
+            hint="Rename the columns so that every name is unique.",
+        )
+
+
+def _parse_csv(
+    path: Path, compression: str | None, names: list[str], delimiter: str, *, quoted: bool
+) -> Any:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    bad_rows: list[Any] = []
+
+    def on_invalid(row: Any) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=8 << 20)
+    parse_options = pacsv.ParseOptions(
+        delimiter=delimiter, newlines_in_values=quoted, invalid_row_handler=on_invalid
+    )
+    convert_options = pacsv.ConvertOptions(
+        null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
+    )
+    try:
+        with pa.input_stream(str(path), compression=compression) as stream:
+            arrow = pacsv.read_csv(
+                stream,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+    except pa.ArrowInvalid as exc:
+        raise DataError(
+            f"{path} could not be parsed as CSV (delimiter {delimiter!r}): {exc}",
+            hint="Check the quoting of that row; every quoted field must be closed.",
+        ) from exc
+    if bad_rows:
+        raise _ragged(path, bad_rows, len(names))
+    return arrow
+
+
+def _ragged(path: Path, bad_rows: list[Any], width: int) -> DataError:
+    first = bad_rows[0]
+    where = f"row {first.number}" if first.number and first.number > 0 else "a row"
+    text = first.text if len(first.text) <= 80 else first.text[:77] + "..."
+    more = f" ({len(bad_rows)} such rows in all)" if len(bad_rows) > 1 else ""
+    return DataError(
+        f"{path}: {where} has {first.actual_columns} fields but the header has {width}"
+        f"{more}: {text!r}.",
+        hint="Fix or remove the ragged rows; a field containing the delimiter must be quoted.",
+    )
+
+
+def _check_utf8_columns(path: Path, arrow: Any, compression: str | None) -> None:
+    import pyarrow as pa
+
+    if not any(pa.types.is_binary(field.type) for field in arrow.schema):
+        return
+    opener: Any = gzip.open if compression == "gzip" else open
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    base, line = 0, 1
+    with opener(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise _undecodable(path, block, exc.start, base=base, line=line) from exc
+            base += len(block)
+            line += block.count(b"\n")
+    raise DataError(f"{path} is not valid UTF-8.", hint="Re-save the file as UTF-8.")
+
+
+def _to_pandas(arrow: Any) -> pd.DataFrame:
+    """Convert to pandas with one dtype per kind: float/int, ``str``, ``boolean``, datetime."""
+    import pandas as pd
+    import pyarrow as pa
+
+    columns = []
+    for field, column in zip(arrow.schema, arrow.columns, strict=True):
+        if pa.types.is_date(field.type):
+            column = column.cast(pa.timestamp("us"))
+        elif pa.types.is_null(field.type):
+            column = column.cast(pa.float64())
+        elif pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            column = column.cast(pa.timestamp(field.type.unit))
+        columns.append(column)
+    arrow = pa.table(columns, names=arrow.column_names)
+    mapper = {pa.bool_(): pd.BooleanDtype()}
+    frame = arrow.to_pandas(types_mapper=mapper.get, self_destruct=True)
+    return frame

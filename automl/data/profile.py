@@ -1,0 +1,407 @@
+"""Profile a table: a role for every column, the target's task, and warnings worth reading.
+
+The :class:`Profile` is a frozen, JSON-serialisable record. ``automl profile`` prints it and
+``automl fit`` stores it in the run folder and builds its preprocessing from it, so column roles
+are decided here once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from automl.data.columns import ColumnProfile, profile_column
+from automl.data.target import TargetProfile, analyse_target, target_values
+from automl.errors import NotFoundError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from automl.data.load import Table
+
+__all__ = ["Profile", "ProfileWarning", "find_column", "profile_table"]
+
+logger = logging.getLogger(__name__)
+
+WarningKind = Literal[
+    "identifier",
+    "constant",
+    "near_constant",
+    "duplicate_rows",
+    "high_cardinality",
+    "mostly_missing",
+    "class_imbalance",
+    "rare_class",
+    "leakage",
+    "missing_target",
+]
+
+_NEAR_CONSTANT_SHARE = 0.99
+_MOSTLY_MISSING_SHARE = 0.5
+_HIGH_CARDINALITY = 50
+_IMBALANCE_RATIO = 20.0
+_LEAK_SAMPLE = 50_000
+_LEAK_PURITY = 0.99
+_LEAK_AUC = 0.99
+_LEAK_CORR = 0.99
+
+
+@dataclass(frozen=True)
+class ProfileWarning:
+    """Something in the data worth a user's attention.
+
+    Attributes:
+        kind: A stable name for scripts.
+        message: One sentence for people.
+        column: The column concerned, if one.
+    """
+
+    kind: WarningKind
+    message: str
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The profile of a table.
+
+    Attributes:
+        source: The file that was profiled.
+        format: ``csv`` or ``parquet``.
+        delimiter: The CSV delimiter, or ``None``.
+        n_rows: Data rows.
+        n_columns: Columns, target included.
+        n_duplicate_rows: Rows that repeat an earlier row exactly.
+        columns: One profile per column, in file order (the target's included).
+        target: The target's analysis, when a target was given.
+        warnings: What deserves attention, most serious first.
+    """
+
+    source: str
+    format: str
+    delimiter: str | None
+    n_rows: int
+    n_columns: int
+    n_duplicate_rows: int
+    columns: tuple[ColumnProfile, ...]
+    target: TargetProfile | None = None
+    warnings: tuple[ProfileWarning, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> ColumnProfile:
+        """Return the profile of one column.
+
+        Raises:
+            NotFoundError: No such column.
+        """
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise NotFoundError(f"Column {name!r} is not in the profile of {self.source}.")
+
+    @property
+    def features(self) -> tuple[ColumnProfile, ...]:
+        """The columns ``fit`` uses as model inputs: not the target, identifiers or constants."""
+        target = self.target.name if self.target else None
+        return tuple(c for c in self.columns if c.is_feature and c.name != target)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the profile as plain JSON-compatible data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Profile:
+        """Rebuild a profile from :meth:`to_dict` output.
+
+        Args:
+            data: The dictionary, for example read back from ``profile.json``.
+
+        Returns:
+            The profile.
+        """
+        target = data.get("target")
+        return cls(
+            source=data["source"],
+            format=data["format"],
+            delimiter=data["delimiter"],
+            n_rows=data["n_rows"],
+            n_columns=data["n_columns"],
+            n_duplicate_rows=data["n_duplicate_rows"],
+            columns=tuple(ColumnProfile(**c) for c in data["columns"]),
+            target=TargetProfile(**target) if target else None,
+            warnings=tuple(ProfileWarning(**w) for w in data["warnings"]),
+        )
+
+
+def find_column(frame: pd.DataFrame, name: str, *, source: str, what: str = "Column") -> str:
+    """Return ``name`` if it is a column, else raise with the closest names as suggestions.
+
+    Args:
+        frame: The table.
+        name: The requested column.
+        source: The file name, for the message.
+        what: How to call the column in the message (``Target column``...).
+
+    Returns:
+        The column name.
+
+    Raises:
+        NotFoundError: No column of that name; the message suggests close matches, a
+            case-insensitive one first.
+    """
+    columns = [str(c) for c in frame.columns]
+    if name in columns:
+        return name
+    suggestions = [c for c in columns if c.casefold() == name.casefold()]
+    suggestions += [
+        c for c in difflib.get_close_matches(name, columns, n=3, cutoff=0.6) if c not in suggestions
+    ]
+    shown = ", ".join(repr(c) for c in columns[:20]) + (" ..." if len(columns) > 20 else "")
+    hint = f"Did you mean {' or '.join(repr(s) for s in suggestions[:3])}? " if suggestions else ""
+    raise NotFoundError(f"{what} {name!r} not found in {source}.", hint=f"{hint}Columns: {shown}.")
+
+
+def profile_table(table: Table, *, target: str | None = None) -> Profile:
+    """Profile every column of a table and, if given, analyse the target.
+
+    Args:
+        table: The table from :func:`automl.data.load.read_table`.
+        target: The target column's name.
+
+    Returns:
+        The profile.
+
+    Raises:
+        NotFoundError: The target column does not exist.
+        DataError: The target is entirely missing or has a single value.
+    """
+    frame = table.frame
+    source = str(table.path)
+    if target is not None:
+        target = find_column(frame, target, source=source, what="Target column")
+    columns = tuple(profile_column(frame[name]) for name in frame.columns)
+    target_profile = None
+    if target is not None:
+        index = list(frame.columns).index(target)
+        target_profile = analyse_target(frame[target], columns[index], source=source)
+    n_duplicates = _count_duplicates(frame)
+    warnings = _warnings(frame, columns, target_profile, n_duplicates)
+    return Profile(
+        source=source,
+        format=table.format,
+        delimiter=table.delimiter,
+        n_rows=len(frame),
+        n_columns=frame.shape[1],
+        n_duplicate_rows=n_duplicates,
+        columns=columns,
+        target=target_profile,
+        warnings=tuple(warnings),
+    )
+
+
+def _count_duplicates(frame: pd.DataFrame) -> int:
+    import pandas as pd
+
+    if frame.empty:
+        return 0
+    hashes = pd.util.hash_pandas_object(frame, index=False)
+    return int(hashes.duplicated().sum())
+
+
+def _warnings(
+    frame: pd.DataFrame,
+    columns: tuple[ColumnProfile, ...],
+    target: TargetProfile | None,
+    n_duplicates: int,
+) -> list[ProfileWarning]:
+    n = len(frame)
+    found: list[ProfileWarning] = []
+    if target is not None:
+        found += _target_warnings(target, n)
+        found += _leakage_warnings(frame, columns, target)
+    target_name = target.name if target else None
+    for column in columns:
+        if column.name == target_name:
+            continue
+        found += _column_warnings(column, n)
+    if n_duplicates:
+        found.append(
+            ProfileWarning(
+                "duplicate_rows",
+                f"{n_duplicates} rows ({n_duplicates / n:.1%}) repeat an earlier row exactly; "
+                "cross-validation scores may be optimistic.",
+            )
+        )
+    return found
+
+
+def _column_warnings(column: ColumnProfile, n: int) -> list[ProfileWarning]:
+    found = []
+    name = column.name
+    if column.role == "identifier":
+        found.append(
+            ProfileWarning(
+                "identifier",
+                f"{name!r} looks like an identifier ({column.reason}); fit ignores it.",
+                name,
+            )
+        )
+    elif column.role == "constant":
+        found.append(
+            ProfileWarning("constant", f"{name!r} is constant ({column.reason}); fit ignores it.", name)
+        )
+    else:
+        top = column.stats.get("top")
+        if top and n - column.n_missing > 0:
+            share = top[0][1] / (n - column.n_missing)
+            if share >= _NEAR_CONSTANT_SHARE:
+                found.append(
+                    ProfileWarning(
+                        "near_constant",
+                        f"{name!r} is nearly constant: {share:.1%} of values are {top[0][0]!r}.",
+                        name,
+                    )
+                )
+    if column.role == "categorical" and column.n_unique > _HIGH_CARDINALITY:
+        found.append(
+            ProfileWarning(
+                "high_cardinality",
+                f"{name!r} is a categorical column with {column.n_unique} distinct values; "
+                "rare values are grouped when encoding.",
+                name,
+            )
+        )
+    if n and column.n_missing / n >= _MOSTLY_MISSING_SHARE:
+        found.append(
+            ProfileWarning(
+                "mostly_missing",
+                f"{name!r} is {column.n_missing / n:.0%} missing ({column.n_missing} of {n} rows).",
+                name,
+            )
+        )
+    return found
+
+
+def _target_warnings(target: TargetProfile, n: int) -> list[ProfileWarning]:
+    found = []
+    if target.n_missing:
+        found.append(
+            ProfileWarning(
+                "missing_target",
+                f"{target.n_missing} rows have no target value; fit drops them.",
+                target.name,
+            )
+        )
+    if target.classes:
+        counts = [count for _, count in target.classes]
+        for label, count in target.classes:
+            if count < 2:
+                found.append(
+                    ProfileWarning(
+                        "rare_class",
+                        f"Class {label!r} of {target.name!r} has only {count} row; fit drops it.",
+                        target.name,
+                    )
+                )
+        majority, minority = max(counts), min(counts)
+        if majority / minority >= _IMBALANCE_RATIO:
+            label = next(label for label, count in target.classes if count == minority)
+            found.append(
+                ProfileWarning(
+                    "class_imbalance",
+                    f"Extreme class imbalance in {target.name!r}: class {label!r} has {minority} "
+                    f"rows against {majority} for the largest class.",
+                    target.name,
+                )
+            )
+    return found
+
+
+def _leakage_warnings(
+    frame: pd.DataFrame, columns: tuple[ColumnProfile, ...], target: TargetProfile
+) -> list[ProfileWarning]:
+    """Flag single features that predict the target almost perfectly on their own."""
+    target_index = [c.name for c in columns].index(target.name)
+    labels = target_values(frame[target.name], columns[target_index])
+    keep = labels.notna().to_numpy()
+    rng = np.random.default_rng(0)
+    rows = np.flatnonzero(keep)
+    if len(rows) > _LEAK_SAMPLE:
+        rows = np.sort(rng.choice(rows, _LEAK_SAMPLE, replace=False))
+    y = labels.iloc[rows].reset_index(drop=True)
+    found = []
+    for column in columns:
+        if column.name == target.name or column.role not in ("numeric", "categorical", "boolean"):
+            continue
+        x = frame[column.name].iloc[rows].reset_index(drop=True)
+        strength = _predictive_strength(x, y, column, target)
+        if strength is not None:
+            found.append(
+                ProfileWarning(
+                    "leakage",
+                    f"{column.name!r} alone predicts {target.name!r} almost perfectly "
+                    f"({strength}); check that it is known before the target is.",
+                    column.name,
+                )
+            )
+    return found
+
+
+def _predictive_strength(
+    x: pd.Series, y: pd.Series, column: ColumnProfile, target: TargetProfile
+) -> str | None:
+    import pandas as pd
+
+    from automl.data.prepare import prepare_column
+
+    values = prepare_column(x, column)
+    n = len(values)
+    if n < 20:
+        return None
+    numeric = column.role == "numeric" and pd.api.types.is_numeric_dtype(values)
+    if target.task == "regression":
+        yv = y.astype("float64").to_numpy()
+        if numeric:
+            xv = values.astype("float64")
+            ok = xv.notna().to_numpy()
+            if ok.sum() < 20 or xv[ok].nunique() < 2:
+                return None
+            rho = pd.Series(xv[ok].to_numpy()).corr(pd.Series(yv[ok]), method="spearman")
+            return f"rank correlation {rho:.3f}" if abs(rho) >= _LEAK_CORR else None
+        groups = values.astype("str").fillna("(missing)").to_numpy()
+        if len(set(groups)) > n / 20:
+            return None
+        frame = pd.DataFrame({"g": groups, "y": yv})
+        fitted = frame.groupby("g")["y"].transform("mean").to_numpy()
+        total = float(((yv - yv.mean()) ** 2).sum())
+        r2 = 1.0 - float(((yv - fitted) ** 2).sum()) / total if total else 0.0
+        return f"R² {r2:.3f} from its values alone" if r2 >= _LEAK_CORR else None
+    if numeric and target.task == "binary" and values.nunique() > 64:
+        xv = values.astype("float64").fillna(values.astype("float64").min() - 1)
+        positive = (y == target.positive_class).to_numpy()
+        ranks = xv.rank().to_numpy()
+        n_pos = int(positive.sum())
+        n_neg = n - n_pos
+        if n_pos == 0 or n_neg == 0:
+            return None
+        auc = (ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+        auc = max(auc, 1 - auc)
+        return f"ROC AUC {auc:.3f}" if auc >= _LEAK_AUC else None
+    if numeric and values.nunique() > 64:
+        bins = max(2, min(64, n // 20))
+        groups = pd.qcut(values.astype("float64"), bins, labels=False, duplicates="drop")
+        groups = groups.astype("float64").fillna(-1).to_numpy()
+    else:
+        groups = values.astype("str").fillna("(missing)").to_numpy()
+        if len(set(groups)) > n / 20:
+            return None
+    frame = pd.DataFrame({"g": groups, "y": y.astype("str").to_numpy()})
+    table = frame.groupby(["g", "y"]).size().unstack(fill_value=0)
+    purity = float(table.max(axis=1).sum()) / n
+    baseline = float(table.sum(axis=0).max()) / n
+    if purity >= _LEAK_PURITY and baseline < 0.95:
+        return f"{purity:.1%} of rows share the majority class of their value"
+    return None

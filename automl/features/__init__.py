@@ -1,0 +1,1 @@
+"""Preprocessing built from the profile (filled in by the fit work)."""
