@@ -34,15 +34,20 @@ _TRUE_FALSE = (
 )
 _CURRENCY = "$€£¥"
 _NUMBER_TEXT = re.compile(
-    r"^[+-]?[" + _CURRENCY + r"]?\s?[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?\s?[%"
-    + _CURRENCY + r"]?$"
+    r"^[+-]?["
+    + _CURRENCY
+    + r"]?\s?[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?\s?[%"
+    + _CURRENCY
+    + r"]?$"
 )
 _THOUSANDS = re.compile(r"\d,\d{3}(?:\D|$)")
 _ID_NAME = re.compile(
     r"(^|[^a-z])(id|uuid|guid|key)$|^(id|uuid|guid)([^a-z]|$)|[a-z]ID$|Id$|^ID$|^ID[_ -]"
 )
 _CODE_NAME = re.compile(r"code|type|class|categ|kind|zip|postal", re.IGNORECASE)
-_DATE_SHAPE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|[A-Za-z]{3,9}\s+\d{1,2},?\s+\d{4}")
+_DATE_SHAPE = re.compile(
+    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}|[A-Za-z]{3,9}\s+\d{1,2},?\s+\d{4}"
+)
 _MAX_CODES = 30
 _TEXT_MIN_WORDS = 3.0
 _MIN_ROWS_FOR_ID = 50
@@ -186,7 +191,8 @@ def _numeric_profile(
     if n_unique == 2 and set(uniques.tolist()) == {0.0, 1.0}:
         return _finish(name, dtype, column, values, "boolean", f"0/1 values{text_note}", parse,
                        options, markers)  # fmt: skip
-    integral = bool(np.all(np.mod(array, 1.0) == 0.0))
+    finite = array[np.isfinite(array)]
+    integral = finite.size == array.size and bool(np.all(np.mod(finite, 1.0) == 0.0))
     if integral:
         role_reason = _integer_role(name, uniques, counts, array.size)
         if role_reason is not None:
@@ -217,12 +223,13 @@ def _numeric_profile(
         reason += ", currency signs"
     if options.get("percent"):
         reason += ", percent signs"
-    stats = {
-        "min": float(array.min()),
-        "max": float(array.max()),
-        "mean": float(array.mean()),
-        "std": float(array.std(ddof=1)) if array.size > 1 else 0.0,
-    }
+    with np.errstate(all="ignore"):
+        stats = {
+            "min": float(array.min()),
+            "max": float(array.max()),
+            "mean": float(finite.mean()) if finite.size else float("nan"),
+            "std": float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
+        }
     return _finish(name, dtype, column, values, "numeric", reason, parse, options, markers,
                    n_unique=n_unique, stats=stats)  # fmt: skip
 
@@ -328,13 +335,15 @@ def _date_format(values: pd.Series) -> str | None:
         return None
     from pandas.tseries.api import guess_datetime_format
 
-    fmt = guess_datetime_format(str(sample.iloc[0]))
-    if fmt is None:
-        return None
+    best, best_share = None, 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
-    return fmt if parsed.notna().mean() >= 0.95 else None
+        formats = {guess_datetime_format(str(v)) for v in sample.head(5)}
+        for fmt in sorted(f for f in formats if f):
+            share = float(pd.to_datetime(sample, format=fmt, errors="coerce").notna().mean())
+            if share > best_share:
+                best, best_share = fmt, share
+    return best if best_share >= 0.95 else None
 
 
 def _datetime_profile(

@@ -87,7 +87,7 @@ def read_table(path: str | Path) -> Table:
     if not head:
         raise DataError(
             f"{path} is empty (0 bytes).",
-            hint="Expected a CSV file with a header row and at least one data row, or a Parquet file.",
+            hint="Expected a CSV file with a header and at least one data row, or a Parquet file.",
         )
     if head.startswith(_MAGIC_PARQUET) or path.suffix.lower() in _PARQUET_SUFFIXES:
         return _read_parquet(path)
@@ -184,7 +184,13 @@ def _read_csv(path: Path, compression: Literal["gzip"] | None) -> Table:
             hint="Expected a header row and at least one data row.",
         )
     delimiter = sniff_delimiter(text)
-    names = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise DataError(
+            f"{path}: the header row could not be parsed: {exc}.",
+            hint="The first line must hold the column names, separated by the delimiter.",
+        ) from exc
     names = [name.strip() for name in names]
     names = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
     _check_header(path, names)
@@ -225,11 +231,13 @@ def _decode_sample(path: Path, sample: bytes, *, complete: bool) -> str:
         raise _undecodable(path, sample, exc.start) from exc
 
 
-def _undecodable(path: Path, data: bytes, offset: int, *, base: int = 0, line: int = 1) -> DataError:
+def _undecodable(
+    path: Path, data: bytes, offset: int, *, base: int = 0, line: int = 1
+) -> DataError:
     line += data.count(b"\n", 0, offset)
     bad = data[offset : offset + 4]
     return DataError(
-        f"{path} is not valid UTF-8: byte {bad[:1]!r} at byte offset {base + offset} (line {line}).",
+        f"{path} is not valid UTF-8: byte {bad[:1]!r} at offset {base + offset} (line {line}).",
         hint=(
             "Re-save the file as UTF-8, or convert it, for example: "
             f"iconv -f latin1 -t utf-8 {path} > data-utf8.csv"
@@ -253,7 +261,8 @@ def sniff_delimiter(text: str) -> str:
     best, best_score = ",", (0.0, 0)
     for delimiter in _DELIMITERS:
         try:
-            rows = [row for row in csv.reader(io.StringIO(head), delimiter=delimiter) if row]
+            reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+            rows = [row for row in reader if row]
         except csv.Error:
             continue
         if not rows or len(rows[0]) < 2:

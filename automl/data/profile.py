@@ -251,7 +251,9 @@ def _column_warnings(column: ColumnProfile, n: int) -> list[ProfileWarning]:
         )
     elif column.role == "constant":
         found.append(
-            ProfileWarning("constant", f"{name!r} is constant ({column.reason}); fit ignores it.", name)
+            ProfileWarning(
+                "constant", f"{name!r} is constant ({column.reason}); fit ignores it.", name
+            )
         )
     else:
         top = column.stats.get("top")
@@ -371,10 +373,10 @@ def _predictive_strength(
                 return None
             rho = pd.Series(xv[ok].to_numpy()).corr(pd.Series(yv[ok]), method="spearman")
             return f"rank correlation {rho:.3f}" if abs(rho) >= _LEAK_CORR else None
-        groups = values.astype("str").fillna("(missing)").to_numpy()
-        if len(set(groups)) > n / 20:
+        levels = _levels(values)
+        if levels is None:
             return None
-        frame = pd.DataFrame({"g": groups, "y": yv})
+        frame = pd.DataFrame({"g": levels, "y": yv})
         fitted = frame.groupby("g")["y"].transform("mean").to_numpy()
         total = float(((yv - yv.mean()) ** 2).sum())
         r2 = 1.0 - float(((yv - fitted) ** 2).sum()) / total if total else 0.0
@@ -392,11 +394,11 @@ def _predictive_strength(
         return f"ROC AUC {auc:.3f}" if auc >= _LEAK_AUC else None
     if numeric and values.nunique() > 64:
         bins = max(2, min(64, n // 20))
-        groups = pd.qcut(values.astype("float64"), bins, labels=False, duplicates="drop")
-        groups = groups.astype("float64").fillna(-1).to_numpy()
+        binned = pd.qcut(values.astype("float64"), bins, labels=False, duplicates="drop")
+        groups = pd.Series(binned).astype("float64").fillna(-1).to_numpy()
     else:
-        groups = values.astype("str").fillna("(missing)").to_numpy()
-        if len(set(groups)) > n / 20:
+        groups = _levels(values)
+        if groups is None:
             return None
     frame = pd.DataFrame({"g": groups, "y": y.astype("str").to_numpy()})
     table = frame.groupby(["g", "y"]).size().unstack(fill_value=0)
@@ -405,3 +407,9 @@ def _predictive_strength(
     if purity >= _LEAK_PURITY and baseline < 0.95:
         return f"{purity:.1%} of rows share the majority class of their value"
     return None
+
+
+def _levels(values: pd.Series) -> np.ndarray[Any, Any] | None:
+    """Values as group labels (missing its own group); None when there are too many to judge."""
+    levels = values.astype("str").fillna("(missing)").to_numpy()
+    return None if len(set(levels)) > len(levels) / 20 else levels

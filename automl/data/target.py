@@ -13,7 +13,7 @@ from automl.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MAX_CLASSES_FOR_INTEGERS", "Task", "TargetProfile", "analyse_target", "target_values"]
+__all__ = ["MAX_CLASSES_FOR_INTEGERS", "TargetProfile", "Task", "analyse_target", "target_values"]
 
 Task = Literal["binary", "multiclass", "regression"]
 Label = str | int | float | bool
@@ -71,9 +71,12 @@ def target_values(column: pd.Series, profile: ColumnProfile) -> pd.Series:
             numbers = column.astype("float64")
         else:
             text = column.astype("str").str.strip()
-            numbers = parse_number_text(text.where(~text.isin(MISSING_MARKERS)), profile.parse_options)
-        present = numbers.dropna()
-        if len(present) and bool(np.all(np.mod(present.to_numpy(), 1.0) == 0.0)):
+            numbers = parse_number_text(
+                text.where(~text.isin(MISSING_MARKERS)), profile.parse_options
+            )
+        present = numbers.dropna().to_numpy()
+        exact = bool(np.all(np.isfinite(present))) and bool(np.all(np.abs(present) < 2.0**53))
+        if len(present) and exact and bool(np.all(np.mod(present, 1.0) == 0.0)):
             return numbers.astype("Int64")
         return numbers
     text = column.astype("str").str.strip()
@@ -126,14 +129,21 @@ def analyse_target(column: pd.Series, profile: ColumnProfile, *, source: str) ->
         task, reason = "multiclass", f"{len(counts)} distinct {kind}values"
     if task == "regression":
         values = present.to_numpy(dtype="float64")
-        series = pd.Series(values)
-        stats = {
-            "min": float(values.min()),
-            "max": float(values.max()),
-            "mean": float(values.mean()),
-            "std": float(values.std(ddof=1)),
-            "skew": float(series.skew()),
-        }
+        n_infinite = int((~np.isfinite(values)).sum())
+        if n_infinite:
+            raise DataError(
+                f"Target column {name!r} in {source} has {n_infinite} infinite value(s); "
+                "a regression target must be finite.",
+                hint="Remove or correct those rows.",
+            )
+        with np.errstate(all="ignore"):
+            stats = {
+                "min": float(values.min()),
+                "max": float(values.max()),
+                "mean": float(values.mean()),
+                "std": float(values.std(ddof=1)),
+                "skew": float(pd.Series(values).skew()),  # type: ignore[arg-type]
+            }
         return TargetProfile(name, task, reason, n_missing, stats=stats)
     classes = [[_native(label), int(count)] for label, count in counts.items()]
     positive = classes[-1][0] if task == "binary" else None
@@ -143,5 +153,5 @@ def analyse_target(column: pd.Series, profile: ColumnProfile, *, source: str) ->
 def _native(value: Any) -> Label:
     """A label as a plain Python value (JSON cannot hold numpy scalars)."""
     if isinstance(value, np.generic):
-        return value.item()  # type: ignore[no-any-return]
-    return value  # type: ignore[no-any-return]
+        return value.item()
+    return value

@@ -1,0 +1,41 @@
+"""Benchmarks of the ``automl`` command: start-up time, profiling a large file, and more to come.
+
+Run them from the repository root with ``python -m benchmarks [NAMES...] [--force] [--list]``
+(``nox -s bench -- NAMES`` does the same against the built wheel). Each benchmark is a function
+taking a :class:`Context` and returning a :class:`Result` of figures with targets; results are
+cached per system under ``.bench-cache/`` (see :mod:`benchmarks._cache`).
+
+To add a benchmark, write a module with a ``run(context) -> Result`` function, import heavy
+libraries inside it, and register it in :data:`BENCHMARKS`.
+"""
+
+from __future__ import annotations
+
+from benchmarks import profile_large, startup
+from benchmarks._cache import CacheEntry, ResultCache, system_key
+from benchmarks._result import Benchmark, BenchmarkError, Context, Figure, Result
+
+__all__ = [
+    "BENCHMARKS",
+    "Benchmark",
+    "BenchmarkError",
+    "CacheEntry",
+    "Context",
+    "Figure",
+    "Result",
+    "ResultCache",
+    "system_key",
+]
+
+#: Every benchmark by name, in the order ``python -m benchmarks`` runs them.
+BENCHMARKS: dict[str, Benchmark] = {
+    benchmark.name: benchmark
+    for benchmark in (
+        Benchmark("startup", startup.run, "wall time of `automl --help` (median of 15 runs)"),
+        Benchmark(
+            "profile_large",
+            profile_large.run,
+            "`automl profile --json` on a 1,000,000 x 20 mixed CSV: wall time and peak memory",
+        ),
+    )
+}

@@ -1,0 +1,34 @@
+"""The profile's decisions applied to raw cells, as fit and predict will apply them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from automl.data import prepare_frame, profile_table, read_table
+
+
+def test_prepare_frame_converts_as_the_profile_says(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "id,amount,paid,code,when,city,y\n"
+        + "".join(
+            f'{i},"${1000 + 7 * i:,}",{"Yes" if i % 2 else "No"},{(i % 3) * 40 + 20},'
+            f"2021-01-{i % 28 + 1:02d},{'ab'[i % 2]},{i % 2}\n"
+            for i in range(100)
+        )
+        + '100," ",?,20,NA,?,1\n'
+    )
+    profile = profile_table(read_table(path), target="y")
+    frame = prepare_frame(read_table(path).frame, profile)
+    assert list(frame.columns) == ["amount", "paid", "code", "when", "city"]
+    assert frame["amount"].iloc[5] == 1035.0
+    assert np.isnan(frame["amount"].iloc[100])
+    assert frame["paid"].iloc[:2].tolist() == [0.0, 1.0]
+    assert np.isnan(frame["paid"].iloc[100])
+    assert frame["code"].iloc[:3].tolist() == ["20", "60", "100"]
+    assert pd.api.types.is_datetime64_any_dtype(frame["when"])
+    assert pd.isna(frame["when"].iloc[100])
+    assert pd.isna(frame["city"].iloc[100])
