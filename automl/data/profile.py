@@ -392,6 +392,7 @@ def _predictive_strength(
         auc = (ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
         auc = max(auc, 1 - auc)
         return f"ROC AUC {auc:.3f}" if auc >= _LEAK_AUC else None
+    groups: np.ndarray[Any, Any] | None
     if numeric and values.nunique() > 64:
         bins = max(2, min(64, n // 20))
         binned = pd.qcut(values.astype("float64"), bins, labels=False, duplicates="drop")
