@@ -23,5 +23,6 @@ def test_templates_are_found_and_include_the_service_stub() -> None:
 )
 def test_package_and_templates_come_from_the_installed_wheel() -> None:
     package = Path(automl.__file__).resolve().parent
-    assert REPO not in package.parents, f"tests imported the checkout at {package}"
+    assert package != REPO / "automl", f"tests imported the checkout at {package}"
+    assert "site-packages" in package.parts
     assert templates_dir() == package / "_templates"
