@@ -169,3 +169,5 @@ def _write_csv(path: Path, columns: dict[str, pa.Array]) -> None:
             block = pc.binary_join(pa.ListArray.from_arrays(offsets, chunk), "\n")[0]
             fh.write(block.as_buffer())
             fh.write(b"\n")
+        fh.flush()
+        os.fsync(fh.fileno())  # so that writing back the file does not overlap a measurement
