@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ def out_console() -> Console:
 
 def err_console() -> Console:
     """The console for progress, logs and errors (stderr)."""
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -48,9 +49,20 @@ def state(ctx: typer.Context) -> AppState:
 
 def emit_json(document: dict[str, Any]) -> None:
     """Write one JSON document to stdout, with ``schema_version`` first."""
-    payload = {"schema_version": SCHEMA_VERSION, **document}
-    sys.stdout.write(json.dumps(payload, indent=2, default=_json_default) + "\n")
+    payload = _finite({"schema_version": SCHEMA_VERSION, **document})
+    sys.stdout.write(json.dumps(payload, indent=2, default=_json_default, allow_nan=False) + "\n")
     sys.stdout.flush()
+
+
+def _finite(value: Any) -> Any:
+    """Replace NaN and infinities (not valid JSON) by ``null``, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _json_default(value: Any) -> Any:

@@ -42,7 +42,7 @@ _NUMBER_TEXT = re.compile(
 )
 _THOUSANDS = re.compile(r"\d,\d{3}(?:\D|$)")
 _ID_NAME = re.compile(
-    r"(^|[^a-z])(id|uuid|guid|key)$|^(id|uuid|guid)([^a-z]|$)|[a-z]ID$|Id$|^ID$|^ID[_ -]"
+    r"(?i:(^|[^a-z])(id|uuid|guid|key)$|^(id|uuid|guid)([^a-z]|$))|[a-z]ID$|[a-z]Id$"
 )
 _CODE_NAME = re.compile(r"code|type|class|categ|kind|zip|postal", re.IGNORECASE)
 _DATE_SHAPE = re.compile(
@@ -106,6 +106,9 @@ def profile_column(column: pd.Series) -> ColumnProfile:
         return _datetime_profile(name, dtype, column, "parsed as dates", parse=None)
     if pd.api.types.is_bool_dtype(column):
         values = column.dropna()
+        if values.nunique() < 2:
+            reason = f"always {values.iloc[0]!r}" if len(values) else "no values at all"
+            return _finish(name, dtype, column, values, "constant", reason, None, {})
         return _finish(name, dtype, column, values, "boolean", "true/false values", None, {})
     if pd.api.types.is_numeric_dtype(column):
         return _numeric_profile(name, dtype, column, column.dropna(), {}, None, {})
@@ -158,7 +161,7 @@ def _text_profile(name: str, dtype: str, column: pd.Series) -> ColumnProfile:
     if n_present >= _MIN_ROWS_FOR_ID and (
         unique_share >= 0.999 or (unique_share >= 0.95 and _ID_NAME.search(name))
     ):
-        reason = f"{unique_share:.0%} of values distinct, one token each"
+        reason = f"{unique_share:.0%} of values distinct"
         return _finish(name, dtype, column, values, "identifier", reason, None, {}, markers,
                        counts=counts)  # fmt: skip
     reason = f"{n_unique} distinct text values" + _marker_note(markers)
@@ -194,7 +197,8 @@ def _numeric_profile(
     finite = array[np.isfinite(array)]
     integral = finite.size == array.size and bool(np.all(np.mod(finite, 1.0) == 0.0))
     if integral:
-        role_reason = _integer_role(name, uniques, counts, array.size)
+        increasing = bool(np.all(np.diff(array) > 0))
+        role_reason = _integer_role(name, uniques, counts, array.size, increasing=increasing)
         if role_reason is not None:
             role, reason = role_reason
             if role == "datetime" and parse is None:
@@ -223,8 +227,11 @@ def _numeric_profile(
         reason += ", currency signs"
     if options.get("percent"):
         reason += ", percent signs"
+    order = np.argsort(-counts, kind="stable")[:5]
+    top = [[_fmt(uniques[i]), int(counts[i])] for i in order]
     with np.errstate(all="ignore"):
         stats = {
+            "top": top,
             "min": float(array.min()),
             "max": float(array.max()),
             "mean": float(finite.mean()) if finite.size else float("nan"),
@@ -235,7 +242,7 @@ def _numeric_profile(
 
 
 def _integer_role(
-    name: str, uniques: np.ndarray, counts: np.ndarray, n: int
+    name: str, uniques: np.ndarray, counts: np.ndarray, n: int, *, increasing: bool
 ) -> tuple[Role, str] | None:
     n_unique = len(uniques)
     low, high = int(uniques[0]), int(uniques[-1])
@@ -243,8 +250,8 @@ def _integer_role(
     if n_unique == n and n >= _MIN_ROWS_FOR_ID:
         if _ID_NAME.search(name) or contiguous:
             return "identifier", f"every value a distinct integer ({low} to {high})"
-        if n >= 200:
-            return "identifier", "every value a distinct integer"
+        if increasing:
+            return "identifier", "every value a distinct integer, increasing row by row"
     if _looks_like_yyyymmdd(uniques):
         return "datetime", "numeric dates (YYYYMMDD)"
     if _CODE_NAME.search(name) and n_unique <= 100 and n_unique < n / 2:
@@ -338,7 +345,11 @@ def _date_format(values: pd.Series) -> str | None:
     best, best_share = None, 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        formats = {guess_datetime_format(str(v)) for v in sample.head(5)}
+        formats = {
+            guess_datetime_format(str(v), dayfirst=dayfirst)
+            for v in sample.head(20)
+            for dayfirst in (False, True)
+        }
         for fmt in sorted(f for f in formats if f):
             share = float(pd.to_datetime(sample, format=fmt, errors="coerce").notna().mean())
             if share > best_share:

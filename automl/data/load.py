@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import io
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +145,7 @@ def _check_is_file(path: Path) -> None:
 
 
 def _read_parquet(path: Path) -> Table:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -155,6 +157,12 @@ def _read_parquet(path: Path) -> Table:
         ) from exc
     names = list(arrow.column_names)
     _check_header(path, names)
+    nested = [f.name for f in arrow.schema if pa.types.is_nested(f.type)]
+    if nested:
+        raise DataError(
+            f"{path} has nested (list or struct) columns: {', '.join(map(repr, nested[:5]))}.",
+            hint="Flatten them into plain columns, or drop them, before training.",
+        )
     if arrow.num_rows == 0:
         raise DataError(f"{path} has columns but no rows.", hint="Add data rows to the file.")
     return Table(_to_pandas(arrow), path, "parquet", None, None)
@@ -201,7 +209,32 @@ def _read_csv(path: Path, compression: Literal["gzip"] | None) -> Table:
             hint="Add data rows below the header.",
         )
     _check_utf8_columns(path, arrow, compression)
-    return Table(_to_pandas(arrow), path, "csv", delimiter, compression)
+    frame = _to_pandas(arrow)
+    if '"' in text:
+        _check_unclosed_quotes(path, frame, delimiter)
+    return Table(frame, path, "csv", delimiter, compression)
+
+
+def _check_unclosed_quotes(path: Path, frame: pd.DataFrame, delimiter: str) -> None:
+    """A cell that swallowed whole lines with the delimiter in them is an unclosed quote."""
+    import pandas as pd
+
+    width = frame.shape[1]
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_string_dtype(column):
+            continue
+        multiline = column[column.str.contains("\n", regex=False, na=False)]
+        if multiline.empty:
+            continue
+        swallowed = multiline[multiline.str.count(re.escape(delimiter)) >= max(1, width - 1)]
+        if not swallowed.empty:
+            start = str(swallowed.iloc[0]).splitlines()[0][:60]
+            raise DataError(
+                f"{path}: a quoted field in column {name!r} is never closed; it swallows the "
+                f"lines that follow, starting at {start!r}.",
+                hint='Close the quote, or double a quote inside a quoted field ("").',
+            )
 
 
 def _check_not_binary(path: Path, sample: bytes) -> None:
@@ -318,13 +351,21 @@ def _parse_csv(
             hint="Check the quoting of that row; every quoted field must be closed.",
         ) from exc
     if bad_rows:
-        raise _ragged(path, bad_rows, len(names))
+        raise _ragged(path, compression, bad_rows, len(names))
     return arrow
 
 
-def _ragged(path: Path, bad_rows: list[Any], width: int) -> DataError:
+def _ragged(path: Path, compression: str | None, bad_rows: list[Any], width: int) -> DataError:
     first = bad_rows[0]
-    where = f"row {first.number}" if first.number and first.number > 0 else "a row"
+    if "\n" in first.text and '"' in first.text:
+        start = first.text.splitlines()[0][:60]
+        return DataError(
+            f"{path}: a quoted field is never closed; it swallows the lines that follow, "
+            f"starting at {start!r}.",
+            hint='Close the quote, or double a quote inside a quoted field ("").',
+        )
+    line = _find_line(path, compression, first.text)
+    where = f"line {line}" if line else "a row"
     text = first.text if len(first.text) <= 80 else first.text[:77] + "..."
     more = f" ({len(bad_rows)} such rows in all)" if len(bad_rows) > 1 else ""
     return DataError(
@@ -332,6 +373,16 @@ def _ragged(path: Path, bad_rows: list[Any], width: int) -> DataError:
         f"{more}: {text!r}.",
         hint="Fix or remove the ragged rows; a field containing the delimiter must be quoted.",
     )
+
+
+def _find_line(path: Path, compression: str | None, text: str) -> int | None:
+    """The 1-based line number where ``text`` stands alone on a line (error path only)."""
+    opener: Any = gzip.open if compression == "gzip" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.rstrip("\r\n") == text:
+                return number
+    return None
 
 
 def _check_utf8_columns(path: Path, arrow: Any, compression: str | None) -> None:

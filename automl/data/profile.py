@@ -159,7 +159,9 @@ def find_column(frame: pd.DataFrame, name: str, *, source: str, what: str = "Col
     suggestions += [
         c for c in difflib.get_close_matches(name, columns, n=3, cutoff=0.6) if c not in suggestions
     ]
-    shown = ", ".join(repr(c) for c in columns[:20]) + (" ..." if len(columns) > 20 else "")
+    shown = ", ".join(repr(c) for c in columns[:60])
+    if len(columns) > 60:
+        shown += f" and {len(columns) - 60} more"
     hint = f"Did you mean {' or '.join(repr(s) for s in suggestions[:3])}? " if suggestions else ""
     raise NotFoundError(f"{what} {name!r} not found in {source}.", hint=f"{hint}Columns: {shown}.")
 
@@ -276,11 +278,11 @@ def _column_warnings(column: ColumnProfile, n: int) -> list[ProfileWarning]:
                 name,
             )
         )
-    if n and column.n_missing / n >= _MOSTLY_MISSING_SHARE:
+    if n and column.n_missing / n >= _MOSTLY_MISSING_SHARE and column.role != "constant":
         found.append(
             ProfileWarning(
                 "mostly_missing",
-                f"{name!r} is {column.n_missing / n:.0%} missing ({column.n_missing} of {n} rows).",
+                f"{name!r} is {column.n_missing / n:.1%} missing ({column.n_missing} of {n} rows).",
                 name,
             )
         )

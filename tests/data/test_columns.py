@@ -77,3 +77,25 @@ def test_text_categories_are_stripped_and_na_words_counted() -> None:
     assert profile.n_unique == 3
     assert profile.missing_markers == {"NA": 2}
     assert "'NA' in 2 rows read as missing" in profile.reason
+
+
+def test_identifier_names_in_any_case_and_distinct_integers_that_are_measurements() -> None:
+    rng = np.random.default_rng(3)
+    for name in ("USER_ID", "sku_id", "customerID", "PassengerId", "id"):
+        values = rng.permutation(10_000)[:300] * 7 + 1
+        assert profile_column(col(values, name)).role == "identifier", name
+    income = rng.permutation(np.arange(20_000, 80_000, 13))[:300]
+    assert profile_column(col(income, "income")).role == "numeric"
+    assert profile_column(col(np.arange(300) * 3 + 5, "row_number")).role == "identifier"
+
+
+def test_day_first_dates_are_recognised_from_any_sample_value() -> None:
+    days = pd.date_range("2021-01-01", periods=300, freq="D")
+    values = [d.strftime("%d/%m/%Y") for d in days]
+    profile = profile_column(col(values, "when"))
+    assert profile.role == "datetime"
+    assert profile.parse_options["format"] == "%d/%m/%Y"
+
+
+def test_single_value_boolean_is_constant() -> None:
+    assert profile_column(col([True] * 20 + [None], "flag").astype("boolean")).role == "constant"

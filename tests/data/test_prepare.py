@@ -15,7 +15,8 @@ def test_prepare_frame_converts_as_the_profile_says(tmp_path: Path) -> None:
     path.write_text(
         "id,amount,paid,code,when,city,y\n"
         + "".join(
-            f'{i},"${1000 + 7 * i:,}",{"Yes" if i % 2 else "No"},{(i % 3) * 40 + 20},'
+            f'{i},"${1000 + 7 * ((i * 37) % 100):,}",{"Yes" if i % 2 else "No"},'
+            f"{(i % 3) * 40 + 20},"
             f"2021-01-{i % 28 + 1:02d},{'ab'[i % 2]},{i % 2}\n"
             for i in range(100)
         )
@@ -24,7 +25,7 @@ def test_prepare_frame_converts_as_the_profile_says(tmp_path: Path) -> None:
     profile = profile_table(read_table(path), target="y")
     frame = prepare_frame(read_table(path).frame, profile)
     assert list(frame.columns) == ["amount", "paid", "code", "when", "city"]
-    assert frame["amount"].iloc[5] == 1035.0
+    assert frame["amount"].iloc[5] == 1000 + 7 * ((5 * 37) % 100)
     assert np.isnan(frame["amount"].iloc[100])
     assert frame["paid"].iloc[:2].tolist() == [0.0, 1.0]
     assert np.isnan(frame["paid"].iloc[100])

@@ -104,3 +104,16 @@ def test_target_errors(tmp_path: Path) -> None:
         profile_of(tmp_path, frame, target="price")
     with pytest.raises(DataError, match="single value"):
         profile_of(tmp_path, pd.DataFrame({"a": [1, 2], "y": [5, 5]}))
+
+
+def test_near_constant_numeric_column_is_warned(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"pool": [0.0] * 997 + [480.0, 512.0, 648.0], "y": [0, 1] * 500})
+    warnings = profile_of(tmp_path, frame).warnings
+    assert any(w.kind == "near_constant" and w.column == "pool" for w in warnings)
+
+
+def test_nested_parquet_columns_are_bad_data(tmp_path: Path) -> None:
+    path = tmp_path / "nested.parquet"
+    pd.DataFrame({"a": [[1, 2], [3]], "y": [0, 1]}).to_parquet(path)
+    with pytest.raises(DataError, match="nested"):
+        read_table(path)

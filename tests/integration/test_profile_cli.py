@@ -121,7 +121,8 @@ def test_gzip_semicolon_and_parquet_read_the_same_as_csv(tmp_path: Path) -> None
 BAD_FILES = {
     "empty": (b"", 3, "is empty"),
     "header_only": (b"a,b,target\n", 3, "no data rows"),
-    "ragged": (b"a,b,target\n1,2,3\n4,5\n6,7,8\n", 3, "has 2 fields but the header has 3"),
+    "ragged": (b"a,b,target\n1,2,3\n4,5\n6,7,8\n", 3, "line 3 has 2 fields but the header has 3"),
+    "unclosed_quote": (b'a,b,target\n1,"x,0\n2,y,1\n3,z,0\n', 3, "never closed"),
     "duplicate_columns": (b"a,a,target\n1,2,3\n4,5,6\n", 3, "duplicate column names: 'a'"),
     "undecodable": (b"a,b,target\ncaf\xe9,1,0\nx,2,1\n", 3, "not valid UTF-8"),
     "binary": (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), 3, "ZIP archive"),
