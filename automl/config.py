@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Literal
 
-__all__ = ["DEFAULT_EXPERIMENT", "HOME_ENV", "resolve_home"]
+from automl.errors import UsageError
+
+__all__ = ["DEFAULT_EXPERIMENT", "HOME_ENV", "FitConfig", "resolve_home"]
+
+_EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 #: The environment variable that says where experiments live.
 HOME_ENV = "AUTOML_HOME"
@@ -28,3 +35,90 @@ def resolve_home(home: str | Path | None = None) -> Path:
     if from_env:
         return Path(from_env)
     return Path.cwd() / "automl-runs"
+
+
+TaskOption = Literal["auto", "binary", "multiclass", "regression"]
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """The options of one ``automl fit``.
+
+    Attributes:
+        data: The training data file.
+        target: The column to predict.
+        task: ``auto`` infers it from the target.
+        metric: The metric to optimise; ``None`` picks the task's default.
+        time_budget: Seconds for the whole fit, final refit included; ``None`` with
+            ``n_trials`` means no time limit.
+        n_trials: Stop after this many trials.
+        cv: Folds of cross-validation (lowered on big data and for small classes).
+        models: Families to search; ``None`` for all.
+        n_jobs: Worker processes; ``None`` for all cores.
+        experiment: The experiment's name.
+        storage: An Optuna storage URL; ``None`` for the SQLite file in the home folder.
+        seed: Random seed.
+        resume: Continue the latest run of the experiment.
+        ignore: Columns not to use.
+        group: Column whose values must not be split across folds.
+        time: Column that orders rows in time (folds train on the past).
+        holdout: Fraction of rows kept out of the search to score the chosen model honestly.
+        pos_label: The positive class for binary metrics.
+    """
+
+    data: Path
+    target: str
+    task: TaskOption = "auto"
+    metric: str | None = None
+    time_budget: float | None = 120.0
+    n_trials: int | None = None
+    cv: int = 5
+    models: tuple[str, ...] | None = None
+    n_jobs: int | None = None
+    experiment: str = DEFAULT_EXPERIMENT
+    storage: str | None = None
+    seed: int = 0
+    resume: bool = False
+    ignore: tuple[str, ...] = ()
+    group: str | None = None
+    time: str | None = None
+    holdout: float | None = None
+    pos_label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.time_budget is not None and self.time_budget <= 0:
+            raise UsageError(
+                f"--time-budget must be positive, got {self.time_budget!r}.",
+                hint="Give seconds, for example --time-budget 60.",
+            )
+        if self.n_trials is not None and self.n_trials < 1:
+            raise UsageError(f"--n-trials must be at least 1, got {self.n_trials!r}.")
+        if self.cv < 2:
+            raise UsageError(f"--cv must be at least 2, got {self.cv!r}.")
+        if self.n_jobs is not None and self.n_jobs < 1:
+            raise UsageError(f"--n-jobs must be at least 1, got {self.n_jobs!r}.")
+        if self.holdout is not None and not 0.0 < self.holdout < 0.9:
+            raise UsageError(
+                f"--holdout must be a fraction between 0 and 0.9, got {self.holdout!r}.",
+                hint="For example --holdout 0.2 keeps 20% of rows out of the search.",
+            )
+        if self.group and self.time:
+            raise UsageError("--group and --time cannot be used together.")
+        if not _EXPERIMENT_NAME.fullmatch(self.experiment):
+            raise UsageError(
+                f"Experiment name {self.experiment!r} is not allowed.",
+                hint="Use letters, digits, '.', '_' and '-' (at most 64 characters).",
+            )
+
+    @property
+    def effective_n_jobs(self) -> int:
+        """Worker processes to start."""
+        return self.n_jobs or max(1, os.cpu_count() or 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible options."""
+        data = asdict(self)
+        data["data"] = str(self.data)
+        data["models"] = list(self.models) if self.models else None
+        data["ignore"] = list(self.ignore)
+        return data

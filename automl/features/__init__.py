@@ -1,1 +1,8 @@
-"""Preprocessing built from the profile (filled in by the fit work)."""
+"""Preprocessing built from the profile and fitted inside the CV folds."""
+
+from __future__ import annotations
+
+from automl.features.encode import FeatureEncoder, Preparer
+from automl.features.pipeline import build_encoder, build_pipeline, feature_roles
+
+__all__ = ["FeatureEncoder", "Preparer", "build_encoder", "build_pipeline", "feature_roles"]

@@ -1,0 +1,193 @@
+"""Turn prepared columns into model inputs, fitted inside each CV fold.
+
+Three encodings, one per kind of family (:data:`automl.models.base.Encoding`):
+
+- ``native``: numbers as floats, categoricals as pandas ``category`` with the levels seen in
+  training (at most 254, rarer ones grouped as ``__other__``; unseen ones become ``__other__``
+  too), for LightGBM, CatBoost and HistGradientBoosting;
+- ``ordinal``: categoricals as integer codes, missing stays NaN, for forests;
+- ``onehot``: median-imputed, standardised numbers with missing indicators, one indicator per
+  frequent level, for linear models.
+
+Datetimes become year, month, day, weekday, hour and days since 1970; text becomes TF-IDF
+weights of its most frequent words. Output column names are safe (``f0``, ``f1``...) because
+LightGBM refuses some characters; :attr:`FeatureEncoder.feature_names_` keeps readable names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from automl.data.prepare import prepare_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from automl.data.profile import Profile
+
+__all__ = ["FeatureEncoder", "Preparer"]
+
+OTHER = "__other__"
+_MAX_LEVELS = {"native": 254, "ordinal": 254, "onehot": 50}
+_MIN_COUNT = {"native": 1, "ordinal": 1, "onehot": 5}
+_TEXT_WORDS = {"native": 20, "ordinal": 20, "onehot": 200}
+
+
+class Preparer(BaseEstimator, TransformerMixin):
+    """Apply the training profile to raw rows (:func:`automl.data.prepare.prepare_frame`).
+
+    Args:
+        profile: The training data's profile.
+    """
+
+    def __init__(self, profile: Profile | None = None) -> None:
+        self.profile = profile
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> Preparer:
+        """Nothing to learn; the profile was made from the training data."""
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Convert the feature columns as the profile says."""
+        assert self.profile is not None
+        return prepare_frame(X, self.profile)
+
+
+class FeatureEncoder(BaseEstimator, TransformerMixin):
+    """Encode prepared columns for one kind of model.
+
+    Args:
+        roles: ``{column: role}`` for the feature columns, from the profile.
+        encoding: ``native``, ``ordinal`` or ``onehot``.
+    """
+
+    def __init__(self, roles: dict[str, str] | None = None, encoding: str = "native") -> None:
+        self.roles = roles
+        self.encoding = encoding
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> FeatureEncoder:
+        """Learn levels, medians, scales and vocabularies from the training rows."""
+        roles = self.roles or {}
+        self.levels_: dict[str, list[str]] = {}
+        self.medians_: dict[str, float] = {}
+        self.scales_: dict[str, tuple[float, float]] = {}
+        self.vocabularies_: dict[str, Any] = {}
+        for name, role in roles.items():
+            column = X[name]
+            if role == "categorical":
+                self.levels_[name] = _levels(column, self.encoding)
+            elif role == "text":
+                self.vocabularies_[name] = _fit_text(column, _TEXT_WORDS[self.encoding])
+            elif role in ("numeric", "boolean", "datetime") and self.encoding == "onehot":
+                for part, values in _numeric_parts(name, role, column):
+                    finite = values[np.isfinite(values)]
+                    median = float(np.median(finite)) if finite.size else 0.0
+                    filled = np.where(np.isfinite(values), values, median)
+                    std = float(filled.std()) or 1.0
+                    self.medians_[part] = median
+                    self.scales_[part] = (float(filled.mean()), std)
+        self.feature_names_ = list(self._encode(X).columns)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Encode rows; output columns are ``f0..fN`` in a fixed order."""
+        frame = self._encode(X)
+        frame.columns = [f"f{i}" for i in range(frame.shape[1])]
+        return frame
+
+    def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
+
+        parts: dict[str, Any] = {}
+        for name, role in (self.roles or {}).items():
+            column = X[name]
+            if role == "categorical":
+                parts.update(self._categorical(name, column))
+            elif role == "text":
+                parts.update(_text_parts(name, column, self.vocabularies_[name]))
+            else:
+                for part, values in _numeric_parts(name, role, column):
+                    if self.encoding == "onehot":
+                        missing = ~np.isfinite(values)
+                        if part in self.medians_:
+                            mean, std = self.scales_[part]
+                            filled = np.where(missing, self.medians_[part], values)
+                            parts[part] = (filled - mean) / std
+                            if missing.any() or self.medians_.get(part + "?") is not None:
+                                parts[part + " missing"] = missing.astype("float64")
+                    else:
+                        parts[part] = values
+        if not parts:
+            return pd.DataFrame(index=X.index)
+        return pd.DataFrame(parts, index=X.index)
+
+    def _categorical(self, name: str, column: pd.Series) -> dict[str, Any]:
+        import pandas as pd
+
+        levels = self.levels_[name]
+        known = column.where(column.isin(levels) | column.isna(), OTHER)
+        if self.encoding == "native":
+            return {name: pd.Categorical(known, categories=[*levels, OTHER])}
+        codes = pd.Categorical(known, categories=[*levels, OTHER]).codes.astype("float64")
+        codes[codes < 0] = np.nan
+        if self.encoding == "ordinal":
+            return {name: codes}
+        out = {}
+        for i, level in enumerate([*levels, OTHER]):
+            out[f"{name}={level}"] = (codes == i).astype("float64")
+        return out
+
+
+def _levels(column: pd.Series, encoding: str) -> list[str]:
+    counts = column.dropna().astype("str").value_counts()
+    counts = counts[counts >= _MIN_COUNT[encoding]]
+    return [str(v) for v in counts.index[: _MAX_LEVELS[encoding]] if v != OTHER]
+
+
+def _numeric_parts(name: str, role: str, column: pd.Series) -> list[tuple[str, np.ndarray]]:
+    import pandas as pd
+
+    if role == "datetime":
+        dates = pd.to_datetime(column, errors="coerce")
+        missing = dates.isna().to_numpy()
+
+        def part(values: Any) -> np.ndarray:
+            array = np.asarray(values, dtype="float64")
+            array[missing] = np.nan
+            return array
+
+        elapsed = dates.to_numpy(dtype="datetime64[s]").astype("int64") / 86400.0
+        return [
+            (f"{name}.year", part(dates.dt.year.fillna(0))),
+            (f"{name}.month", part(dates.dt.month.fillna(0))),
+            (f"{name}.day", part(dates.dt.day.fillna(0))),
+            (f"{name}.weekday", part(dates.dt.weekday.fillna(0))),
+            (f"{name}.hour", part(dates.dt.hour.fillna(0))),
+            (f"{name}.days", part(elapsed)),
+        ]
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    values = np.where(np.isinf(values), np.nan, values)
+    return [(name, values)]
+
+
+def _fit_text(column: pd.Series, max_words: int) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    text = column.fillna("").astype("str")
+    vectorizer = TfidfVectorizer(max_features=max_words, min_df=2, sublinear_tf=True)
+    try:
+        vectorizer.fit(text)
+    except ValueError:  # no word occurs twice: nothing to learn from this column
+        return None
+    return vectorizer
+
+
+def _text_parts(name: str, column: pd.Series, vectorizer: Any) -> dict[str, Any]:
+    if vectorizer is None:
+        return {}
+    matrix = vectorizer.transform(column.fillna("").astype("str")).toarray()
+    words = vectorizer.get_feature_names_out()
+    return {f"{name}~{word}": matrix[:, i] for i, word in enumerate(words)}

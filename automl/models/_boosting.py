@@ -1,0 +1,31 @@
+"""Helpers shared by the boosting families: the early-stopping split and iteration counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["EARLY_STOPPING_ROUNDS", "MAX_ITERATIONS", "inner_split"]
+
+MAX_ITERATIONS = 3000
+EARLY_STOPPING_ROUNDS = 50
+_VALID_FRACTION = 0.1
+
+
+def inner_split(X: Any, y: np.ndarray, *, classification: bool, seed: int) -> tuple[Any, ...]:
+    """Split off 10% of the training rows to pick the iteration count without touching the fold.
+
+    Returns:
+        ``X_train, X_valid, y_train, y_valid`` (stratified for classification when possible).
+    """
+    from sklearn.model_selection import train_test_split
+
+    n = len(y)
+    n_valid = max(1, round(n * _VALID_FRACTION))
+    stratify = None
+    if classification:
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() >= 2 and n_valid >= len(counts):
+            stratify = y
+    return tuple(train_test_split(X, y, test_size=n_valid, random_state=seed, stratify=stratify))

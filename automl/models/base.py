@@ -1,0 +1,118 @@
+"""The :class:`ModelFamily` interface: the specification every model family meets.
+
+A family is a stateless description of one kind of model:
+
+- ``name``: the ``--models`` name; ``encoding``: which features it wants from
+  :mod:`automl.features` (``native`` keeps categoricals as categories, ``ordinal`` turns them
+  into integer codes, ``onehot`` into indicator columns with scaled numbers);
+- :meth:`ModelFamily.suggest` draws parameters from an Optuna trial, define-by-run, each name
+  prefixed with the family name so that families never share a parameter;
+- :meth:`ModelFamily.portfolio` lists known-good configurations, tried before the sampler;
+- :meth:`ModelFamily.build` makes an unfitted estimator.
+
+Estimators follow scikit-learn: ``fit(X, y, deadline=None)`` returns ``self``; classification
+estimators take ``y`` as integer codes ``0..n_classes-1`` and return probabilities with exactly
+``n_classes`` columns even if a class is absent from a fold; ``deadline`` (``time.monotonic()``
+seconds) asks the fit to stop early, keeping what it has, when time runs out. Families that can
+early-stop record the iteration count in ``n_iterations_``; passing it back as
+``n_iterations`` when building makes a refit train exactly that many.
+
+Thread safety: families are immutable and may be shared; estimators are not.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.data.target import Task
+
+__all__ = ["Encoding", "ModelFamily", "align_proba", "time_left"]
+
+Encoding = Literal["native", "ordinal", "onehot"]
+
+
+class ModelFamily(ABC):
+    """One kind of model, its search space and its known-good configurations."""
+
+    name: ClassVar[str]
+    encoding: ClassVar[Encoding]
+    #: Whether the family's fits can stop at a deadline (boosting) or are capped up front.
+    interruptible: ClassVar[bool] = True
+
+    @abstractmethod
+    def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
+        """Draw one configuration from ``trial``.
+
+        Args:
+            trial: The Optuna trial; parameter names must start with ``f"{self.name}."``.
+            task: The learning task.
+            n_rows: Training rows, to scale ranges (leaf sizes...).
+
+        Returns:
+            The parameters without the prefix, as :meth:`build` takes them.
+        """
+
+    @abstractmethod
+    def portfolio(self, task: Task) -> list[dict[str, Any]]:
+        """Known-good configurations, best first, in :meth:`suggest`'s parameter space.
+
+        Returns:
+            Parameter dictionaries without the prefix; each must be reachable by :meth:`suggest`.
+        """
+
+    @abstractmethod
+    def build(
+        self,
+        params: dict[str, Any],
+        *,
+        task: Task,
+        n_classes: int,
+        n_threads: int,
+        seed: int,
+        n_iterations: int | None = None,
+    ) -> Any:
+        """Make an unfitted estimator.
+
+        Args:
+            params: A configuration from :meth:`suggest` or :meth:`portfolio`.
+            task: The learning task.
+            n_classes: Number of classes (0 for regression).
+            n_threads: Threads the model may use.
+            seed: Random seed.
+            n_iterations: Train exactly this many iterations (a refit after early stopping).
+
+        Returns:
+            An estimator with ``fit(X, y, deadline=None)``, ``predict`` and, for
+            classification, ``predict_proba``.
+        """
+
+    def prefixed(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with this family's prefix, as stored on Optuna trials."""
+        return {f"{self.name}.{key}": value for key, value in params.items()}
+
+    def unprefixed(self, params: dict[str, Any]) -> dict[str, Any]:
+        """This family's parameters from a trial's params, without the prefix."""
+        prefix = f"{self.name}."
+        return {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
+
+
+def align_proba(proba: np.ndarray, classes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Put probability columns for ``classes`` into a matrix with ``n_classes`` columns."""
+    proba = np.asarray(proba, dtype="float64")
+    if proba.ndim == 1:
+        proba = np.column_stack([1 - proba, proba])
+    full = np.zeros((proba.shape[0], n_classes))
+    full[:, np.asarray(classes, dtype=int)] = proba
+    return full
+
+
+def time_left(deadline: float | None) -> float:
+    """Seconds until ``deadline`` (``inf`` when there is none)."""
+    return np.inf if deadline is None else deadline - time.monotonic()

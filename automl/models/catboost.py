@@ -1,0 +1,170 @@
+"""CatBoost: ordered boosting with native categoricals, early stopping and a deadline."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from automl.models._boosting import EARLY_STOPPING_ROUNDS, MAX_ITERATIONS, inner_split
+from automl.models.base import ModelFamily
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.data.target import Task
+
+__all__ = ["CatBoostFamily", "CatBoostModel"]
+
+
+class _Deadline:
+    """CatBoost callback: stop after the iteration that passes the deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def after_iteration(self, info: Any) -> bool:
+        return time.monotonic() < self.deadline
+
+
+class CatBoostModel(BaseEstimator):
+    """A CatBoost model; categorical columns are those with ``category`` dtype.
+
+    Args:
+        task: The learning task.
+        n_classes: Number of classes (0 for regression).
+        params: CatBoost parameters (depth, learning rate...).
+        n_threads: Threads for training and prediction.
+        seed: Random seed.
+        n_iterations: Train exactly this many trees; ``None`` early-stops on an inner split.
+    """
+
+    def __init__(
+        self,
+        task: str = "binary",
+        n_classes: int = 2,
+        params: dict[str, Any] | None = None,
+        n_threads: int = 1,
+        seed: int = 0,
+        n_iterations: int | None = None,
+    ) -> None:
+        self.task = task
+        self.n_classes = n_classes
+        self.params = params
+        self.n_threads = n_threads
+        self.seed = seed
+        self.n_iterations = n_iterations
+
+    def _make(self, iterations: int) -> Any:
+        import catboost
+
+        params: dict[str, Any] = {
+            "iterations": iterations,
+            "thread_count": self.n_threads,
+            "random_seed": self.seed,
+            "logging_level": "Silent",
+            "allow_writing_files": False,
+            **(self.params or {}),
+        }
+        if self.task == "regression":
+            return catboost.CatBoostRegressor(loss_function="RMSE", **params)
+        loss = "Logloss" if self.task == "binary" else "MultiClass"
+        return catboost.CatBoostClassifier(loss_function=loss, **params)
+
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> CatBoostModel:
+        """Train; early-stop on an inner 10% split unless ``n_iterations`` is set."""
+        self.cat_features_ = [i for i, dt in enumerate(X.dtypes) if str(dt) == "category"]
+        X = self._frame(X)
+        callbacks = [_Deadline(deadline)] if deadline is not None else None
+        y = np.asarray(y)
+        with tempfile.TemporaryDirectory(prefix="automl-catboost-") as train_dir:
+            if self.n_iterations is not None:
+                self.model_ = self._make(self.n_iterations)
+                self.model_.fit(
+                    X, y, cat_features=self.cat_features_, callbacks=callbacks, train_dir=train_dir
+                )
+            else:
+                X_tr, X_va, y_tr, y_va = inner_split(
+                    X, y, classification=self.task != "regression", seed=self.seed
+                )
+                self.model_ = self._make(MAX_ITERATIONS)
+                self.model_.fit(
+                    X_tr,
+                    y_tr,
+                    cat_features=self.cat_features_,
+                    eval_set=(X_va, y_va),
+                    early_stopping_rounds=EARLY_STOPPING_ROUNDS,
+                    use_best_model=True,
+                    callbacks=callbacks,
+                    train_dir=train_dir,
+                )
+        self.n_iterations_ = max(1, int(self.model_.tree_count_))
+        if self.task != "regression":
+            self.classes_ = np.asarray(self.model_.classes_, dtype=int)
+        return self
+
+    def _frame(self, X: Any) -> Any:
+        """CatBoost refuses NaN and floats in categoricals: pass them as strings with a marker."""
+        if not self.cat_features_:
+            return X
+        X = X.copy()
+        for name in X.columns[self.cat_features_]:
+            column = X[name].astype("object")
+            X[name] = column.where(column.notna(), "__missing__").astype("str")
+        return X
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, one column per class."""
+        from automl.models.base import align_proba
+
+        proba = self.model_.predict_proba(self._frame(X), thread_count=self.n_threads)
+        return align_proba(proba, self.classes_, self.n_classes)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Values (regression) or class codes (classification)."""
+        if self.task == "regression":
+            return np.asarray(self.model_.predict(self._frame(X), thread_count=self.n_threads))
+        return np.argmax(self.predict_proba(X), axis=1)
+
+
+class CatBoostFamily(ModelFamily):
+    """CatBoost with native categoricals."""
+
+    name = "catboost"
+    encoding = "native"
+
+    def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
+        """Draw depth, learning rate, L2 and randomness."""
+        p = self.name
+        return {
+            "depth": trial.suggest_int(f"{p}.depth", 3, 8),
+            "learning_rate": trial.suggest_float(f"{p}.learning_rate", 0.02, 0.3, log=True),
+            "l2_leaf_reg": trial.suggest_float(f"{p}.l2_leaf_reg", 0.5, 30.0, log=True),
+            "random_strength": trial.suggest_float(f"{p}.random_strength", 0.1, 5.0, log=True),
+            "bagging_temperature": trial.suggest_float(f"{p}.bagging_temperature", 0.0, 2.0),
+        }
+
+    def portfolio(self, task: Task) -> list[dict[str, Any]]:
+        """CatBoost's defaults (with a quicker learning rate), then a shallower variant."""
+        return [
+            {"depth": 6, "learning_rate": 0.08, "l2_leaf_reg": 3.0, "random_strength": 1.0,
+             "bagging_temperature": 1.0},
+            {"depth": 4, "learning_rate": 0.1, "l2_leaf_reg": 10.0, "random_strength": 1.0,
+             "bagging_temperature": 0.5},
+        ]  # fmt: skip
+
+    def build(
+        self,
+        params: dict[str, Any],
+        *,
+        task: Task,
+        n_classes: int,
+        n_threads: int,
+        seed: int,
+        n_iterations: int | None = None,
+    ) -> CatBoostModel:
+        """A :class:`CatBoostModel`."""
+        return CatBoostModel(task, n_classes, dict(params), n_threads, seed, n_iterations)

@@ -1,0 +1,88 @@
+"""scikit-learn's HistGradientBoosting, with native categoricals and early stopping."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from automl.models._boosting import MAX_ITERATIONS
+from automl.models._sklearn import SklearnModel
+from automl.models.base import ModelFamily
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.data.target import Task
+
+__all__ = ["HistGBFamily", "HistGBModel"]
+
+
+class HistGBModel(SklearnModel):
+    """HistGradientBoosting grown 100 rounds at a time (warm start), early-stopped inside."""
+
+    chunk = 100
+    max_members = MAX_ITERATIONS
+
+    def _make(self) -> Any:
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        fixed = self.n_iterations is not None
+        params: dict[str, Any] = {
+            "categorical_features": "from_dtype",
+            "random_state": self.seed,
+            "warm_start": True,
+            "early_stopping": not fixed,
+            "validation_fraction": 0.1,
+            "n_iter_no_change": 30,
+            **(self.params or {}),
+        }
+        if self.task == "regression":
+            return HistGradientBoostingRegressor(**params)
+        return HistGradientBoostingClassifier(**params)
+
+    def _grow(self, members: int) -> None:
+        self.model_.set_params(max_iter=members)
+
+    def _members(self) -> int:
+        return int(self.model_.n_iter_)
+
+    def _done(self) -> bool:
+        return bool(self.model_.n_iter_ < self.model_.max_iter)
+
+
+class HistGBFamily(ModelFamily):
+    """scikit-learn HistGradientBoosting."""
+
+    name = "hist_gb"
+    encoding = "native"
+
+    def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
+        """Draw learning rate, leaves, leaf size and L2."""
+        p = self.name
+        return {
+            "learning_rate": trial.suggest_float(f"{p}.learning_rate", 0.02, 0.3, log=True),
+            "max_leaf_nodes": trial.suggest_int(f"{p}.max_leaf_nodes", 8, 128, log=True),
+            "min_samples_leaf": trial.suggest_int(f"{p}.min_samples_leaf", 2, 100, log=True),
+            "l2_regularization": trial.suggest_float(
+                f"{p}.l2_regularization", 1e-4, 10.0, log=True
+            ),
+        }
+
+    def portfolio(self, task: Task) -> list[dict[str, Any]]:
+        """scikit-learn's defaults."""
+        return [
+            {"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20,
+             "l2_regularization": 1e-4},
+        ]  # fmt: skip
+
+    def build(
+        self,
+        params: dict[str, Any],
+        *,
+        task: Task,
+        n_classes: int,
+        n_threads: int,
+        seed: int,
+        n_iterations: int | None = None,
+    ) -> HistGBModel:
+        """A :class:`HistGBModel`."""
+        return HistGBModel(task, n_classes, dict(params), n_threads, seed, n_iterations)

@@ -1,0 +1,176 @@
+"""LightGBM: gradient-boosted trees with native categoricals, early stopping and a deadline."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from automl.models._boosting import EARLY_STOPPING_ROUNDS, MAX_ITERATIONS, inner_split
+from automl.models.base import ModelFamily
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.data.target import Task
+
+__all__ = ["LightGBMFamily", "LightGBMModel"]
+
+
+class LightGBMModel(BaseEstimator):
+    """A LightGBM booster trained through ``lightgbm.train``.
+
+    Args:
+        task: The learning task.
+        n_classes: Number of classes (0 for regression).
+        params: LightGBM parameters (learning rate, leaves...).
+        n_threads: Threads for training and prediction.
+        seed: Random seed.
+        n_iterations: Train exactly this many rounds; ``None`` early-stops on an inner split.
+    """
+
+    def __init__(
+        self,
+        task: str = "binary",
+        n_classes: int = 2,
+        params: dict[str, Any] | None = None,
+        n_threads: int = 1,
+        seed: int = 0,
+        n_iterations: int | None = None,
+    ) -> None:
+        self.task = task
+        self.n_classes = n_classes
+        self.params = params
+        self.n_threads = n_threads
+        self.seed = seed
+        self.n_iterations = n_iterations
+
+    def _lgb_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "verbosity": -1,
+            "num_threads": self.n_threads,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_row_wise": True,
+        }
+        if self.task == "binary":
+            params["objective"] = "binary"
+        elif self.task == "multiclass":
+            params.update(objective="multiclass", num_class=self.n_classes)
+        else:
+            params["objective"] = "regression"
+        params.update(self.params or {})
+        if params.get("bagging_fraction", 1.0) < 1.0:
+            params.setdefault("bagging_freq", 1)
+        return params
+
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> LightGBMModel:
+        """Train; early-stop on an inner 10% split unless ``n_iterations`` is set."""
+        import lightgbm as lgb
+
+        params = self._lgb_params()
+        callbacks = [_deadline_callback(deadline)] if deadline is not None else []
+        y = np.asarray(y)
+        if self.n_iterations is not None:
+            train = lgb.Dataset(X, label=y, free_raw_data=True)
+            self.booster_ = lgb.train(
+                params, train, num_boost_round=self.n_iterations, callbacks=callbacks
+            )
+            self.n_iterations_ = self.booster_.current_iteration()
+            return self
+        X_tr, X_va, y_tr, y_va = inner_split(
+            X, y, classification=self.task != "regression", seed=self.seed
+        )
+        train = lgb.Dataset(X_tr, label=y_tr)
+        valid = lgb.Dataset(X_va, label=y_va, reference=train)
+        callbacks.append(lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False))
+        self.booster_ = lgb.train(
+            params,
+            train,
+            num_boost_round=MAX_ITERATIONS,
+            valid_sets=[valid],
+            callbacks=callbacks,
+        )
+        best = self.booster_.best_iteration or self.booster_.current_iteration()
+        self.n_iterations_ = max(1, int(best))
+        return self
+
+    def _raw(self, X: Any) -> np.ndarray:
+        return np.asarray(
+            self.booster_.predict(X, num_iteration=self.n_iterations_, num_threads=self.n_threads)
+        )
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, one column per class."""
+        raw = self._raw(X)
+        if self.task == "binary":
+            return np.column_stack([1.0 - raw, raw])
+        return raw
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Values (regression) or class codes (classification)."""
+        if self.task == "regression":
+            return self._raw(X)
+        return np.argmax(self.predict_proba(X), axis=1)
+
+
+def _deadline_callback(deadline: float) -> Any:
+    import lightgbm as lgb
+
+    def stop_at_deadline(env: Any) -> None:
+        if time.monotonic() > deadline:
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
+
+    stop_at_deadline.order = 40  # type: ignore[attr-defined]
+    return stop_at_deadline
+
+
+class LightGBMFamily(ModelFamily):
+    """LightGBM with native categoricals."""
+
+    name = "lightgbm"
+    encoding = "native"
+
+    def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
+        """Draw learning rate, tree shape, sampling and regularisation."""
+        p = self.name
+        max_leaves = int(np.clip(n_rows // 10, 8, 512))
+        return {
+            "learning_rate": trial.suggest_float(f"{p}.learning_rate", 0.01, 0.3, log=True),
+            "num_leaves": trial.suggest_int(f"{p}.num_leaves", 4, max_leaves, log=True),
+            "min_data_in_leaf": trial.suggest_int(f"{p}.min_data_in_leaf", 2, 128, log=True),
+            "feature_fraction": trial.suggest_float(f"{p}.feature_fraction", 0.3, 1.0),
+            "bagging_fraction": trial.suggest_float(f"{p}.bagging_fraction", 0.5, 1.0),
+            "lambda_l2": trial.suggest_float(f"{p}.lambda_l2", 1e-3, 30.0, log=True),
+            "lambda_l1": trial.suggest_float(f"{p}.lambda_l1", 1e-3, 10.0, log=True),
+            "cat_smooth": trial.suggest_float(f"{p}.cat_smooth", 1.0, 50.0, log=True),
+        }
+
+    def portfolio(self, task: Task) -> list[dict[str, Any]]:
+        """LightGBM's defaults with early stopping, then three diverse known-good shapes."""
+        base = {"lambda_l1": 1e-3, "cat_smooth": 10.0}
+        return [
+            {**base, "learning_rate": 0.1, "num_leaves": 31, "min_data_in_leaf": 20,
+             "feature_fraction": 1.0, "bagging_fraction": 1.0, "lambda_l2": 1e-3},
+            {**base, "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10,
+             "feature_fraction": 0.7, "bagging_fraction": 0.8, "lambda_l2": 1.0},
+            {**base, "learning_rate": 0.03, "num_leaves": 64, "min_data_in_leaf": 20,
+             "feature_fraction": 0.5, "bagging_fraction": 0.8, "lambda_l2": 3.0},
+            {**base, "learning_rate": 0.05, "num_leaves": 8, "min_data_in_leaf": 40,
+             "feature_fraction": 0.9, "bagging_fraction": 0.9, "lambda_l2": 10.0},
+        ]  # fmt: skip
+
+    def build(
+        self,
+        params: dict[str, Any],
+        *,
+        task: Task,
+        n_classes: int,
+        n_threads: int,
+        seed: int,
+        n_iterations: int | None = None,
+    ) -> LightGBMModel:
+        """A :class:`LightGBMModel`."""
+        return LightGBMModel(task, n_classes, dict(params), n_threads, seed, n_iterations)

@@ -1,0 +1,74 @@
+"""Linear models: logistic regression, ridge and elastic net on one-hot, scaled features."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from automl.models._sklearn import SklearnModel
+from automl.models.base import ModelFamily
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.data.target import Task
+
+__all__ = ["LinearFamily", "LinearModel"]
+
+
+class LinearModel(SklearnModel):
+    """Logistic regression (classification), ridge or elastic net (regression)."""
+
+    def _make(self) -> Any:
+        from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
+
+        params = dict(self.params or {})
+        if self.task != "regression":
+            return LogisticRegression(C=params.get("C", 1.0), max_iter=2000)
+        if params.get("kind") == "elastic_net":
+            return ElasticNet(
+                alpha=params.get("alpha", 1.0),
+                l1_ratio=params.get("l1_ratio", 0.5),
+                max_iter=5000,
+                random_state=self.seed,
+            )
+        return Ridge(alpha=params.get("alpha", 1.0))
+
+
+class LinearFamily(ModelFamily):
+    """Regularised linear models."""
+
+    name = "linear"
+    encoding = "onehot"
+
+    def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
+        """Draw the regularisation strength (and for regression ridge vs elastic net)."""
+        p = self.name
+        if task != "regression":
+            return {"C": trial.suggest_float(f"{p}.C", 1e-3, 100.0, log=True)}
+        kind = trial.suggest_categorical(f"{p}.kind", ["ridge", "elastic_net"])
+        params: dict[str, Any] = {
+            "kind": kind,
+            "alpha": trial.suggest_float(f"{p}.alpha", 1e-4, 100.0, log=True),
+        }
+        if kind == "elastic_net":
+            params["l1_ratio"] = trial.suggest_float(f"{p}.l1_ratio", 0.05, 1.0)
+        return params
+
+    def portfolio(self, task: Task) -> list[dict[str, Any]]:
+        """Moderate regularisation."""
+        if task != "regression":
+            return [{"C": 1.0}]
+        return [{"kind": "ridge", "alpha": 1.0}]
+
+    def build(
+        self,
+        params: dict[str, Any],
+        *,
+        task: Task,
+        n_classes: int,
+        n_threads: int,
+        seed: int,
+        n_iterations: int | None = None,
+    ) -> LinearModel:
+        """A :class:`LinearModel`."""
+        return LinearModel(task, n_classes, dict(params), n_threads, seed, None)

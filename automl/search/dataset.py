@@ -1,0 +1,267 @@
+"""The rows and labels a search trains on, derived the same way by every process of a run.
+
+The coordinating ``fit`` and each worker (local or on another machine) call
+:func:`training_data` on the same file with the same options, so they agree on rows, labels,
+holdout and folds without shipping data between them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from automl.data.prepare import prepare_frame
+from automl.data.target import target_values
+from automl.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from automl.data.profile import Profile
+    from automl.data.target import Task
+
+__all__ = ["DataSpec", "TrainingData", "search_profile", "training_data"]
+
+logger = logging.getLogger(__name__)
+
+_BIG_DATA_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """The options that decide which rows and labels a run uses."""
+
+    target: str
+    task: str = "auto"
+    pos_label: str | None = None
+    ignore: tuple[str, ...] = ()
+    group: str | None = None
+    time: str | None = None
+    holdout: float | None = None
+    cv: int = 5
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Rows with a target, prepared, with labels and the row split.
+
+    Attributes:
+        raw: The rows as read (target dropped), for pipelines that start from raw data.
+        prepared: ``raw`` after the profile's conversions (computed once, reused by folds).
+        y: Class codes ``0..K-1`` for classification, floats for regression.
+        labels: Class labels in code order (the positive class last for binary).
+        task: The task.
+        profile: The profile of the search (ignored columns removed).
+        search_rows: Positions of the rows the search uses.
+        holdout_rows: Positions of the held-out rows (empty without ``--holdout``).
+        folds: ``(train, valid)`` positions within ``search_rows``.
+        notes: What was dropped or changed, for the user.
+    """
+
+    raw: pd.DataFrame
+    prepared: pd.DataFrame
+    y: np.ndarray
+    labels: list[Any]
+    task: Task
+    profile: Profile
+    search_rows: np.ndarray
+    holdout_rows: np.ndarray
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (0 for regression)."""
+        return len(self.labels)
+
+
+def search_profile(profile: Profile, spec: DataSpec) -> Profile:
+    """The profile with ``--ignore`` and ``--group`` columns taken out of the features.
+
+    Raises:
+        NotFoundError: An ignored, group or time column does not exist.
+    """
+    import pandas as pd
+
+    from automl.data.columns import ColumnProfile
+    from automl.data.profile import find_column
+
+    names = [c.name for c in profile.columns]
+    empty = pd.DataFrame(columns=names)
+    for name, what in [*((n, "--ignore column") for n in spec.ignore),
+                       (spec.group, "--group column"), (spec.time, "--time column")]:  # fmt: skip
+        if name:
+            find_column(empty, name, source=profile.source, what=what)
+    dropped = {*spec.ignore, *([spec.group] if spec.group else [])}
+    columns: list[ColumnProfile] = [
+        replace(c, role="constant", reason="ignored by option") if c.name in dropped else c
+        for c in profile.columns
+    ]
+    return replace(profile, columns=tuple(columns))
+
+
+def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> TrainingData:
+    """Derive rows, labels, holdout and folds from a table and its profile.
+
+    Args:
+        frame: The table as read.
+        profile: Its profile, made with ``spec.target`` as the target.
+        spec: The run's data options.
+
+    Returns:
+        The training data.
+
+    Raises:
+        DataError: The target does not suit the task, or too few rows remain.
+        UsageError: ``--pos-label`` is not a class.
+    """
+    target = profile.target
+    assert target is not None and target.name == spec.target
+    notes: list[str] = []
+    profile = search_profile(profile, spec)
+    task: Task = target.task if spec.task == "auto" else spec.task  # type: ignore[assignment]
+    labels_series = target_values(frame[spec.target], profile.column(spec.target))
+    keep = labels_series.notna().to_numpy()
+    if (~keep).any():
+        notes.append(f"Dropped {int((~keep).sum())} rows without a target value.")
+    if task == "regression":
+        y_all, labels = _regression_target(labels_series, spec.target)
+    else:
+        y_all, labels, keep, more = _class_target(labels_series, keep, task, spec)
+        notes += more
+    rows = np.flatnonzero(keep)
+    raw = frame.iloc[rows].drop(columns=[spec.target]).reset_index(drop=True)
+    y = y_all[rows]
+    if len(y) < 10:
+        raise DataError(
+            f"Only {len(y)} rows with a target in {profile.source}; at least 10 are needed.",
+            hint="Add rows, or check the --target column.",
+        )
+    prepared = prepare_frame(raw, profile)
+    search_rows, holdout_rows = _holdout_split(y, task, spec)
+    folds, k_note = _folds(raw, y, search_rows, task, spec)
+    if k_note:
+        notes.append(k_note)
+    return TrainingData(
+        raw=raw,
+        prepared=prepared,
+        y=y,
+        labels=labels,
+        task=task,
+        profile=profile,
+        search_rows=search_rows,
+        holdout_rows=holdout_rows,
+        folds=folds,
+        notes=tuple(notes),
+    )
+
+
+def _regression_target(labels: pd.Series, name: str) -> tuple[np.ndarray, list[Any]]:
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(labels) or pd.api.types.is_bool_dtype(labels):
+        sample = labels.dropna().head(3).tolist()
+        raise DataError(
+            f"Target column {name!r} holds text such as {sample!r}; regression needs numbers.",
+            hint="Use --task binary or multiclass, or choose a numeric target.",
+        )
+    return labels.to_numpy(dtype="float64", na_value=np.nan), []
+
+
+def _class_target(
+    labels: pd.Series, keep: np.ndarray, task: str, spec: DataSpec
+) -> tuple[np.ndarray, list[Any], np.ndarray, list[str]]:
+    from automl.data.target import _native
+
+    notes = []
+    present = labels[keep]
+    counts = present.value_counts().sort_index()
+    rare = [label for label, count in counts.items() if count < 2]
+    if rare:
+        shown = ", ".join(repr(_native(r)) for r in rare)
+        notes.append(f"Dropped class(es) {shown} with fewer than 2 rows.")
+        keep = keep & ~labels.isin(rare).to_numpy()
+        counts = counts.drop(rare)
+    ordered = [_native(v) for v in counts.index]
+    if len(ordered) < 2:
+        raise DataError(
+            f"Target column {spec.target!r} has fewer than 2 classes with 2 rows or more.",
+            hint="A classifier needs at least two classes.",
+        )
+    if task == "binary" and len(ordered) != 2:
+        raise DataError(
+            f"--task binary but target {spec.target!r} has {len(ordered)} classes.",
+            hint="Use --task multiclass, or leave --task auto.",
+        )
+    if spec.pos_label is not None:
+        matches = [v for v in ordered if str(v) == spec.pos_label]
+        if not matches:
+            raise UsageError(
+                f"--pos-label {spec.pos_label!r} is not a class of {spec.target!r}.",
+                hint=f"Classes: {', '.join(repr(v) for v in ordered)}.",
+            )
+        ordered = [v for v in ordered if v != matches[0]] + [matches[0]]
+    code_of = {label: code for code, label in enumerate(ordered)}
+    y = np.full(len(labels), -1, dtype="int64")
+    for i, value in enumerate(labels.tolist()):
+        if keep[i]:
+            y[i] = code_of[_native(value)]
+    return y, ordered, keep, notes
+
+
+def _holdout_split(y: np.ndarray, task: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.arange(len(y))
+    if not spec.holdout:
+        return rows, np.array([], dtype="int64")
+    from sklearn.model_selection import train_test_split
+
+    stratify = y if task != "regression" and np.bincount(y).min() >= 2 else None
+    search, held = train_test_split(
+        rows, test_size=spec.holdout, random_state=spec.seed, stratify=stratify
+    )
+    return np.sort(search), np.sort(held)
+
+
+def _folds(
+    raw: pd.DataFrame, y: np.ndarray, rows: np.ndarray, task: str, spec: DataSpec
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], str | None]:
+    from sklearn import model_selection as ms
+
+    k = spec.cv
+    note = None
+    if len(rows) > _BIG_DATA_ROWS and k > 3:
+        k, note = 3, f"Using 3 folds instead of {spec.cv} on {len(rows):,} rows."
+    y_search = y[rows]
+    if task != "regression":
+        smallest = int(np.bincount(y_search).min())
+        if smallest < k:
+            k = max(2, smallest)
+            note = f"Using {k} folds: the smallest class has {smallest} rows."
+    k = min(k, len(rows))
+    if spec.time:
+        import pandas as pd
+
+        order = np.argsort(pd.to_datetime(raw[spec.time].iloc[rows], errors="coerce").to_numpy(),
+                           kind="stable")  # fmt: skip
+        splits = ms.TimeSeriesSplit(n_splits=k).split(order)
+        folds = [(rows[order[a]], rows[order[b]]) for a, b in splits]
+        return folds, note
+    if spec.group:
+        groups = raw[spec.group].iloc[rows].astype("str").to_numpy()
+        splitter: Any = (
+            ms.StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=spec.seed)
+            if task != "regression"
+            else ms.GroupKFold(n_splits=k, shuffle=True, random_state=spec.seed)
+        )
+        splits = splitter.split(rows, y_search, groups)
+    elif task != "regression":
+        splits = ms.StratifiedKFold(n_splits=k, shuffle=True, random_state=spec.seed).split(
+            rows, y_search
+        )
+    else:
+        splits = ms.KFold(n_splits=k, shuffle=True, random_state=spec.seed).split(rows)
+    return [(rows[a], rows[b]) for a, b in splits], note

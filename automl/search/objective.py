@@ -1,0 +1,222 @@
+"""One trial: a family and its parameters, cross-validated, with fold scores for pruning."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from automl.features.pipeline import build_encoder, build_pipeline
+from automl.models.base import ModelFamily
+from automl.search.metrics import Metric, score_predictions
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.search.dataset import TrainingData
+
+__all__ = ["DeadlineReached", "Evaluation", "Objective", "evaluate", "measure_predict_ms"]
+
+logger = logging.getLogger(__name__)
+
+PREDICT_BATCH = 1000
+
+
+class DeadlineReached(RuntimeError):
+    """The search's time ran out before the trial's folds were done."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Cross-validation results of one configuration."""
+
+    fold_scores: list[float]
+    oof: np.ndarray
+    fit_seconds: float
+    n_iterations: int | None
+    predict_ms_per_1000: float
+
+    @property
+    def mean(self) -> float:
+        """Mean fold score."""
+        return float(np.mean(self.fold_scores))
+
+    @property
+    def std(self) -> float:
+        """Standard deviation of the fold scores."""
+        return float(np.std(self.fold_scores))
+
+
+def evaluate(
+    family: ModelFamily,
+    params: dict[str, Any],
+    data: TrainingData,
+    metric: Metric,
+    *,
+    n_threads: int,
+    seed: int,
+    deadline: float | None,
+    report: Callable[[int, float], None] | None = None,
+) -> Evaluation:
+    """Cross-validate one configuration on the search rows.
+
+    Args:
+        family: The model family.
+        params: Its parameters.
+        data: The training data with its folds.
+        metric: The metric.
+        n_threads: Threads per model.
+        seed: Seed for the models.
+        deadline: ``time.monotonic()`` seconds when time is up.
+        report: Called with ``(fold, running mean)`` after each fold; may raise to prune.
+
+    Returns:
+        Fold scores, out-of-fold predictions, timings.
+
+    Raises:
+        DeadlineReached: Time ran out before the last fold.
+        ValueError: A fold score is NaN (the trial fails).
+    """
+    classification = data.task != "regression"
+    width = data.n_classes if classification else 1
+    oof = np.full((len(data.y), width), np.nan)
+    scores: list[float] = []
+    iterations: list[int] = []
+    fit_seconds = 0.0
+    encoder = model = None
+    for k, (train, valid) in enumerate(data.folds):
+        if deadline is not None and time.monotonic() > deadline:
+            raise DeadlineReached(f"deadline reached after {k} of {len(data.folds)} folds")
+        started = time.perf_counter()
+        encoder = build_encoder(data.profile, family)
+        X_train = encoder.fit_transform(data.prepared.iloc[train])
+        model = family.build(
+            params, task=data.task, n_classes=data.n_classes, n_threads=n_threads, seed=seed + k
+        )
+        model.fit(X_train, data.y[train], deadline=deadline)
+        fit_seconds += time.perf_counter() - started
+        X_valid = encoder.transform(data.prepared.iloc[valid])
+        if classification:
+            prediction = model.predict_proba(X_valid)
+        else:
+            prediction = model.predict(X_valid).reshape(-1, 1)
+        oof[valid] = prediction
+        labels = list(range(data.n_classes))
+        score = score_predictions(
+            metric, data.y[valid], prediction if classification else prediction[:, 0], labels
+        )
+        if not np.isfinite(score):
+            raise ValueError(f"fold {k + 1} score is {score} (a fold without every class?)")
+        scores.append(score)
+        if getattr(model, "n_iterations_", None) is not None:
+            iterations.append(int(model.n_iterations_))
+        if report is not None:
+            report(k, float(np.mean(scores)))
+    assert encoder is not None and model is not None
+    pipeline = build_pipeline(data.profile, family, model)
+    pipeline.steps[1] = ("encode", encoder)
+    predict_ms = measure_predict_ms(pipeline, data.raw, classification=classification)
+    return Evaluation(
+        fold_scores=scores,
+        oof=oof,
+        fit_seconds=fit_seconds,
+        n_iterations=int(np.mean(iterations)) if iterations else None,
+        predict_ms_per_1000=predict_ms,
+    )
+
+
+def measure_predict_ms(model: Any, raw: Any, *, classification: bool) -> float:
+    """Milliseconds to predict a batch of 1,000 raw rows (repeated rows if fewer)."""
+    batch = raw.iloc[np.arange(PREDICT_BATCH) % len(raw)]
+    predict = model.predict_proba if classification else model.predict
+    started = time.perf_counter()
+    predict(batch)
+    return (time.perf_counter() - started) * 1000.0
+
+
+class Objective:
+    """The Optuna objective of a run: choose a family, draw its parameters, cross-validate.
+
+    Args:
+        data: Training data with folds.
+        families: Families to choose from.
+        metric: The metric.
+        n_threads: Threads per model.
+        seed: Seed for the models.
+        deadline: ``time.monotonic()`` seconds when the search ends.
+        oof_dir: Where to save out-of-fold predictions (``None``: not saved).
+    """
+
+    def __init__(
+        self,
+        data: TrainingData,
+        families: tuple[ModelFamily, ...],
+        metric: Metric,
+        *,
+        n_threads: int,
+        seed: int,
+        deadline: float | None,
+        oof_dir: Path | None,
+    ) -> None:
+        self.data = data
+        self.families = {f.name: f for f in families}
+        self.metric = metric
+        self.n_threads = n_threads
+        self.seed = seed
+        self.deadline = deadline
+        self.oof_dir = oof_dir
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        """Run one trial; failures are recorded on the trial with their reason."""
+        import optuna
+
+        name = trial.suggest_categorical("family", list(self.families))
+        family = self.families[name]
+        trial.set_user_attr("family", name)
+        try:
+            params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
+
+            def report(fold: int, running: float) -> None:
+                trial.report(running, fold)
+                if trial.should_prune():
+                    trial.set_user_attr(
+                        "pruned_reason", f"pruned after fold {fold + 1}: {running:.5g}"
+                    )
+                    raise optuna.TrialPruned()
+
+            result = evaluate(
+                family,
+                params,
+                self.data,
+                self.metric,
+                n_threads=self.n_threads,
+                seed=self.seed,
+                deadline=self.deadline,
+                report=report if name != "constant" else None,
+            )
+        except optuna.TrialPruned:
+            raise
+        except Exception as error:
+            reason = (
+                str(error)
+                if isinstance(error, DeadlineReached)
+                else (f"{type(error).__name__}: {error}")
+            )
+            trial.set_user_attr("error", reason[:500])
+            raise
+        trial.set_user_attr("cv_mean", result.mean)
+        trial.set_user_attr("cv_std", result.std)
+        trial.set_user_attr("fold_scores", result.fold_scores)
+        trial.set_user_attr("fit_seconds", round(result.fit_seconds, 3))
+        trial.set_user_attr("predict_ms_per_1000", round(result.predict_ms_per_1000, 2))
+        if result.n_iterations is not None:
+            trial.set_user_attr("n_iterations", result.n_iterations)
+        if self.oof_dir is not None:
+            self.oof_dir.mkdir(parents=True, exist_ok=True)
+            np.save(self.oof_dir / f"trial_{trial.number:05d}.npy", result.oof)
+        return result.mean

@@ -1,0 +1,222 @@
+"""Where experiments and runs live: the Optuna storage (the one trial log) and run folders.
+
+An experiment is a name; a run is one ``fit``, stored as the Optuna study
+``<experiment>/<run_id>`` and the folder ``<home>/<experiment>/<run_id>/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from automl.errors import DataError, NotFoundError
+from automl.store.artifacts import load_model, read_json
+
+if TYPE_CHECKING:
+    import optuna
+
+__all__ = ["RUN_FILE", "RunRef", "Store", "new_run_id"]
+
+logger = logging.getLogger(__name__)
+
+RUN_FILE = "run.json"
+MODEL_FILE = "model.joblib"
+HEARTBEAT_SECONDS = 5
+GRACE_SECONDS = 20
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC time plus four random hex digits."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(2)
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """One run: its experiment, id, and Optuna study name."""
+
+    experiment: str
+    run_id: str
+
+    @property
+    def study_name(self) -> str:
+        """The Optuna study holding this run's trials."""
+        return f"{self.experiment}/{self.run_id}"
+
+    @classmethod
+    def from_study_name(cls, name: str) -> RunRef | None:
+        """Parse ``<experiment>/<run_id>``; ``None`` for studies that are not automl runs."""
+        experiment, sep, run_id = name.rpartition("/")
+        return cls(experiment, run_id) if sep and experiment and run_id else None
+
+
+class Store:
+    """Experiments and runs under one home folder.
+
+    Args:
+        home: The home folder (``--home``, ``$AUTOML_HOME`` or ``./automl-runs``).
+        storage_url: An Optuna storage URL; default ``sqlite:///<home>/automl.db``.
+    """
+
+    def __init__(self, home: Path, storage_url: str | None = None) -> None:
+        self.home = Path(home)
+        self.storage_url = storage_url or f"sqlite:///{self.home.resolve() / 'automl.db'}"
+        self._storage: Any = None
+
+    # -- storage ---------------------------------------------------------------------------
+    def storage(self) -> optuna.storages.RDBStorage:
+        """The Optuna storage, created on first use (SQLite in WAL mode, with heartbeats)."""
+        if self._storage is None:
+            self._storage = open_storage(self.storage_url, create_folder=self.home)
+        return self._storage
+
+    def study_names(self) -> list[str]:
+        """Names of every study in the storage."""
+        import optuna
+
+        return [s.study_name for s in optuna.get_all_study_summaries(self.storage(), False)]
+
+    # -- runs ------------------------------------------------------------------------------
+    def run_dir(self, ref: RunRef) -> Path:
+        """The run's folder."""
+        return self.home / ref.experiment / ref.run_id
+
+    def runs(self, experiment: str | None = None) -> list[RunRef]:
+        """Runs known to the storage, oldest first, optionally of one experiment."""
+        refs = [RunRef.from_study_name(n) for n in self.study_names()]
+        found = [r for r in refs if r is not None]
+        if experiment is not None:
+            found = [r for r in found if r.experiment == experiment]
+        return sorted(found, key=lambda r: r.run_id)
+
+    def experiments(self) -> list[str]:
+        """Experiment names, sorted."""
+        return sorted({r.experiment for r in self.runs()})
+
+    def latest_run(self, experiment: str) -> RunRef:
+        """The newest run of an experiment.
+
+        Raises:
+            NotFoundError: The experiment has no run; the message lists known experiments.
+        """
+        runs = self.runs(experiment)
+        if not runs:
+            known = self.experiments()
+            hint = (
+                f"Known experiments: {', '.join(known)}."
+                if known
+                else f"No experiments in {self.home} yet: run `automl fit` first."
+            )
+            raise NotFoundError(f"Experiment {experiment!r} has no runs in {self.home}.", hint=hint)
+        return runs[-1]
+
+    def find_run(self, run_id: str) -> RunRef:
+        """A run by id, in any experiment.
+
+        Raises:
+            NotFoundError: No such run; the message lists the latest runs.
+        """
+        runs = self.runs()
+        for ref in runs:
+            if ref.run_id == run_id:
+                return ref
+        shown = ", ".join(r.run_id for r in runs[-5:]) or "none"
+        raise NotFoundError(
+            f"Run {run_id!r} not found in {self.home}.", hint=f"Latest runs: {shown}."
+        )
+
+    def resolve(self, *, experiment: str | None, run_id: str | None) -> RunRef:
+        """The run named by ``--run``, else the latest of ``--experiment`` (default ``default``)."""
+        from automl.config import DEFAULT_EXPERIMENT
+
+        if run_id:
+            return self.find_run(run_id)
+        return self.latest_run(experiment or DEFAULT_EXPERIMENT)
+
+    def run_record(self, ref: RunRef) -> dict[str, Any]:
+        """The run's ``run.json``.
+
+        Raises:
+            NotFoundError: The run has no ``run.json`` (it never finished its first model).
+        """
+        path = self.run_dir(ref) / RUN_FILE
+        if not path.is_file():
+            raise NotFoundError(
+                f"Run {ref.study_name} has no saved model yet ({path} is missing).",
+                hint="Wait for the fit to finish, or resume it with `automl fit ... --resume`.",
+            )
+        record: dict[str, Any] = read_json(path)
+        return record
+
+    def load_predictor(self, ref: RunRef) -> tuple[Any, dict[str, Any]]:
+        """The run's fitted model and its record, after checking the model's SHA-256.
+
+        Raises:
+            NotFoundError: No model saved for that run.
+            DataError: The model file's hash does not match ``run.json``.
+        """
+        record = self.run_record(ref)
+        artifact = record.get("artifacts", {}).get(MODEL_FILE)
+        if not artifact:
+            raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
+        return load_model(self.run_dir(ref) / MODEL_FILE, artifact["sha256"]), record
+
+
+def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.storages.RDBStorage:
+    """Open (creating if needed) an Optuna RDB storage with heartbeats.
+
+    SQLite files get WAL journaling and a 60 s lock timeout so that several processes can
+    write at once.
+
+    Raises:
+        DataError: The storage cannot be reached; the message names the host, never a password.
+    """
+    import optuna
+
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///") :])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _enable_wal(path)
+        kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
+    elif url.startswith("postgresql"):
+        kwargs["engine_kwargs"] = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
+    try:
+        return optuna.storages.RDBStorage(
+            url,
+            heartbeat_interval=HEARTBEAT_SECONDS,
+            grace_period=GRACE_SECONDS,
+            **kwargs,
+        )
+    except Exception as exc:  # SQLAlchemy and drivers raise many types for an unreachable server
+        raise DataError(
+            f"Cannot open the experiment storage {redact(url)}: {_first_line(exc)}",
+            hint="Check the URL, that the server is running and reachable, and the credentials.",
+        ) from None
+
+
+def _enable_wal(path: Path) -> None:
+    try:
+        with sqlite3.connect(path, timeout=60) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error as exc:
+        raise DataError(f"Cannot open the SQLite storage {path}: {exc}.") from exc
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
