@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +34,8 @@ class AppState:
 
 def out_console() -> Console:
     """The console for results (stdout). Rich drops colour when stdout is not a terminal."""
-    return Console(soft_wrap=False, highlight=False)
+    width = None if sys.stdout.isatty() else 160
+    return Console(soft_wrap=False, highlight=False, width=width)
 
 
 def err_console() -> Console:
@@ -133,3 +135,40 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+@contextmanager
+def stdout_to_stderr(active: bool = True) -> Iterator[None]:
+    """Point file descriptor 1 at stderr while working, so native libraries cannot write to
+    stdout; the JSON document is written after this context ends."""
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def quiet_libraries() -> None:
+    """Silence Optuna's log handler and the libraries' warnings for this command."""
+    import warnings
+
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.disable_default_handler()
+    for category in (UserWarning, FutureWarning, DeprecationWarning, RuntimeWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
+def home_of(ctx: typer.Context) -> Path:
+    """The home folder: ``--home``, else ``$AUTOML_HOME``, else ``./automl-runs``."""
+    from automl.config import resolve_home
+
+    return resolve_home(state(ctx).home)

@@ -13,6 +13,9 @@ import typer
 
 from automl import __version__
 from automl.cli._output import AppState
+from automl.cli.fit import fit_command
+from automl.cli.leaderboard import leaderboard_command
+from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
 
 app = typer.Typer(
@@ -59,6 +62,9 @@ def main_options(
 
 
 app.command("profile")(profile_command)
+app.command("fit")(fit_command)
+app.command("leaderboard")(leaderboard_command)
+app.command("predict")(predict_command)
 
 
 def main() -> None:

@@ -107,7 +107,7 @@ def profile_column(column: pd.Series) -> ColumnProfile:
     if pd.api.types.is_bool_dtype(column):
         values = column.dropna()
         if values.nunique() < 2:
-            reason = f"always {values.iloc[0]!r}" if len(values) else "no values at all"
+            reason = f"always {bool(values.iloc[0])}" if len(values) else "no values at all"
             return _finish(name, dtype, column, values, "constant", reason, None, {})
         return _finish(name, dtype, column, values, "boolean", "true/false values", None, {})
     if pd.api.types.is_numeric_dtype(column):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -80,27 +79,23 @@ class CatBoostModel(BaseEstimator):
         X = self._frame(X)
         callbacks = [_Deadline(deadline)] if deadline is not None else None
         y = np.asarray(y)
-        with tempfile.TemporaryDirectory(prefix="automl-catboost-") as train_dir:
-            if self.n_iterations is not None:
-                self.model_ = self._make(self.n_iterations)
-                self.model_.fit(
-                    X, y, cat_features=self.cat_features_, callbacks=callbacks, train_dir=train_dir
-                )
-            else:
-                X_tr, X_va, y_tr, y_va = inner_split(
-                    X, y, classification=self.task != "regression", seed=self.seed
-                )
-                self.model_ = self._make(MAX_ITERATIONS)
-                self.model_.fit(
-                    X_tr,
-                    y_tr,
-                    cat_features=self.cat_features_,
-                    eval_set=(X_va, y_va),
-                    early_stopping_rounds=EARLY_STOPPING_ROUNDS,
-                    use_best_model=True,
-                    callbacks=callbacks,
-                    train_dir=train_dir,
-                )
+        if self.n_iterations is not None:
+            self.model_ = self._make(self.n_iterations)
+            self.model_.fit(X, y, cat_features=self.cat_features_, callbacks=callbacks)
+        else:
+            X_tr, X_va, y_tr, y_va = inner_split(
+                X, y, classification=self.task != "regression", seed=self.seed
+            )
+            self.model_ = self._make(MAX_ITERATIONS)
+            self.model_.fit(
+                X_tr,
+                y_tr,
+                cat_features=self.cat_features_,
+                eval_set=(X_va, y_va),
+                early_stopping_rounds=EARLY_STOPPING_ROUNDS,
+                use_best_model=True,
+                callbacks=callbacks,
+            )
         self.n_iterations_ = max(1, int(self.model_.tree_count_))
         if self.task != "regression":
             self.classes_ = np.asarray(self.model_.classes_, dtype=int)

@@ -32,6 +32,7 @@ def write_bytes(path: Path, data: bytes) -> str:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; artifacts are as readable as normal files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -69,6 +70,7 @@ def dump_model(path: Path, model: Any) -> str:
     try:
         joblib.dump(model, tmp, compress=3)
         digest = sha256_of(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; artifacts are as readable as normal files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -10,6 +10,7 @@ import logging
 import secrets
 import sqlite3
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -186,12 +187,14 @@ def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.stora
     elif url.startswith("postgresql"):
         kwargs["engine_kwargs"] = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
     try:
-        return optuna.storages.RDBStorage(
-            url,
-            heartbeat_interval=HEARTBEAT_SECONDS,
-            grace_period=GRACE_SECONDS,
-            **kwargs,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(
+                url,
+                heartbeat_interval=HEARTBEAT_SECONDS,
+                grace_period=GRACE_SECONDS,
+                **kwargs,
+            )
     except Exception as exc:  # SQLAlchemy and drivers raise many types for an unreachable server
         raise DataError(
             f"Cannot open the experiment storage {redact(url)}: {_first_line(exc)}",

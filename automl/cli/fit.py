@@ -1,0 +1,216 @@
+"""``automl fit``: search pipelines with Optuna and cross-validation, save the best."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from automl.cli._output import (
+    emit_json,
+    err_console,
+    guarded,
+    home_of,
+    out_console,
+    quiet_libraries,
+    stdout_to_stderr,
+)
+
+if TYPE_CHECKING:
+    from automl.search.runner import FitResult, Progress
+
+__all__ = ["fit_command"]
+
+
+def fit_command(
+    ctx: typer.Context,
+    data: Annotated[
+        Path, typer.Argument(help="Training data: CSV (any delimiter, .gz) or Parquet.")
+    ],
+    target: Annotated[str, typer.Option("--target", "-t", help="The column to predict.")],
+    task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
+    metric: Annotated[
+        str | None,
+        typer.Option(help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae, r2."),
+    ] = None,
+    time_budget: Annotated[
+        float | None,
+        typer.Option("--time-budget", help="Seconds for the whole fit. Default 120."),
+    ] = None,
+    n_trials: Annotated[
+        int | None, typer.Option("--n-trials", help="Stop after this many trials.")
+    ] = None,
+    cv: Annotated[int, typer.Option("--cv", help="Cross-validation folds.")] = 5,
+    models: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated families: lightgbm,catboost,hist_gb,random_forest,"
+            "extra_trees,linear,constant."
+        ),
+    ] = None,
+    n_jobs: Annotated[
+        int | None, typer.Option("--n-jobs", help="Worker processes. Default: all cores.")
+    ] = None,
+    experiment: Annotated[str, typer.Option(help="Experiment name.")] = "default",
+    storage: Annotated[
+        str | None, typer.Option(help="Optuna storage URL. Default: SQLite in the home folder.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the latest run.")] = False,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="A column not to use (repeatable).")
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Column whose groups must not be split across folds.")
+    ] = None,
+    time_column: Annotated[
+        str | None, typer.Option("--time", help="Column ordering rows in time.")
+    ] = None,
+    holdout: Annotated[
+        float | None,
+        typer.Option(help="Fraction of rows kept out of the search for an honest score."),
+    ] = None,
+    pos_label: Annotated[
+        str | None, typer.Option("--pos-label", help="The positive class (binary).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Search pipelines for DATA with cross-validation, refit the best and save the run."""
+    with guarded(ctx):
+        from automl.config import FitConfig
+        from automl.errors import ExitCode, UsageError
+        from automl.search.runner import run_fit
+
+        if task not in ("auto", "binary", "multiclass", "regression"):
+            raise UsageError(
+                f"--task must be auto, binary, multiclass or regression, got {task!r}."
+            )
+        budget = time_budget if time_budget is not None else (None if n_trials else 120.0)
+        config = FitConfig(
+            data=data,
+            target=target,
+            task=task,  # type: ignore[arg-type]
+            metric=metric,
+            time_budget=budget,
+            n_trials=n_trials,
+            cv=cv,
+            models=tuple(m.strip() for m in models.split(",") if m.strip()) if models else None,
+            n_jobs=n_jobs,
+            experiment=experiment,
+            storage=storage,
+            seed=seed,
+            resume=resume,
+            ignore=tuple(ignore or ()),
+            group=group,
+            time=time_column,
+            holdout=holdout,
+            pos_label=pos_label,
+        )
+        quiet_libraries()
+        reporter = _Reporter()
+        with stdout_to_stderr(as_json):
+            result = run_fit(config, home=home_of(ctx), progress=reporter)
+        reporter.close()
+        _render(ctx, result, as_json=as_json)
+        if result.interrupted:
+            raise typer.Exit(int(ExitCode.INTERRUPTED))
+
+
+class _Reporter:
+    """Live progress on stderr: a status line on a terminal, a log line every 10 s elsewhere."""
+
+    def __init__(self) -> None:
+        self.console = err_console()
+        self.live: Any = None
+        self.last_line = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        text = _status(progress)
+        if self.console.is_terminal:
+            from rich.live import Live
+            from rich.text import Text
+
+            if self.live is None:
+                self.live = Live(Text(text), console=self.console, refresh_per_second=4)
+                self.live.start()
+            self.live.update(Text(text))
+        elif time.monotonic() - self.last_line >= 10.0:
+            self.last_line = time.monotonic()
+            self.console.print(text)
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+
+def _status(progress: Progress) -> str:
+    c = progress.counts
+    done = f"{c.complete} done"
+    if progress.n_trials:
+        done = f"{c.complete + c.pruned + c.failed}/{progress.n_trials} trials ({c.complete} done"
+    else:
+        done = f"{c.complete + c.pruned + c.failed} trials ({c.complete} done"
+    parts = [f"{done}, {c.running} running, {c.pruned} pruned, {c.failed} failed)"]
+    if c.best is not None:
+        parts.append(f"best {progress.metric} {c.best:.5g} ({c.best_family})")
+    if progress.time_left is not None:
+        parts.append(f"{max(0.0, progress.time_left):.0f} s left")
+    else:
+        parts.append(f"{progress.elapsed:.0f} s")
+    return "searching: " + " | ".join(parts)
+
+
+def _render(ctx: typer.Context, result: FitResult, *, as_json: bool) -> None:
+    from automl.cli.leaderboard import leaderboard_table
+    from automl.store.leaderboard import leaderboard
+    from automl.store.runs import RunRef, Store
+
+    store = Store(home_of(ctx))
+    ref = RunRef(result.experiment, result.run_id)
+    rows = leaderboard(store, [ref])
+    if as_json:
+        emit_json(
+            {
+                "run_id": result.run_id,
+                "experiment": result.experiment,
+                "run_dir": str(result.run_dir),
+                "status": "interrupted" if result.interrupted else "complete",
+                "task": result.task,
+                "metric": result.metric,
+                "target": result.target,
+                "best": {
+                    "trial": result.best_trial,
+                    "family": result.best_family,
+                    "cv_mean": result.cv_mean,
+                    "cv_std": result.cv_std,
+                    "holdout": result.holdout,
+                },
+                "trials": {
+                    "complete": result.counts.complete,
+                    "pruned": result.counts.pruned,
+                    "failed": result.counts.failed,
+                },
+                "seconds": round(result.seconds, 3),
+                "notes": list(result.notes),
+                "leaderboard": [r.to_dict() for r in rows],
+            }
+        )
+        return
+    console = out_console()
+    console.print(leaderboard_table(rows[:10], metric=result.metric, title="Top trials"))
+    holdout = f", holdout {result.holdout:.5g}" if result.holdout is not None else ""
+    console.print(
+        f"[bold]Best:[/] {result.best_family} (trial {result.best_trial}), {result.metric} "
+        f"{result.cv_mean:.5g} ± {result.cv_std:.3g} in CV{holdout}. "
+        f"{result.counts.complete} trials completed, {result.counts.pruned} pruned, "
+        f"{result.counts.failed} failed, in {result.seconds:.1f} s."
+    )
+    console.print(f"Saved run [bold]{result.run_id}[/] in {result.run_dir}")
+    if result.interrupted:
+        err_console().print("[yellow]Interrupted: the best model so far was saved.[/]")
+    sys.stdout.flush()

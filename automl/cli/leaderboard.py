@@ -1,0 +1,129 @@
+"""``automl leaderboard``: every trial of a run (or of an experiment's runs), ranked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from automl.cli._output import emit_json, guarded, home_of, out_console
+
+if TYPE_CHECKING:
+    from automl.store.leaderboard import LeaderboardRow
+
+__all__ = ["leaderboard_command", "leaderboard_table"]
+
+_CSV_FIELDS = ["rank", "run_id", "trial", "family", "state", "score_kind", "cv_mean", "cv_std",
+               "holdout", "fit_seconds", "predict_ms_per_1000", "reason", "params"]  # fmt: skip
+
+
+def leaderboard_command(
+    ctx: typer.Context,
+    experiment: Annotated[str, typer.Option(help="Experiment name.")] = "default",
+    run: Annotated[str | None, typer.Option("--run", help="One run by id.")] = None,
+    all_runs: Annotated[
+        bool, typer.Option("--all-runs", help="Rank every run of the experiment together.")
+    ] = False,
+    top: Annotated[int | None, typer.Option("--top", help="Show the N best rows.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
+) -> None:
+    """Every trial, ranked: CV mean and std, fit seconds, predict ms per 1,000 rows, state."""
+    with guarded(ctx):
+        from automl.errors import UsageError
+        from automl.store.leaderboard import leaderboard
+        from automl.store.runs import Store
+
+        if as_json and as_csv:
+            raise UsageError("Choose one of --json and --csv.")
+        store = Store(home_of(ctx))
+        if all_runs and not run:
+            refs = store.runs(experiment)
+            if not refs:
+                store.latest_run(experiment)  # raises with the known experiments
+        else:
+            refs = [store.resolve(experiment=experiment, run_id=run)]
+        rows = leaderboard(store, refs)
+        if top is not None:
+            rows = rows[:top]
+        metric = (
+            store.run_record(refs[-1]).get("metric", "score")
+            if _has_record(store, refs[-1])
+            else "score"
+        )
+        if as_json:
+            emit_json(
+                {
+                    "experiment": refs[-1].experiment,
+                    "runs": [r.run_id for r in refs],
+                    "metric": metric,
+                    "rows": [r.to_dict() for r in rows],
+                }
+            )
+        elif as_csv:
+            sys.stdout.write(leaderboard_csv(rows))
+        else:
+            out_console().print(leaderboard_table(rows, metric=metric, title=refs[-1].study_name))
+
+
+def _has_record(store: Any, ref: Any) -> bool:
+    return bool((store.run_dir(ref) / "run.json").is_file())
+
+
+def leaderboard_csv(rows: list[LeaderboardRow]) -> str:
+    """The rows as CSV text (params as JSON)."""
+    import json
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=_CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        data = row.to_dict()
+        data["params"] = json.dumps(data["params"], sort_keys=True)
+        writer.writerow({k: data.get(k) for k in _CSV_FIELDS})
+    return buffer.getvalue()
+
+
+def leaderboard_table(rows: list[LeaderboardRow], *, metric: str, title: str) -> Any:
+    """A Rich table of leaderboard rows."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for name, justify in [("rank", "right"), ("trial", "right"), ("family", "left"),
+                          ("state", "left"), (f"{metric} (cv)", "right"), ("std", "right"),
+                          ("fit s", "right"), ("ms/1k rows", "right"),
+                          ("params / reason", "left")]:  # fmt: skip
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        detail = row.reason or _params(row.params)
+        state_style = {"complete": "green", "pruned": "yellow", "failed": "red"}.get(row.state, "")
+        score = _num(row.cv_mean)
+        if row.holdout is not None:
+            score += f" (holdout {row.holdout:.5g})"
+        table.add_row(
+            str(row.rank or ""),
+            "" if row.trial is None else str(row.trial),
+            row.family,
+            f"[{state_style}]{row.state}[/]" if state_style else row.state,
+            score,
+            _num(row.cv_std, 3),
+            _num(row.fit_seconds, 3),
+            _num(row.predict_ms_per_1000, 3),
+            escape(detail),
+        )
+    return table
+
+
+def _num(value: float | None, digits: int = 5) -> str:
+    return "" if value is None else f"{value:.{digits}g}"
+
+
+def _params(params: dict[str, Any]) -> str:
+    parts = []
+    for key, value in params.items():
+        parts.append(f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}")
+    return " ".join(parts)

@@ -1,0 +1,48 @@
+"""``automl predict``: batch predictions from a run's model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from automl.cli._output import emit_json, err_console, guarded, home_of, quiet_libraries
+
+__all__ = ["predict_command"]
+
+
+def predict_command(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Argument(help="Rows to predict: CSV or Parquet.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the CSV.")],
+    experiment: Annotated[str, typer.Option(help="Use the latest run of this experiment.")] = (
+        "default"
+    ),
+    run: Annotated[str | None, typer.Option("--run", help="Use this run.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+) -> None:
+    """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
+    with guarded(ctx):
+        from automl.store.predict import predict_file
+        from automl.store.runs import Store
+
+        quiet_libraries()
+        store = Store(home_of(ctx))
+        ref = store.resolve(experiment=experiment, run_id=run)
+        result = predict_file(store, ref, data, output)
+        if as_json:
+            emit_json(
+                {
+                    "run_id": result.run_id,
+                    "experiment": result.experiment,
+                    "output": str(result.output),
+                    "n_rows": result.n_rows,
+                    "columns": result.columns,
+                    "ignored_columns": result.ignored_columns,
+                }
+            )
+        else:
+            err_console().print(
+                f"Wrote {result.n_rows:,} predictions from run {result.run_id} to {result.output}"
+            )

@@ -1,0 +1,117 @@
+"""Local worker processes: started with their own environment, stopped by the coordinator.
+
+Workers are fresh interpreters (``subprocess``, never ``fork``: a forked child can hang in
+OpenMP after its parent trained a model). Each gets ``OMP_WAIT_POLICY=PASSIVE`` and its thread
+count through ``env=``; they ignore SIGINT and leave when their parent dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from automl.search.worker import STORAGE_ENV
+
+__all__ = ["WorkerPool", "threads_per_worker"]
+
+logger = logging.getLogger(__name__)
+
+
+def threads_per_worker(n_workers: int) -> int:
+    """``max(1, cores // workers)``."""
+    return max(1, (os.cpu_count() or 1) // max(1, n_workers))
+
+
+@dataclass
+class WorkerPool:
+    """A set of local worker processes for one run.
+
+    Attributes:
+        data: The data file.
+        storage_url: The Optuna storage URL (passed through the environment, not argv).
+        study_name: The run's study.
+        n_workers: How many workers.
+        log_dir: Where each worker's stderr goes (``worker-<i>.log``).
+        oof_dir: Where workers save out-of-fold predictions.
+    """
+
+    data: Path
+    storage_url: str
+    study_name: str
+    n_workers: int
+    log_dir: Path
+    oof_dir: Path | None = None
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start the workers."""
+        threads = threads_per_worker(self.n_workers)
+        env = {
+            **os.environ,
+            "OMP_WAIT_POLICY": "PASSIVE",
+            "OMP_NUM_THREADS": str(threads),
+            "PYTHONUNBUFFERED": "1",
+            STORAGE_ENV: self.storage_url,
+        }
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for index in range(self.n_workers):
+            command = [
+                sys.executable, "-m", "automl.search.worker",
+                "--data", str(self.data), "--study", self.study_name,
+                "--index", str(index), "--threads", str(threads),
+                "--parent-pid", str(os.getpid()),
+            ]  # fmt: skip
+            if self.oof_dir is not None:
+                command += ["--oof-dir", str(self.oof_dir)]
+            log = (self.log_dir / f"worker-{index}.log").open("wb")
+            self.processes.append(
+                subprocess.Popen(
+                    command,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # Ctrl-C reaches only the coordinator
+                )
+            )
+            log.close()
+
+    def alive(self) -> int:
+        """Workers still running."""
+        return sum(p.poll() is None for p in self.processes)
+
+    def stop(self, *, grace: float = 2.0) -> None:
+        """Terminate every worker, then kill those still running after ``grace`` seconds."""
+        for process in self.processes:
+            if process.poll() is None:
+                _signal(process, signal.SIGTERM)
+        end = time.monotonic() + grace
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.0, end - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal(process, signal.SIGKILL)
+                process.wait()
+
+    def failures(self) -> list[str]:
+        """The last line each failed worker wrote, for error messages."""
+        lines = []
+        for index, process in enumerate(self.processes):
+            if process.returncode not in (None, 0, -signal.SIGTERM, -signal.SIGKILL):
+                log = self.log_dir / f"worker-{index}.log"
+                text = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
+                last = text[-1] if text else f"exit code {process.returncode}"
+                lines.append(f"worker {index}: {last}")
+        return lines
+
+
+def _signal(process: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)

@@ -1,0 +1,150 @@
+"""After the search: choose the trial to keep, score it on the holdout, refit it on all rows."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from automl.errors import NoTrialSucceededError
+from automl.features.pipeline import build_pipeline
+from automl.models.predictor import Predictor
+from automl.models.registry import FAMILIES
+from automl.search.metrics import Metric, score_predictions
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.search.dataset import TrainingData
+
+__all__ = ["Choice", "choose_trial", "fit_final", "score_holdout"]
+
+#: More rows than in a CV fold's inner split: train a little longer than early stopping said.
+ITERATION_SCALE = 1.15
+_REFIT_SAFETY = 1.3
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The trial whose pipeline is refitted."""
+
+    number: int
+    family: str
+    params: dict[str, Any]
+    cv_mean: float
+    cv_std: float
+    fold_scores: list[float]
+    n_iterations: int | None
+    refit_estimate: float
+    skipped_better: int = 0
+
+
+def choose_trial(study: optuna.Study, *, n_folds: int, seconds_left: float | None) -> Choice:
+    """The best completed trial whose refit fits in the time left (else the next best).
+
+    Raises:
+        NoTrialSucceededError: No trial completed; the message lists the failure reasons.
+    """
+    import optuna
+
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if not complete:
+        raise NoTrialSucceededError(
+            "No trial succeeded, so there is no model to save.",
+            hint="Reasons: " + "; ".join(_reasons(study)) + ". Try a larger --time-budget.",
+        )
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    ranked = sorted(
+        complete, key=lambda t: -float(t.value or 0) if maximize else float(t.value or 0)
+    )
+    for skipped, trial in enumerate(ranked):
+        attrs = trial.user_attrs
+        estimate = float(attrs.get("fit_seconds", 0.0)) / n_folds * _REFIT_SAFETY
+        if seconds_left is None or estimate <= seconds_left or attrs["family"] == "constant":
+            family = FAMILIES[attrs["family"]]
+            return Choice(
+                number=trial.number,
+                family=family.name,
+                params=family.unprefixed(trial.params),
+                cv_mean=float(attrs["cv_mean"]),
+                cv_std=float(attrs["cv_std"]),
+                fold_scores=[float(s) for s in attrs["fold_scores"]],
+                n_iterations=attrs.get("n_iterations"),
+                refit_estimate=estimate,
+                skipped_better=skipped,
+            )
+    raise AssertionError("unreachable: the constant baseline always fits")
+
+
+def _reasons(study: optuna.Study) -> list[str]:
+    reasons: dict[str, int] = {}
+    for trial in study.get_trials(deepcopy=False):
+        reason = trial.user_attrs.get("error") or trial.system_attrs.get("fail_reason")
+        if reason:
+            key = f"{trial.user_attrs.get('family', '?')}: {str(reason).splitlines()[-1][:150]}"
+            reasons[key] = reasons.get(key, 0) + 1
+    if not reasons:
+        return ["no trial finished in time"]
+    return [f"{text} (x{count})" if count > 1 else text for text, count in reasons.items()]
+
+
+def _pipeline(choice: Choice, data: TrainingData, *, n_threads: int, seed: int) -> Any:
+    family = FAMILIES[choice.family]
+    iterations = None
+    if choice.n_iterations is not None and family.name not in ("linear", "constant"):
+        iterations = max(1, math.ceil(choice.n_iterations * ITERATION_SCALE))
+    model = family.build(
+        choice.params,
+        task=data.task,
+        n_classes=data.n_classes,
+        n_threads=n_threads,
+        seed=seed,
+        n_iterations=iterations,
+    )
+    return build_pipeline(data.profile, family, model)
+
+
+def score_holdout(
+    choice: Choice,
+    data: TrainingData,
+    metric: Metric,
+    *,
+    n_threads: int,
+    seed: int,
+    deadline: float | None,
+) -> float:
+    """Fit the chosen configuration on the search rows and score it on the held-out rows."""
+    pipeline = _pipeline(choice, data, n_threads=n_threads, seed=seed)
+    rows, held = data.search_rows, data.holdout_rows
+    pipeline.fit(data.raw.iloc[rows], data.y[rows], model__deadline=deadline)
+    X = data.raw.iloc[held]
+    predict = pipeline.predict if data.task == "regression" else pipeline.predict_proba
+    prediction = predict(X)
+    return score_predictions(metric, data.y[held], prediction, list(range(data.n_classes)))
+
+
+def fit_final(
+    choice: Choice, data: TrainingData, *, n_threads: int, seed: int, deadline: float | None
+) -> tuple[Predictor, float]:
+    """Refit the chosen configuration on every row; return the predictor and the seconds taken."""
+    started = time.perf_counter()
+    pipeline = _pipeline(choice, data, n_threads=n_threads, seed=seed)
+    pipeline.fit(data.raw, data.y, model__deadline=deadline)
+    predictor = Predictor(
+        pipeline,
+        task=data.task,
+        labels=data.labels,
+        features=[c.name for c in data.profile.features],
+    )
+    return predictor, time.perf_counter() - started
+
+
+def class_balance(data: TrainingData) -> dict[str, int]:
+    """Rows per class label (for the record)."""
+    if data.task == "regression":
+        return {}
+    counts = np.bincount(data.y, minlength=data.n_classes)
+    return {str(label): int(c) for label, c in zip(data.labels, counts, strict=True)}

@@ -1,0 +1,414 @@
+"""``fit``: read, profile, search in worker processes, refit the best, save the run.
+
+The coordinator creates the storage and the study (with every option a worker needs), queues
+the portfolio, starts the workers, reports progress while they search, stops them at the
+deadline, then refits the chosen pipeline and writes the run folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from automl.config import FitConfig
+from automl.search.study import TrialCounts
+
+__all__ = ["FitResult", "Progress", "run_fit"]
+
+logger = logging.getLogger(__name__)
+
+_MIN_RESERVE = 2.0
+_MAX_RESERVE = 60.0
+_RESERVE_SHARE = 0.12
+_POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the search has done so far."""
+
+    counts: TrialCounts
+    elapsed: float
+    time_left: float | None
+    n_trials: int | None
+    metric: str
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What ``fit`` produced."""
+
+    experiment: str
+    run_id: str
+    run_dir: Path
+    task: str
+    metric: str
+    target: str
+    best_trial: int
+    best_family: str
+    cv_mean: float
+    cv_std: float
+    holdout: float | None
+    counts: TrialCounts
+    seconds: float
+    interrupted: bool
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class _Budget:
+    started: float
+    deadline: float | None
+    search_end: float | None
+
+    @classmethod
+    def plan(cls, seconds: float | None, started: float) -> _Budget:
+        if seconds is None:
+            return cls(started, None, None)
+        reserve = min(_MAX_RESERVE, max(_MIN_RESERVE, _RESERVE_SHARE * seconds))
+        return cls(started, started + seconds, started + seconds - reserve)
+
+    def left(self, until: float | None) -> float | None:
+        return None if until is None else until - time.monotonic()
+
+
+def run_fit(
+    config: FitConfig,
+    *,
+    home: Path,
+    progress: Callable[[Progress], None] | None = None,
+) -> FitResult:
+    """Run one ``fit``: search, refit, save.
+
+    Args:
+        config: The fit options.
+        home: Where experiments live.
+        progress: Called about twice a second while the search runs.
+
+    Returns:
+        The run's summary. ``interrupted`` is true after Ctrl-C (the best model so far is
+        saved).
+
+    Raises:
+        NotFoundError: The data file or a named column does not exist.
+        DataError: The data cannot be used.
+        UsageError: Contradictory options.
+        NoTrialSucceededError: No trial completed.
+    """
+    from automl.data import file_sha256, profile_table, read_table
+    from automl.models.registry import resolve_families
+    from automl.search.dataset import DataSpec, training_data
+    from automl.search.metrics import default_metric, get_metric
+    from automl.store.artifacts import write_json
+    from automl.store.runs import RunRef, Store, new_run_id
+
+    started = time.monotonic()
+    started_epoch = time.time()
+    budget = _Budget.plan(_budget_seconds(config), started)
+    families = resolve_families(list(config.models) if config.models else None)
+    table = read_table(config.data)
+    profile = profile_table(table, target=config.target)
+    spec = DataSpec(
+        target=profile.target.name if profile.target else config.target,
+        task=config.task,
+        pos_label=config.pos_label,
+        ignore=config.ignore,
+        group=config.group,
+        time=config.time,
+        holdout=config.holdout,
+        cv=config.cv,
+        seed=config.seed,
+    )
+    data = training_data(table.frame, profile, spec)
+    metric = get_metric(config.metric or default_metric(data.task), data.task)
+    for note in data.notes:
+        logger.info(note)
+
+    store = Store(home, config.storage)
+    ref = RunRef(config.experiment, new_run_id())
+    run_dir = store.run_dir(ref)
+    run_dir.mkdir(parents=True, exist_ok=False)
+    write_json(run_dir / "profile.json", data.profile.to_dict())
+    write_json(run_dir / "schema.json", input_schema(data))
+    data_sha = file_sha256(config.data)
+    study = _create_run_study(store, ref, config, data, spec, metric.name, families, budget,
+                              data_sha=data_sha, started_epoch=started_epoch)  # fmt: skip
+
+    from automl.search.pool import WorkerPool
+
+    pool = WorkerPool(
+        data=Path(config.data).resolve(),
+        storage_url=store.storage_url,
+        study_name=ref.study_name,
+        n_workers=config.effective_n_jobs,
+        log_dir=run_dir / "logs",
+        oof_dir=run_dir / "oof",
+    )
+    interrupted = _search(pool, study, budget, config, metric.name, progress)
+    return _finish(
+        store, ref, study, data, metric, config, budget,
+        data_sha=data_sha, interrupted=interrupted, started_epoch=started_epoch,
+    )  # fmt: skip
+
+
+def _budget_seconds(config: FitConfig) -> float | None:
+    return config.time_budget
+
+
+def input_schema(data: Any) -> dict[str, Any]:
+    """The columns ``predict`` and the service expect: name, role, type, nullability."""
+    features = []
+    for column in data.profile.features:
+        features.append(
+            {
+                "name": column.name,
+                "role": column.role,
+                "dtype": column.dtype,
+                "nullable": column.n_missing > 0,
+                "parse": column.parse,
+                "levels": [v for v, _ in column.stats.get("top", [])]
+                if column.role == "categorical"
+                else [],
+            }
+        )
+    return {"features": features, "target": data.profile.target.name, "task": data.task}
+
+
+def _create_run_study(
+    store: Any,
+    ref: Any,
+    config: FitConfig,
+    data: Any,
+    spec: Any,
+    metric: str,
+    families: tuple[Any, ...],
+    budget: _Budget,
+    *,
+    data_sha: str,
+    started_epoch: float,
+) -> Any:
+    from dataclasses import asdict
+
+    from automl.search.metrics import METRICS
+    from automl.search.study import create_study, enqueue_portfolio
+
+    search_end_epoch = (
+        None if budget.search_end is None else started_epoch + (budget.search_end - budget.started)
+    )
+    attrs = {
+        "config": config.to_dict(),
+        "data_spec": asdict(spec) | {"ignore": list(spec.ignore)},
+        "profile": data.profile.to_dict(),
+        "task": data.task,
+        "metric": metric,
+        "labels": data.labels,
+        "positive_class": data.labels[-1] if data.task == "binary" else None,
+        "data_sha256": data_sha,
+        "data_name": Path(config.data).name,
+        "families": [f.name for f in families],
+        "n_trials": config.n_trials,
+        "search_end_epoch": search_end_epoch,
+        "run_dir": str(store.run_dir(ref).resolve()),
+    }
+    study = create_study(
+        store.storage(), ref.study_name, direction=METRICS[metric].direction, attrs=attrs
+    )
+    enqueue_portfolio(study, families, data.task)
+    return study
+
+
+def _search(
+    pool: Any,
+    study: Any,
+    budget: _Budget,
+    config: FitConfig,
+    metric: str,
+    progress: Callable[[Progress], None] | None,
+) -> bool:
+    """Run the workers until done or out of time; return whether the user interrupted."""
+    from automl.search.study import count_trials, fail_running_trials
+
+    grace = 3.0
+    interrupted = False
+    pool.start()
+    try:
+        while pool.alive():
+            now = time.monotonic()
+            if progress is not None:
+                progress(
+                    Progress(count_trials(study), now - budget.started,
+                             budget.left(budget.search_end), config.n_trials, metric)
+                )  # fmt: skip
+            if budget.search_end is not None and now > budget.search_end + grace:
+                break
+            time.sleep(_POLL_SECONDS)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        pool.stop()
+    reason = "interrupted by the user" if interrupted else "deadline: stopped by the coordinator"
+    fail_running_trials(study, reason)
+    if progress is not None:
+        progress(Progress(count_trials(study), time.monotonic() - budget.started, 0.0,
+                          config.n_trials, metric))  # fmt: skip
+    failures = pool.failures()
+    if failures:
+        logger.warning("Some workers failed: %s", "; ".join(failures))
+    return interrupted
+
+
+def _finish(
+    store: Any,
+    ref: Any,
+    study: Any,
+    data: Any,
+    metric: Any,
+    config: FitConfig,
+    budget: _Budget,
+    *,
+    data_sha: str,
+    interrupted: bool,
+    started_epoch: float,
+) -> FitResult:
+    import os
+
+    from automl.search.refit import choose_trial, fit_final, score_holdout
+    from automl.search.study import count_trials
+    from automl.store.artifacts import dump_model, write_json
+
+    run_dir = store.run_dir(ref)
+    choice = choose_trial(study, n_folds=len(data.folds), seconds_left=budget.left(budget.deadline))
+    threads = os.cpu_count() or 1
+    holdout = None
+    if len(data.holdout_rows):
+        holdout = score_holdout(choice, data, metric, n_threads=threads, seed=config.seed,
+                                deadline=budget.deadline)  # fmt: skip
+        logger.info("Holdout %s of the chosen model: %.5g", metric.name, holdout)
+    predictor, refit_seconds = fit_final(
+        choice, data, n_threads=threads, seed=config.seed, deadline=budget.deadline
+    )
+    artifacts = {"model.joblib": dump_model(run_dir / "model.joblib", predictor)}
+    for name in ("profile.json", "schema.json"):
+        from automl.store.artifacts import sha256_of
+
+        artifacts[name] = sha256_of(run_dir / name)
+    counts = count_trials(study)
+    seconds = time.monotonic() - budget.started
+    notes = tuple(data.notes)
+    record = run_record(
+        ref, config, data, metric, choice, counts, holdout, artifacts, run_dir,
+        data_sha=data_sha, seconds=seconds, refit_seconds=refit_seconds,
+        interrupted=interrupted, started_epoch=started_epoch, notes=notes,
+    )  # fmt: skip
+    from automl.store.leaderboard import leaderboard
+
+    write_json(run_dir / "run.json", record)
+    rows = [r.to_dict() for r in leaderboard(store, [ref])]
+    record["artifacts"]["leaderboard.json"] = _artifact(
+        run_dir / "leaderboard.json", write_json(run_dir / "leaderboard.json", rows)
+    )
+    write_json(run_dir / "run.json", record)
+    return FitResult(
+        experiment=ref.experiment,
+        run_id=ref.run_id,
+        run_dir=run_dir,
+        task=data.task,
+        metric=metric.name,
+        target=data.profile.target.name,
+        best_trial=choice.number,
+        best_family=choice.family,
+        cv_mean=choice.cv_mean,
+        cv_std=choice.cv_std,
+        holdout=holdout,
+        counts=counts,
+        seconds=seconds,
+        interrupted=interrupted,
+        notes=notes,
+    )
+
+
+def _artifact(path: Path, sha: str) -> dict[str, Any]:
+    return {"sha256": sha, "bytes": path.stat().st_size}
+
+
+def run_record(
+    ref: Any,
+    config: FitConfig,
+    data: Any,
+    metric: Any,
+    choice: Any,
+    counts: TrialCounts,
+    holdout: float | None,
+    artifacts: dict[str, str],
+    run_dir: Path,
+    *,
+    data_sha: str,
+    seconds: float,
+    refit_seconds: float,
+    interrupted: bool,
+    started_epoch: float,
+    notes: tuple[str, ...],
+) -> dict[str, Any]:
+    """``run.json``: everything needed to understand and reproduce the run."""
+    from automl.search.refit import class_balance
+    from automl.store.environment import package_versions, platform_info
+
+    return {
+        "schema_version": 1,
+        "run_id": ref.run_id,
+        "experiment": ref.experiment,
+        "study_name": ref.study_name,
+        "status": "interrupted" if interrupted else "complete",
+        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "options": config.to_dict(),
+        "seed": config.seed,
+        "task": data.task,
+        "metric": metric.name,
+        "direction": metric.direction,
+        "target": data.profile.target.name,
+        "labels": data.labels,
+        "positive_class": data.labels[-1] if data.task == "binary" else None,
+        "class_balance": class_balance(data),
+        "data": {
+            "path": str(Path(config.data).resolve()),
+            "name": Path(config.data).name,
+            "sha256": data_sha,
+            "n_rows": len(data.y),
+            "n_search_rows": len(data.search_rows),
+            "n_holdout_rows": len(data.holdout_rows),
+            "n_features": len(data.profile.features),
+        },
+        "cv": {"folds": len(data.folds)},
+        "best": {
+            "trial": choice.number,
+            "family": choice.family,
+            "params": choice.params,
+            "n_iterations": choice.n_iterations,
+            "cv_mean": choice.cv_mean,
+            "cv_std": choice.cv_std,
+            "fold_scores": choice.fold_scores,
+            "skipped_better_trials": choice.skipped_better,
+        },
+        "holdout": None
+        if holdout is None
+        else {"trial": choice.number, "score": holdout, "n_rows": len(data.holdout_rows)},
+        "trials": {
+            "complete": counts.complete,
+            "pruned": counts.pruned,
+            "failed": counts.failed,
+        },
+        "timings": {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_epoch)),
+            "seconds": round(seconds, 3),
+            "refit_seconds": round(refit_seconds, 3),
+        },
+        "versions": package_versions(),
+        "platform": platform_info(),
+        "artifacts": {name: _artifact(run_dir / name, sha) for name, sha in artifacts.items()},
+        "notes": list(notes),
+    }

@@ -1,0 +1,128 @@
+"""The run's Optuna study: creation with the run's options, the sampler and pruner of a worker,
+and the small queries the coordinator makes while it waits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.models.base import ModelFamily
+
+__all__ = [
+    "TrialCounts",
+    "count_trials",
+    "create_study",
+    "enqueue_portfolio",
+    "fail_running_trials",
+    "load_study",
+]
+
+
+@dataclass(frozen=True)
+class TrialCounts:
+    """How many trials are in each state, and the best score so far."""
+
+    complete: int = 0
+    running: int = 0
+    pruned: int = 0
+    failed: int = 0
+    waiting: int = 0
+    best: float | None = None
+    best_family: str | None = None
+
+    @property
+    def total(self) -> int:
+        """Trials started or finished (not the waiting queue)."""
+        return self.complete + self.running + self.pruned + self.failed
+
+
+def create_study(
+    storage: Any, name: str, *, direction: Literal["minimize", "maximize"], attrs: dict[str, Any]
+) -> optuna.Study:
+    """Create the run's study and record the run's options on it."""
+    import optuna
+
+    study = optuna.create_study(study_name=name, storage=storage, direction=direction)
+    for key, value in attrs.items():
+        study.set_user_attr(key, value)
+    return study
+
+
+def load_study(storage: Any, name: str, *, seed: int | None = None) -> optuna.Study:
+    """Load a study with a seeded multivariate TPE sampler and a median pruner on fold means."""
+    import warnings
+
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(
+            seed=seed, multivariate=True, group=True, constant_liar=True, n_startup_trials=8
+        )
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=6, n_warmup_steps=0)
+    return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
+
+
+def enqueue_portfolio(study: optuna.Study, families: tuple[ModelFamily, ...], task: str) -> int:
+    """Queue the baseline, each family's first configuration, then the rest of the portfolios.
+
+    The constant baseline and LightGBM come first so that a model exists within seconds.
+
+    Returns:
+        How many trials were queued.
+    """
+    by_name = {f.name: f for f in families}
+    order = list(dict.fromkeys(n for n in ("constant", "lightgbm", *by_name) if n in by_name))
+    portfolios = {name: by_name[name].portfolio(task) for name in order}  # type: ignore[arg-type]
+    queued = 0
+    for round_ in range(max(len(p) for p in portfolios.values())):
+        for name in order:
+            if round_ < len(portfolios[name]):
+                params = {"family": name, **by_name[name].prefixed(portfolios[name][round_])}
+                study.enqueue_trial(params, skip_if_exists=True)
+                queued += 1
+    return queued
+
+
+def count_trials(study: optuna.Study) -> TrialCounts:
+    """Count trials by state and find the best completed one."""
+    import optuna
+
+    states = optuna.trial.TrialState
+    counts = dict.fromkeys(("complete", "running", "pruned", "failed", "waiting"), 0)
+    best: float | None = None
+    best_family = None
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    for trial in study.get_trials(deepcopy=False):
+        key = {
+            states.COMPLETE: "complete",
+            states.RUNNING: "running",
+            states.PRUNED: "pruned",
+            states.FAIL: "failed",
+            states.WAITING: "waiting",
+        }[trial.state]
+        counts[key] += 1
+        if trial.state == states.COMPLETE and trial.value is not None:
+            better = best is None or (trial.value > best if maximize else trial.value < best)
+            if better:
+                best, best_family = trial.value, trial.user_attrs.get("family")
+    return TrialCounts(**counts, best=best, best_family=best_family)
+
+
+def fail_running_trials(study: optuna.Study, reason: str) -> int:
+    """Mark every running trial failed with ``reason`` (their workers were stopped)."""
+    import optuna
+
+    storage = study._storage
+    failed = 0
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        storage.set_trial_user_attr(trial._trial_id, "error", reason)
+        try:
+            storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+        except Exception:  # the worker finished it in the meantime
+            continue
+        failed += 1
+    return failed

@@ -1,0 +1,184 @@
+"""A search worker: joins a run's study and runs trials until the run's deadline or trial count.
+
+Local workers are started by ``fit`` as ``python -m automl.search.worker``; ``automl worker``
+runs the same :func:`run_worker` on another machine. Everything a worker needs (options,
+profile, deadline) is read from the study's user attributes, so the only inputs are the data
+file, the storage URL and the study name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from automl.errors import AutomlError, DataError
+
+__all__ = ["WorkerOptions", "run_worker", "worker_seed"]
+
+logger = logging.getLogger(__name__)
+
+STORAGE_ENV = "AUTOML_STORAGE_URL"
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How one worker runs.
+
+    Attributes:
+        data: The data file (checked against the run's SHA-256).
+        storage_url: The Optuna storage.
+        study_name: ``<experiment>/<run_id>``.
+        index: The worker's number; its sampler is seeded with ``seed + index``.
+        n_threads: Threads per model.
+        oof_dir: Where to write out-of-fold predictions (``None`` on other machines).
+        check_hash: Whether to verify the data's SHA-256.
+    """
+
+    data: Path
+    storage_url: str
+    study_name: str
+    index: int
+    n_threads: int
+    oof_dir: Path | None = None
+    check_hash: bool = True
+
+
+def worker_seed(seed: int, index: int) -> int:
+    """Worker ``index``'s sampler seed (equal seeds would repeat each other's trials)."""
+    return seed + index
+
+
+def run_worker(options: WorkerOptions) -> int:
+    """Run trials until the deadline or the trial count of the run is reached.
+
+    Returns:
+        The number of trials this worker ran.
+
+    Raises:
+        DataError: The data file differs from the run's (SHA-256), or the storage is unreachable.
+    """
+    import optuna
+
+    from automl.data import Profile, file_sha256, read_table
+    from automl.models.registry import resolve_families
+    from automl.search.dataset import DataSpec, training_data
+    from automl.search.metrics import get_metric
+    from automl.search.objective import Objective
+    from automl.search.study import load_study
+    from automl.store.runs import open_storage
+
+    storage = open_storage(options.storage_url)
+    attrs = optuna.load_study(study_name=options.study_name, storage=storage).user_attrs
+    if options.check_hash:
+        digest = file_sha256(options.data)
+        if digest != attrs["data_sha256"]:
+            raise DataError(
+                f"{options.data} is not the run's data: its SHA-256 is {digest[:12]}..., "
+                f"the run was started on {attrs['data_sha256'][:12]}... ({attrs['data_name']}).",
+                hint="Give the worker an exact copy of the file the run was started with.",
+            )
+    config = attrs["config"]
+    spec = DataSpec(**attrs["data_spec"])
+    seed = int(config["seed"])
+    study = load_study(storage, options.study_name, seed=worker_seed(seed, options.index))
+    table = read_table(options.data)
+    data = training_data(table.frame, Profile.from_dict(attrs["profile"]), spec)
+    families = resolve_families(attrs["families"])
+    deadline_epoch = attrs.get("search_end_epoch")
+    deadline = None
+    if deadline_epoch is not None:
+        deadline = time.monotonic() + (float(deadline_epoch) - time.time())
+    objective = Objective(
+        data,
+        families,
+        get_metric(attrs["metric"], data.task),
+        n_threads=options.n_threads,
+        seed=seed,
+        deadline=deadline,
+        oof_dir=options.oof_dir,
+    )
+    n_trials = attrs.get("n_trials")
+    ran = 0
+    while True:
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        if n_trials is not None and _started(study) >= int(n_trials):
+            break
+        study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=False)
+        ran += 1
+    return ran
+
+
+def _started(study: Any) -> int:
+    import optuna
+
+    states = optuna.trial.TrialState
+    finished = (states.COMPLETE, states.PRUNED, states.FAIL, states.RUNNING)
+    return len(study.get_trials(deepcopy=False, states=finished))
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Leave at once when the parent process is gone (so heartbeats stop and trials go stale)."""
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(3)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="automl-parent-watch", daemon=True).start()
+
+
+def _quiet_libraries() -> None:
+    import warnings
+
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of a local worker process started by ``fit``."""
+    parser = argparse.ArgumentParser(prog="python -m automl.search.worker")
+    parser.add_argument("--data", required=True, type=Path)
+    parser.add_argument("--study", required=True)
+    parser.add_argument("--index", required=True, type=int)
+    parser.add_argument("--threads", required=True, type=int)
+    parser.add_argument("--oof-dir", type=Path)
+    parser.add_argument("--parent-pid", type=int)
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator stops us
+    if args.parent_pid:
+        _exit_with_parent(args.parent_pid)
+    logging.basicConfig(level=logging.WARNING, format="worker %(process)d: %(message)s")
+    _quiet_libraries()
+    options = WorkerOptions(
+        data=args.data,
+        storage_url=os.environ[STORAGE_ENV],
+        study_name=args.study,
+        index=args.index,
+        n_threads=args.threads,
+        oof_dir=args.oof_dir,
+        check_hash=False,
+    )
+    try:
+        run_worker(options)
+    except AutomlError as error:
+        print(f"worker {args.index}: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
