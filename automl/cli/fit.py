@@ -189,6 +189,7 @@ def _render(ctx: typer.Context, result: FitResult, *, as_json: bool) -> None:
                     "cv_mean": result.cv_mean,
                     "cv_std": result.cv_std,
                     "holdout": result.holdout,
+                    "skipped_better_trials": result.skipped_better,
                 },
                 "trials": {
                     "complete": result.counts.complete,
@@ -210,6 +211,11 @@ def _render(ctx: typer.Context, result: FitResult, *, as_json: bool) -> None:
         f"{result.counts.complete} trials completed, {result.counts.pruned} pruned, "
         f"{result.counts.failed} failed, in {result.seconds:.1f} s."
     )
+    if result.skipped_better:
+        console.print(
+            f"[yellow]Note:[/] {result.skipped_better} better trial(s) could not be refitted in "
+            "the time left; a larger --time-budget would keep them."
+        )
     console.print(f"Saved run [bold]{result.run_id}[/] in {result.run_dir}")
     if result.interrupted:
         err_console().print("[yellow]Interrupted: the best model so far was saved.[/]")

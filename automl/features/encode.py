@@ -75,6 +75,8 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         self.medians_: dict[str, float] = {}
         self.scales_: dict[str, tuple[float, float]] = {}
         self.vocabularies_: dict[str, Any] = {}
+        self.indexes_: dict[str, Any] = {}
+        self.indicators_: set[str] = set()
         for name, role in roles.items():
             column = X[name]
             if role == "categorical":
@@ -89,6 +91,8 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                     std = float(filled.std()) or 1.0
                     self.medians_[part] = median
                     self.scales_[part] = (float(filled.mean()), std)
+                    if finite.size < values.size:
+                        self.indicators_.add(part)
         self.feature_names_ = list(self._encode(X).columns)
         return self
 
@@ -116,7 +120,7 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                             mean, std = self.scales_[part]
                             filled = np.where(missing, self.medians_[part], values)
                             parts[part] = (filled - mean) / std
-                            if missing.any() or self.medians_.get(part + "?") is not None:
+                            if part in self.indicators_:
                                 parts[part + " missing"] = missing.astype("float64")
                     else:
                         parts[part] = values
@@ -128,17 +132,19 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         import pandas as pd
 
         levels = self.levels_[name]
-        known = column.where(column.isin(levels) | column.isna(), OTHER)
+        categories = [*levels, OTHER]
+        index = self.indexes_.get(name)
+        if index is None:
+            index = self.indexes_[name] = pd.Index(categories)
+        codes = index.get_indexer(column.to_numpy(dtype=object, na_value=None)).astype("int64")
+        codes[(codes < 0) & column.notna().to_numpy()] = len(levels)  # unseen: other
         if self.encoding == "native":
-            return {name: pd.Categorical(known, categories=[*levels, OTHER])}
-        codes = pd.Categorical(known, categories=[*levels, OTHER]).codes.astype("float64")
-        codes[codes < 0] = np.nan
+            return {name: pd.Categorical.from_codes(codes, categories=categories)}
         if self.encoding == "ordinal":
-            return {name: codes}
-        out = {}
-        for i, level in enumerate([*levels, OTHER]):
-            out[f"{name}={level}"] = (codes == i).astype("float64")
-        return out
+            return {name: np.where(codes < 0, np.nan, codes.astype("float64"))}
+        return {
+            f"{name}={level}": (codes == i).astype("float64") for i, level in enumerate(categories)
+        }
 
 
 def _levels(column: pd.Series, encoding: str) -> list[str]:
@@ -164,7 +170,7 @@ def _numeric_parts(name: str, role: str, column: pd.Series) -> list[tuple[str, n
             (f"{name}.year", part(dates.dt.year.fillna(0))),
             (f"{name}.month", part(dates.dt.month.fillna(0))),
             (f"{name}.day", part(dates.dt.day.fillna(0))),
-            (f"{name}.weekday", part(dates.dt.weekday.fillna(0))),
+            (f"{name}.weekday", part(dates.dt.day_of_week.fillna(0))),
             (f"{name}.hour", part(dates.dt.hour.fillna(0))),
             (f"{name}.days", part(elapsed)),
         ]

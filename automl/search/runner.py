@@ -51,6 +51,7 @@ class FitResult:
     target: str
     best_trial: int
     best_family: str
+    skipped_better: int
     cv_mean: float
     cv_std: float
     holdout: float | None
@@ -62,16 +63,31 @@ class FitResult:
 
 @dataclass(frozen=True)
 class _Budget:
+    """When the search ends, when stragglers are stopped, and when the refit must end.
+
+    The contract is that ``fit`` ends within 10% + 10 s of the budget; the refit may use
+    half of that slack so that a slow best model is not swapped for a weaker one needlessly.
+    """
+
     started: float
     deadline: float | None
     search_end: float | None
+    grace: float = 0.0
+    refit_deadline: float | None = None
 
     @classmethod
     def plan(cls, seconds: float | None, started: float) -> _Budget:
         if seconds is None:
             return cls(started, None, None)
         reserve = min(_MAX_RESERVE, max(_MIN_RESERVE, _RESERVE_SHARE * seconds))
-        return cls(started, started + seconds, started + seconds - reserve)
+        deadline = started + seconds
+        return cls(
+            started,
+            deadline,
+            deadline - reserve,
+            grace=min(2.0, 0.5 + 0.05 * seconds),
+            refit_deadline=deadline + 0.05 * seconds + 4.0,
+        )
 
     def left(self, until: float | None) -> float | None:
         return None if until is None else until - time.monotonic()
@@ -233,7 +249,6 @@ def _search(
     """Run the workers until done or out of time; return whether the user interrupted."""
     from automl.search.study import count_trials, fail_running_trials
 
-    grace = 3.0
     interrupted = False
     pool.start()
     try:
@@ -244,7 +259,7 @@ def _search(
                     Progress(count_trials(study), now - budget.started,
                              budget.left(budget.search_end), config.n_trials, metric)
                 )  # fmt: skip
-            if budget.search_end is not None and now > budget.search_end + grace:
+            if budget.search_end is not None and now > budget.search_end + budget.grace:
                 break
             time.sleep(_POLL_SECONDS)
     except KeyboardInterrupt:
@@ -282,15 +297,18 @@ def _finish(
     from automl.store.artifacts import dump_model, write_json
 
     run_dir = store.run_dir(ref)
-    choice = choose_trial(study, n_folds=len(data.folds), seconds_left=budget.left(budget.deadline))
+    left = budget.left(budget.refit_deadline)
+    if left is not None and len(data.holdout_rows):
+        left /= 2  # one fit on the search rows for the holdout score, one on every row
+    choice = choose_trial(study, n_folds=len(data.folds), seconds_left=left)
     threads = os.cpu_count() or 1
     holdout = None
     if len(data.holdout_rows):
         holdout = score_holdout(choice, data, metric, n_threads=threads, seed=config.seed,
-                                deadline=budget.deadline)  # fmt: skip
+                                deadline=budget.refit_deadline)  # fmt: skip
         logger.info("Holdout %s of the chosen model: %.5g", metric.name, holdout)
     predictor, refit_seconds = fit_final(
-        choice, data, n_threads=threads, seed=config.seed, deadline=budget.deadline
+        choice, data, n_threads=threads, seed=config.seed, deadline=budget.refit_deadline
     )
     artifacts = {"model.joblib": dump_model(run_dir / "model.joblib", predictor)}
     for name in ("profile.json", "schema.json"):
@@ -322,6 +340,7 @@ def _finish(
         target=data.profile.target.name,
         best_trial=choice.number,
         best_family=choice.family,
+        skipped_better=choice.skipped_better,
         cv_mean=choice.cv_mean,
         cv_std=choice.cv_std,
         holdout=holdout,
