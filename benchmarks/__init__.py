@@ -1,4 +1,4 @@
-"""Benchmarks of the ``automl`` command: start-up time, profiling a large file, and more to come.
+"""Benchmarks of the ``automl`` command: start-up time, profiling a large file, model quality.
 
 Run them from the repository root with ``python -m benchmarks [NAMES...] [--force] [--list]``
 (``nox -s bench -- NAMES`` does the same against the built wheel). Each benchmark is a function
@@ -11,7 +11,7 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 
 from __future__ import annotations
 
-from benchmarks import profile_large, startup
+from benchmarks import profile_large, quality, startup
 from benchmarks._cache import CacheEntry, ResultCache, system_key
 from benchmarks._result import Benchmark, BenchmarkError, Context, Figure, Result
 
@@ -36,6 +36,13 @@ BENCHMARKS: dict[str, Benchmark] = {
             "profile_large",
             profile_large.run,
             "`automl profile --json` on a 1,000,000 x 20 mixed CSV: wall time and peak memory",
+        ),
+        Benchmark(
+            "quality",
+            quality.run,
+            "test scores of `automl fit` vs default LightGBM, FLAML (and AutoGluon) on 12 datasets",
+            cache_result=False,  # cached per dataset, seed, system and budget
+            add_options=quality.add_options,
         ),
     )
 }

@@ -1,7 +1,12 @@
-"""``python -m benchmarks [NAMES...] [--force] [--list]``: run benchmarks and print a table.
+"""``python -m benchmarks [NAMES...] [--force] [--list] [OPTIONS]``: run benchmarks, print a table.
 
-Progress goes to stderr; the table and notes go to stdout. The exit code is 0 when every figure
-meets its target, 1 when one misses it or a benchmark fails, 2 for a usage error.
+Benchmarks may add options of their own (``quality``: ``--datasets``, ``--systems``,
+``--budget``); they go anywhere on the line, before or after the names. A lone ``--`` is
+ignored, so ``python -m benchmarks quality -- --budget 20`` works too.
+
+Progress goes to stderr; the table, each benchmark's own tables and the notes go to stdout. The
+exit code is 0 when every figure meets its target, 1 when one misses it or a benchmark fails, 2
+for a usage error.
 """
 
 from __future__ import annotations
@@ -43,7 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="re-run even if a result is cached")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
-    args = parser.parse_args(argv)
+    for benchmark in BENCHMARKS.values():
+        if benchmark.add_options is not None:
+            benchmark.add_options(parser.add_argument_group(f"{benchmark.name} options"))
+    args = parser.parse_intermixed_args(
+        [arg for arg in (sys.argv[1:] if argv is None else argv) if arg != "--"]
+    )
     unknown = [name for name in args.names if name not in BENCHMARKS]
     if unknown:
         parser.error(
@@ -56,10 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{benchmark.name:<{width}}  {benchmark.description}")
         return 0
     selected = [BENCHMARKS[name] for name in dict.fromkeys(args.names or BENCHMARKS)]
-    context = Context(cache=ResultCache(), force=args.force)
+    context = Context(cache=ResultCache(), force=args.force, options=vars(args))
     print(f"system: {context.cache.system}", file=sys.stderr)
     outcomes = [_run_one(benchmark, context) for benchmark in selected]
     print(_table(outcomes))
+    for outcome in outcomes:
+        for table in outcome.result.tables if outcome.result is not None else ():
+            print(f"\n{table}")
     for line in _notes(outcomes):
         print(line)
     return 0 if all(o.result is not None and o.result.passed for o in outcomes) else 1
@@ -111,6 +124,8 @@ def _table(outcomes: list[_Outcome]) -> str:
 
 
 def _number(value: float) -> str:
+    if isinstance(value, int):  # a count
+        return f"{value:,}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:#.3g}"

@@ -81,6 +81,7 @@ def run_child(
     *,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
+    cwd: Path | None = None,
 ) -> ChildRun:
     """Run ``argv`` to completion and measure it with ``os.wait4``.
 
@@ -94,6 +95,7 @@ def run_child(
         argv: The command line.
         env: The child's environment; this process's by default.
         timeout: Kill the child after this many seconds.
+        cwd: The child's working folder; this process's by default.
 
     Returns:
         The exit code, wall time (spawn to exit, without the launcher's start-up), peak memory
@@ -114,6 +116,7 @@ def run_child(
             stdout=out,
             stderr=err,
             env=env,
+            cwd=cwd,
             start_new_session=True,  # one process group to kill: launcher and command
         )
         try:

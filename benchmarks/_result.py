@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from benchmarks._cache import ResultCache
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["Benchmark", "BenchmarkError", "Context", "Figure", "Result"]
 
@@ -54,11 +57,13 @@ class Result:
         figures: The measurements, in display order.
         notes: Sentences worth reading next to the figures (odd output, what was run).
         details: Raw data kept in the cache for later inspection (all timings, paths).
+        tables: Preformatted text blocks (a per-dataset table) printed after the figures.
     """
 
     figures: tuple[Figure, ...]
     notes: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    tables: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -81,6 +86,7 @@ class Result:
             figures=tuple(Figure(**figure) for figure in data["figures"]),
             notes=tuple(data.get("notes", ())),
             details=dict(data.get("details", {})),
+            tables=tuple(data.get("tables", ())),
         )
 
 
@@ -92,10 +98,13 @@ class Context:
         cache: The results cache; benchmarks that cache per dataset use it with a dataset key,
             and generated inputs go to ``cache.data_dir``.
         force: Re-measure even where a cached result exists.
+        options: The values of the benchmarks' own command-line options (see
+            :attr:`Benchmark.add_options`), by ``argparse`` destination name.
     """
 
     cache: ResultCache
     force: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,9 +118,13 @@ class Benchmark:
         cache_result: Whether the runner caches the whole result. A benchmark that caches per
             dataset itself (through ``Context.cache``) sets this to ``False``, so that a new
             dataset is not hidden behind an old overall result.
+        add_options: Adds the benchmark's own options to an argument group of the runner's
+            parser (``--budget``); their values reach it as ``Context.options``. Option names
+            must not clash with another benchmark's.
     """
 
     name: str
     run: Callable[[Context], Result]
     description: str
     cache_result: bool = True
+    add_options: Callable[[argparse._ArgumentGroup], None] | None = None

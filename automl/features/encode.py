@@ -136,10 +136,11 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         index = self.indexes_.get(name)
         if index is None:
             index = self.indexes_[name] = pd.Index(categories)
-        codes = index.get_indexer(column.to_numpy(dtype=object, na_value=None)).astype("int64")
+        values = np.asarray(column.astype(object).where(column.notna(), None))
+        codes: np.ndarray[Any, Any] = np.asarray(index.get_indexer(values), dtype="int64")  # type: ignore[arg-type]
         codes[(codes < 0) & column.notna().to_numpy()] = len(levels)  # unseen: other
         if self.encoding == "native":
-            return {name: pd.Categorical.from_codes(codes, categories=categories)}
+            return {name: pd.Categorical.from_codes(codes, categories=categories)}  # type: ignore[call-overload]
         if self.encoding == "ordinal":
             return {name: np.where(codes < 0, np.nan, codes.astype("float64"))}
         return {

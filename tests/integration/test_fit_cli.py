@@ -195,8 +195,10 @@ def test_script_contract_with_automl_home(tmp_path: Path) -> None:
     home = tmp_path / "empty-home"
     home.mkdir()
     env = {"AUTOML_HOME": str(home)}
-    fit = run_automl("fit", train, "--target", target, "--time-budget", "10", "--metric",
-                     "log_loss", "--seed", "3", "--experiment", "contract", env=env, cwd=tmp_path)  # fmt: skip
+    fit = run_automl(
+        "fit", train, "--target", target, "--time-budget", "10", "--metric", "log_loss",
+        "--seed", "3", "--experiment", "contract", env=env, cwd=tmp_path,
+    )  # fmt: skip
     assert fit.code == 0, fit.stderr
     assert "Saved run" in fit.stdout
     out = tmp_path / "pred.csv"
