@@ -162,7 +162,7 @@ def _numeric_parts(name: str, role: str, column: pd.Series) -> list[tuple[str, n
         missing = dates.isna().to_numpy()
 
         def part(values: Any) -> np.ndarray:
-            array = np.asarray(values, dtype="float64")
+            array = np.array(values, dtype="float64")  # a copy: pandas arrays are read-only
             array[missing] = np.nan
             return array
 

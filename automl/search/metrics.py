@@ -163,5 +163,5 @@ def score_predictions(
     """
     if metric.needs_proba or not labels:
         return metric.score(y, proba_or_pred, labels)
-    predicted = np.asarray(labels, dtype=object)[np.argmax(proba_or_pred, axis=1)]
-    return metric.score(np.asarray(y, dtype=object), predicted, labels)
+    predicted = np.asarray(labels)[np.argmax(proba_or_pred, axis=1)]
+    return metric.score(np.asarray(y), predicted, labels)

@@ -1,0 +1,49 @@
+"""Feature encodings fitted on training rows and applied to new ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from automl.features.encode import OTHER, FeatureEncoder
+
+ROLES = {"n": "numeric", "c": "categorical", "d": "datetime", "t": "text"}
+
+
+def train_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "n": [1.0, 2.0, np.nan, 4.0] * 10,
+            "c": ["red", "blue", "red", None] * 10,
+            "d": pd.to_datetime(["2021-01-01", "2021-06-15", None, "2022-03-01"] * 10),
+            "t": ["good cheap food", "bad service", "good food", "cheap bad food"] * 10,
+        }
+    )
+
+
+def test_native_encoding_keeps_training_levels_and_groups_unseen_ones() -> None:
+    encoder = FeatureEncoder(ROLES, "native").fit(train_frame())
+    new = train_frame().head(3).assign(c=["green", None, "red"])
+    out = encoder.transform(new)
+    categorical = out.iloc[:, 1]
+    assert list(categorical.cat.categories) == ["red", "blue", OTHER]
+    assert categorical.tolist()[0] == OTHER and pd.isna(categorical.tolist()[1])
+    assert "d.year" in encoder.feature_names_ and "d.days" in encoder.feature_names_
+    assert any(name.startswith("t~") for name in encoder.feature_names_)
+    assert list(out.columns) == [f"f{i}" for i in range(out.shape[1])]
+
+
+def test_onehot_encoding_is_scaled_imputed_and_stable_in_width() -> None:
+    encoder = FeatureEncoder(ROLES, "onehot").fit(train_frame())
+    full = encoder.transform(train_frame())
+    assert not full.isna().any().any()
+    assert abs(full["f0"].mean()) < 1e-9
+    one_row = encoder.transform(train_frame().iloc[[0]])
+    assert one_row.shape[1] == full.shape[1]
+    assert "n missing" in encoder.feature_names_
+
+
+def test_ordinal_encoding_gives_codes_and_nan() -> None:
+    encoder = FeatureEncoder({"c": "categorical"}, "ordinal").fit(train_frame())
+    out = encoder.transform(pd.DataFrame({"c": ["blue", None, "pink"]}))
+    assert out["f0"].iloc[0] == 1.0 and np.isnan(out["f0"].iloc[1]) and out["f0"].iloc[2] == 2.0
