@@ -52,7 +52,8 @@ class FitConfig:
         time_budget: Seconds for the whole fit, final refit included; ``None`` with
             ``n_trials`` means no time limit.
         n_trials: Stop after this many trials.
-        cv: Folds of cross-validation (lowered on big data and for small classes).
+        cv: Folds of cross-validation; ``None`` picks 5, or 3 above 10,000 rows. Always
+            lowered to the smallest class's row count.
         models: Families to search; ``None`` for all.
         n_jobs: Worker processes; ``None`` for all cores.
         experiment: The experiment's name.
@@ -72,7 +73,7 @@ class FitConfig:
     metric: str | None = None
     time_budget: float | None = 120.0
     n_trials: int | None = None
-    cv: int = 5
+    cv: int | None = None
     models: tuple[str, ...] | None = None
     n_jobs: int | None = None
     experiment: str = DEFAULT_EXPERIMENT
@@ -93,7 +94,7 @@ class FitConfig:
             )
         if self.n_trials is not None and self.n_trials < 1:
             raise UsageError(f"--n-trials must be at least 1, got {self.n_trials!r}.")
-        if self.cv < 2:
+        if self.cv is not None and self.cv < 2:
             raise UsageError(f"--cv must be at least 2, got {self.cv!r}.")
         if self.n_jobs is not None and self.n_jobs < 1:
             raise UsageError(f"--n-jobs must be at least 1, got {self.n_jobs!r}.")

@@ -43,7 +43,10 @@ def fit_command(
     n_trials: Annotated[
         int | None, typer.Option("--n-trials", help="Stop after this many trials.")
     ] = None,
-    cv: Annotated[int, typer.Option("--cv", help="Cross-validation folds.")] = 5,
+    cv: Annotated[
+        int | None,
+        typer.Option("--cv", help="Cross-validation folds. Default: 5, or 3 above 10,000 rows."),
+    ] = None,
     models: Annotated[
         str | None,
         typer.Option(

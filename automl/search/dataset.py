@@ -27,7 +27,8 @@ __all__ = ["DataSpec", "TrainingData", "search_profile", "training_data"]
 
 logger = logging.getLogger(__name__)
 
-_BIG_DATA_ROWS = 100_000
+#: Above this many search rows, the default is 3 folds instead of 5.
+_BIG_DATA_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class DataSpec:
     group: str | None = None
     time: str | None = None
     holdout: float | None = None
-    cv: int = 5
+    cv: int | None = None
     seed: int = 0
 
 
@@ -231,10 +232,8 @@ def _folds(
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], str | None]:
     from sklearn import model_selection as ms
 
-    k = spec.cv
+    k = spec.cv or (3 if len(rows) > _BIG_DATA_ROWS else 5)
     note = None
-    if len(rows) > _BIG_DATA_ROWS and k > 3:
-        k, note = 3, f"Using 3 folds instead of {spec.cv} on {len(rows):,} rows."
     y_search = y[rows]
     if task != "regression":
         smallest = int(np.bincount(y_search).min())

@@ -90,8 +90,14 @@ def evaluate(
     fit_seconds = 0.0
     encoder = model = None
     for k, (train, valid) in enumerate(data.folds):
-        if deadline is not None and time.monotonic() > deadline:
-            raise DeadlineReached(f"deadline reached after {k} of {len(data.folds)} folds")
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            needed = (fit_seconds / k) * (len(data.folds) - k) if k else 0.0
+            if left <= 0 or needed > 1.5 * left:
+                raise DeadlineReached(
+                    f"deadline: {len(data.folds) - k} of {len(data.folds)} folds left, "
+                    f"{max(left, 0):.0f} s to go"
+                )
         started = time.perf_counter()
         encoder = build_encoder(data.profile, family)
         X_train = encoder.fit_transform(data.prepared.iloc[train])

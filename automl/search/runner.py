@@ -66,7 +66,8 @@ class _Budget:
     """When the search ends, when stragglers are stopped, and when the refit must end.
 
     The contract is that ``fit`` ends within 10% + 10 s of the budget; the refit may use
-    half of that slack so that a slow best model is not swapped for a weaker one needlessly.
+    most of that slack (7% + 6 s) so that a slow best model is not swapped for a weaker one
+    needlessly.
     """
 
     started: float
@@ -86,7 +87,7 @@ class _Budget:
             deadline,
             deadline - reserve,
             grace=min(2.0, 0.5 + 0.05 * seconds),
-            refit_deadline=deadline + 0.05 * seconds + 4.0,
+            refit_deadline=deadline + 0.07 * seconds + 6.0,
         )
 
     def left(self, until: float | None) -> float | None:

@@ -74,7 +74,8 @@ def leaderboard(store: Store, refs: list[RunRef]) -> list[LeaderboardRow]:
         maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
         holdout = _holdout_of(store, ref)
         for trial in study.get_trials(deepcopy=False):
-            rows.append(_row(ref, trial, holdout))
+            if trial.state.name != "WAITING":  # queued but never started
+                rows.append(_row(ref, trial, holdout))
         rows += _extra_rows(store, ref)
     done = [r for r in rows if r.state == "complete" and r.cv_mean is not None]
     rest = [r for r in rows if r not in done]
