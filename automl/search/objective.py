@@ -25,6 +25,10 @@ __all__ = ["DeadlineReached", "Evaluation", "Objective", "evaluate", "measure_pr
 logger = logging.getLogger(__name__)
 
 PREDICT_BATCH = 1000
+#: A trial may use this share of the search time left when it starts (at least 5 s), so that
+#: one slow configuration cannot take the whole budget; its folds split that time evenly.
+TRIAL_SHARE = 0.4
+MIN_TRIAL_SECONDS = 5.0
 
 
 class DeadlineReached(RuntimeError):
@@ -89,6 +93,12 @@ def evaluate(
     iterations: list[int] = []
     fit_seconds = 0.0
     encoder = model = None
+    n_folds = len(data.folds)
+    started_trial = time.monotonic()
+    trial_end = None
+    if deadline is not None:
+        share = max(MIN_TRIAL_SECONDS, TRIAL_SHARE * (deadline - started_trial))
+        trial_end = min(deadline, started_trial + share)
     for k, (train, valid) in enumerate(data.folds):
         if deadline is not None:
             left = deadline - time.monotonic()
@@ -104,7 +114,14 @@ def evaluate(
         model = family.build(
             params, task=data.task, n_classes=data.n_classes, n_threads=n_threads, seed=seed + k
         )
-        model.fit(X_train, data.y[train], deadline=deadline)
+        fold_end = None
+        if trial_end is not None:
+            fold_end = max(
+                time.monotonic() + 0.5,
+                started_trial + (trial_end - started_trial) * (k + 1) / n_folds,
+            )
+            fold_end = min(fold_end, deadline)  # type: ignore[type-var]
+        model.fit(X_train, data.y[train], deadline=fold_end)
         fit_seconds += time.perf_counter() - started
         X_valid = encoder.transform(data.prepared.iloc[valid])
         if classification:

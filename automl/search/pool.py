@@ -16,10 +16,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from automl.search.worker import STORAGE_ENV
 
-__all__ = ["WorkerPool", "threads_per_worker"]
+__all__ = ["WorkerPool", "refit_in_child", "threads_per_worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +54,7 @@ class WorkerPool:
     def start(self) -> None:
         """Start the workers."""
         threads = threads_per_worker(self.n_workers)
-        env = {
-            **os.environ,
-            "OMP_WAIT_POLICY": "PASSIVE",
-            "OMP_NUM_THREADS": str(threads),
-            "PYTHONUNBUFFERED": "1",
-            STORAGE_ENV: self.storage_url,
-        }
+        env = _child_env(self.storage_url, threads)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for index in range(self.n_workers):
             command = [
@@ -110,6 +105,72 @@ class WorkerPool:
                 last = text[-1] if text else f"exit code {process.returncode}"
                 lines.append(f"worker {index}: {last}")
         return lines
+
+
+def _child_env(storage_url: str, threads: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "OMP_WAIT_POLICY": "PASSIVE",
+        "OMP_NUM_THREADS": str(threads),
+        "PYTHONUNBUFFERED": "1",
+        STORAGE_ENV: storage_url,
+    }
+
+
+def refit_in_child(
+    *,
+    data: Path,
+    storage_url: str,
+    study_name: str,
+    trial: int,
+    n_threads: int,
+    deadline_epoch: float | None,
+    run_dir: Path,
+) -> dict[str, Any]:
+    """Refit the chosen trial in a fresh process (with ``OMP_WAIT_POLICY=PASSIVE``), which
+    writes ``model.joblib`` and ``refit.json`` into the run folder.
+
+    Returns:
+        ``refit.json``: ``sha256``, ``holdout`` and ``seconds``.
+
+    Raises:
+        RuntimeError: The refit process failed; the message has its last log line.
+        KeyboardInterrupt: The user pressed Ctrl-C again (the process is stopped).
+    """
+    import json
+
+    command = [
+        sys.executable, "-m", "automl.search.refit", "--data", str(data),
+        "--study", study_name, "--trial", str(trial), "--threads", str(n_threads),
+        "--out", str(run_dir),
+    ]  # fmt: skip
+    if deadline_epoch is not None:
+        command += ["--deadline-epoch", repr(deadline_epoch)]
+    log_path = run_dir / "logs" / "refit.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            env=_child_env(storage_url, n_threads),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        code = process.wait()
+    except BaseException:
+        _signal(process, signal.SIGKILL)
+        process.wait()
+        raise
+    if code != 0:
+        lines = log_path.read_text(errors="replace").strip().splitlines()
+        raise RuntimeError(
+            f"the final refit failed ({lines[-1] if lines else f'exit code {code}'}); "
+            f"see {log_path}"
+        )
+    result: dict[str, Any] = json.loads((run_dir / "refit.json").read_text())
+    return result
 
 
 def _signal(process: subprocess.Popen[bytes], sig: int) -> None:

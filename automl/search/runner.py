@@ -293,28 +293,34 @@ def _finish(
 ) -> FitResult:
     import os
 
-    from automl.search.refit import choose_trial, fit_final, score_holdout
+    from automl.search.pool import refit_in_child
+    from automl.search.refit import choose_trial
     from automl.search.study import count_trials
-    from automl.store.artifacts import dump_model, write_json
+    from automl.store.artifacts import sha256_of, write_json
 
     run_dir = store.run_dir(ref)
     left = budget.left(budget.refit_deadline)
     if left is not None and len(data.holdout_rows):
         left /= 2  # one fit on the search rows for the holdout score, one on every row
     choice = choose_trial(study, n_folds=len(data.folds), seconds_left=left)
-    threads = os.cpu_count() or 1
-    holdout = None
-    if len(data.holdout_rows):
-        holdout = score_holdout(choice, data, metric, n_threads=threads, seed=config.seed,
-                                deadline=budget.refit_deadline)  # fmt: skip
-        logger.info("Holdout %s of the chosen model: %.5g", metric.name, holdout)
-    predictor, refit_seconds = fit_final(
-        choice, data, n_threads=threads, seed=config.seed, deadline=budget.refit_deadline
+    refit_deadline_epoch = None
+    if budget.refit_deadline is not None:
+        refit_deadline_epoch = time.time() + (budget.refit_deadline - time.monotonic())
+    refit = refit_in_child(
+        data=Path(config.data).resolve(),
+        storage_url=store.storage_url,
+        study_name=ref.study_name,
+        trial=choice.number,
+        n_threads=os.cpu_count() or 1,
+        deadline_epoch=refit_deadline_epoch,
+        run_dir=run_dir,
     )
-    artifacts = {"model.joblib": dump_model(run_dir / "model.joblib", predictor)}
+    holdout = refit["holdout"]
+    if holdout is not None:
+        logger.info("Holdout %s of the chosen model: %.5g", metric.name, holdout)
+    refit_seconds = float(refit["seconds"])
+    artifacts = {"model.joblib": str(refit["sha256"])}
     for name in ("profile.json", "schema.json"):
-        from automl.store.artifacts import sha256_of
-
         artifacts[name] = sha256_of(run_dir / name)
     counts = count_trials(study)
     seconds = time.monotonic() - budget.started

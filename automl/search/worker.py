@@ -65,32 +65,16 @@ def run_worker(options: WorkerOptions) -> int:
     Raises:
         DataError: The data file differs from the run's (SHA-256), or the storage is unreachable.
     """
-    import optuna
-
-    from automl.data import Profile, file_sha256, read_table
     from automl.models.registry import resolve_families
-    from automl.search.dataset import DataSpec, training_data
     from automl.search.metrics import get_metric
     from automl.search.objective import Objective
     from automl.search.study import load_study
-    from automl.store.runs import open_storage
 
-    storage = open_storage(options.storage_url)
-    attrs = optuna.load_study(study_name=options.study_name, storage=storage).user_attrs
-    if options.check_hash:
-        digest = file_sha256(options.data)
-        if digest != attrs["data_sha256"]:
-            raise DataError(
-                f"{options.data} is not the run's data: its SHA-256 is {digest[:12]}..., "
-                f"the run was started on {attrs['data_sha256'][:12]}... ({attrs['data_name']}).",
-                hint="Give the worker an exact copy of the file the run was started with.",
-            )
-    config = attrs["config"]
-    spec = DataSpec(**attrs["data_spec"])
-    seed = int(config["seed"])
+    storage, attrs, data = load_run(
+        options.data, options.storage_url, options.study_name, check_hash=options.check_hash
+    )
+    seed = int(attrs["config"]["seed"])
     study = load_study(storage, options.study_name, seed=worker_seed(seed, options.index))
-    table = read_table(options.data)
-    data = training_data(table.frame, Profile.from_dict(attrs["profile"]), spec)
     families = resolve_families(attrs["families"])
     deadline_epoch = attrs.get("search_end_epoch")
     deadline = None
@@ -106,15 +90,53 @@ def run_worker(options: WorkerOptions) -> int:
         oof_dir=options.oof_dir,
     )
     n_trials = attrs.get("n_trials")
-    ran = 0
-    while True:
+    ran = errors = 0
+    while errors < 5:
         if deadline is not None and time.monotonic() >= deadline:
             break
         if n_trials is not None and _started(study) >= int(n_trials):
             break
-        study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=False)
+        try:
+            study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=False)
+        except Exception as error:  # the storage refused a result (trial failed by another)
+            errors += 1
+            logger.warning("trial not recorded: %s", error)
+            continue
         ran += 1
     return ran
+
+
+def load_run(
+    data_path: Path, storage_url: str, study_name: str, *, check_hash: bool
+) -> tuple[Any, dict[str, Any], Any]:
+    """Open the storage, read the run's options from its study, and derive its training data.
+
+    Returns:
+        ``(storage, study user attributes, TrainingData)``.
+
+    Raises:
+        DataError: The data file's SHA-256 differs from the run's.
+    """
+    import optuna
+
+    from automl.data import Profile, file_sha256, read_table
+    from automl.search.dataset import DataSpec, training_data
+    from automl.store.runs import open_storage
+
+    storage = open_storage(storage_url)
+    attrs = optuna.load_study(study_name=study_name, storage=storage).user_attrs
+    if check_hash:
+        digest = file_sha256(data_path)
+        if digest != attrs["data_sha256"]:
+            raise DataError(
+                f"{data_path} is not the run's data: its SHA-256 is {digest[:12]}..., "
+                f"the run was started on {attrs['data_sha256'][:12]}... ({attrs['data_name']}).",
+                hint="Give the worker an exact copy of the file the run was started with.",
+            )
+    table = read_table(data_path)
+    spec = DataSpec(**attrs["data_spec"])
+    data = training_data(table.frame, Profile.from_dict(attrs["profile"]), spec)
+    return storage, attrs, data
 
 
 def _started(study: Any) -> int:
@@ -137,7 +159,8 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="automl-parent-watch", daemon=True).start()
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries() -> None:
+    """In a child process: keep Optuna and library warnings out of the logs."""
     import warnings
 
     import optuna
@@ -162,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.parent_pid:
         _exit_with_parent(args.parent_pid)
     logging.basicConfig(level=logging.WARNING, format="worker %(process)d: %(message)s")
-    _quiet_libraries()
+    quiet_libraries()
     options = WorkerOptions(
         data=args.data,
         storage_url=os.environ[STORAGE_ENV],

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 RUN_FILE = "run.json"
 MODEL_FILE = "model.joblib"
 HEARTBEAT_SECONDS = 5
-GRACE_SECONDS = 20
+GRACE_SECONDS = 60
 
 
 def new_run_id() -> str:
