@@ -66,7 +66,10 @@ def leaderboard_command(
         elif as_csv:
             sys.stdout.write(leaderboard_csv(rows))
         else:
-            out_console().print(leaderboard_table(rows, metric=metric, title=refs[-1].study_name))
+            title = (
+                f"{refs[-1].experiment}: {len(refs)} runs" if len(refs) > 1 else refs[-1].study_name
+            )
+            out_console().print(leaderboard_table(rows, metric=metric, title=title))
 
 
 def _has_record(store: Any, ref: Any) -> bool:
@@ -93,6 +96,9 @@ def leaderboard_table(rows: list[LeaderboardRow], *, metric: str, title: str) ->
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
+    several_runs = len({row.run_id for row in rows}) > 1
+    if several_runs:
+        table.add_column("run")
     for name, justify in [("rank", "right"), ("trial", "right"), ("family", "left"),
                           ("state", "left"), (f"{metric} (cv)", "right"), ("std", "right"),
                           ("fit s", "right"), ("ms/1k rows", "right"),
@@ -105,6 +111,7 @@ def leaderboard_table(rows: list[LeaderboardRow], *, metric: str, title: str) ->
         if row.holdout is not None:
             score += f" (holdout {row.holdout:.5g})"
         table.add_row(
+            *([row.run_id] if several_runs else []),
             str(row.rank or ""),
             "" if row.trial is None else str(row.trial),
             row.family,

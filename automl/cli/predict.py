@@ -29,7 +29,7 @@ def predict_command(
 
         quiet_libraries()
         store = Store(home_of(ctx))
-        ref = store.resolve(experiment=experiment, run_id=run)
+        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
         result = predict_file(store, ref, data, output)
         if as_json:
             emit_json(

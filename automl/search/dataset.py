@@ -143,7 +143,7 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
             hint="Add rows, or check the --target column.",
         )
     prepared = prepare_frame(raw, profile)
-    search_rows, holdout_rows = _holdout_split(y, task, spec)
+    search_rows, holdout_rows = _holdout_split(raw, y, task, spec)
     folds, k_note = _folds(raw, y, search_rows, task, spec)
     if k_note:
         notes.append(k_note)
@@ -214,11 +214,22 @@ def _class_target(
     return y, ordered, keep, notes
 
 
-def _holdout_split(y: np.ndarray, task: str, spec: DataSpec) -> tuple[np.ndarray, np.ndarray]:
+def _holdout_split(
+    raw: pd.DataFrame, y: np.ndarray, task: str, spec: DataSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random (stratified) holdout; with ``--time``, the latest rows."""
     rows = np.arange(len(y))
     if not spec.holdout:
         return rows, np.array([], dtype="int64")
     from sklearn.model_selection import train_test_split
+
+    if spec.time:
+        import pandas as pd
+
+        order = np.argsort(pd.to_datetime(raw[spec.time], errors="coerce").to_numpy(),
+                           kind="stable")  # fmt: skip
+        n_held = max(1, round(len(rows) * spec.holdout))
+        return np.sort(order[:-n_held]), np.sort(order[-n_held:])
 
     stratify = y if task != "regression" and np.bincount(y).min() >= 2 else None
     search, held = train_test_split(

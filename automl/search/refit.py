@@ -25,6 +25,8 @@ __all__ = ["Choice", "choose_trial", "fit_final", "score_holdout"]
 
 #: More rows than in a CV fold's inner split: train a little longer than early stopping said.
 ITERATION_SCALE = 1.15
+_BOOSTING = ("lightgbm", "catboost", "hist_gb")
+_FORESTS = ("random_forest", "extra_trees")
 _REFIT_SAFETY = 1.3
 #: Starting the refit process and reading the data again.
 _CHILD_START_SECONDS = 3.0
@@ -103,8 +105,10 @@ def _reasons(study: optuna.Study) -> list[str]:
 def _pipeline(choice: Choice, data: TrainingData, *, n_threads: int, seed: int) -> Any:
     family = FAMILIES[choice.family]
     iterations = None
-    if choice.n_iterations is not None and family.name not in ("linear", "constant"):
+    if choice.n_iterations is not None and family.name in _BOOSTING:
         iterations = max(1, math.ceil(choice.n_iterations * ITERATION_SCALE))
+    elif choice.n_iterations is not None and family.name in _FORESTS:
+        iterations = choice.n_iterations  # as many trees as the search grew
     model = family.build(
         choice.params,
         task=data.task,
@@ -220,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     import os
     import signal
 
-    from automl.search.worker import STORAGE_ENV, quiet_libraries
+    from automl.search.worker import STORAGE_ENV, exit_with_parent, quiet_libraries
 
     parser = argparse.ArgumentParser(prog="python -m automl.search.refit")
     parser.add_argument("--data", required=True, type=Path)
@@ -231,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides
+    exit_with_parent(os.getppid())
     logging.basicConfig(level=logging.WARNING, format="refit %(process)d: %(message)s")
     quiet_libraries()
     run_refit(

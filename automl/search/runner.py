@@ -188,7 +188,7 @@ def input_schema(data: Any) -> dict[str, Any]:
                 "dtype": column.dtype,
                 "nullable": column.n_missing > 0,
                 "parse": column.parse,
-                "levels": [v for v, _ in column.stats.get("top", [])]
+                "top_levels": [v for v, _ in column.stats.get("top", [])]
                 if column.role == "categorical"
                 else [],
             }

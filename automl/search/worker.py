@@ -147,7 +147,7 @@ def _started(study: Any) -> int:
     return len(study.get_trials(deepcopy=False, states=finished))
 
 
-def _exit_with_parent(parent_pid: int) -> None:
+def exit_with_parent(parent_pid: int) -> None:
     """Leave at once when the parent process is gone (so heartbeats stop and trials go stale)."""
 
     def watch() -> None:
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator stops us
     if args.parent_pid:
-        _exit_with_parent(args.parent_pid)
+        exit_with_parent(args.parent_pid)
     logging.basicConfig(level=logging.WARNING, format="worker %(process)d: %(message)s")
     quiet_libraries()
     options = WorkerOptions(

@@ -87,7 +87,15 @@ class Store:
         return self.home / ref.experiment / ref.run_id
 
     def runs(self, experiment: str | None = None) -> list[RunRef]:
-        """Runs known to the storage, oldest first, optionally of one experiment."""
+        """Runs known to the storage, oldest first, optionally of one experiment.
+
+        Reading never creates anything: a home folder without a database has no runs.
+        """
+        if (
+            self.storage_url.startswith("sqlite:///")
+            and not Path(self.storage_url[len("sqlite:///") :]).is_file()
+        ):
+            return []
         refs = [RunRef.from_study_name(n) for n in self.study_names()]
         found = [r for r in refs if r is not None]
         if experiment is not None:
@@ -130,13 +138,34 @@ class Store:
             f"Run {run_id!r} not found in {self.home}.", hint=f"Latest runs: {shown}."
         )
 
-    def resolve(self, *, experiment: str | None, run_id: str | None) -> RunRef:
-        """The run named by ``--run``, else the latest of ``--experiment`` (default ``default``)."""
+    def resolve(
+        self, *, experiment: str | None, run_id: str | None, with_model: bool = False
+    ) -> RunRef:
+        """The run named by ``--run``, else the latest of ``--experiment`` (default ``default``).
+
+        Args:
+            experiment: The experiment.
+            run_id: A run id, which wins over ``experiment``.
+            with_model: Skip runs that saved no model (a fit that failed or is still running).
+
+        Raises:
+            NotFoundError: No such run, or no run of the experiment (with a model).
+        """
         from automl.config import DEFAULT_EXPERIMENT
 
         if run_id:
             return self.find_run(run_id)
-        return self.latest_run(experiment or DEFAULT_EXPERIMENT)
+        name = experiment or DEFAULT_EXPERIMENT
+        latest = self.latest_run(name)
+        if not with_model:
+            return latest
+        for ref in reversed(self.runs(name)):
+            if (self.run_dir(ref) / RUN_FILE).is_file():
+                return ref
+        raise NotFoundError(
+            f"No run of experiment {name!r} has saved a model yet (latest: {latest.run_id}).",
+            hint="Run `automl fit` to completion first.",
+        )
 
     def run_record(self, ref: RunRef) -> dict[str, Any]:
         """The run's ``run.json``.

@@ -212,13 +212,24 @@ def test_script_contract_with_automl_home(tmp_path: Path) -> None:
     assert not (tmp_path / "automl-runs").exists()
 
 
-def test_no_trial_in_time_is_exit_5_with_the_reason(tmp_path: Path) -> None:
-    train, _, target = split("titanic", tmp_path)
-    result = run_automl("--home", tmp_path / "h", "fit", train, "--target", target,
-                        "--time-budget", "1")  # fmt: skip
+def test_no_trial_in_time_is_exit_5_and_predict_keeps_the_last_model(tmp_path: Path) -> None:
+    train, test, target = split("titanic", tmp_path)
+    home = ("--home", tmp_path / "h")
+    good = run_automl(*home, "fit", train, "--target", target, "--n-trials", "2", "--n-jobs", "1")
+    assert good.code == 0, good.stderr
+    result = run_automl(*home, "fit", train, "--target", target, "--time-budget", "1")
     assert result.code == 5, (result.stdout, result.stderr)
     assert "No trial succeeded" in result.stderr
     assert "Traceback" not in result.stderr
+    predicted = run_automl(*home, "predict", test, "--output", tmp_path / "p.csv")
+    assert predicted.code == 0, predicted.stderr
+    assert len(pd.read_csv(tmp_path / "p.csv")) == len(pd.read_csv(test))
+
+
+def test_reading_commands_do_not_create_a_home(tmp_path: Path) -> None:
+    result = run_automl("--home", tmp_path / "nowhere", "leaderboard")
+    assert result.code == 4 and "No experiments in" in " ".join(result.stderr.split())
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_usage_errors(tmp_path: Path) -> None:

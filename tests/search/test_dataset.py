@@ -86,6 +86,13 @@ def test_holdout_rows_are_kept_out_of_every_fold(tmp_path: Path) -> None:
     assert not set(used) & set(data.holdout_rows)
 
 
+def test_time_holdout_keeps_the_latest_rows(tmp_path: Path) -> None:
+    f = frame(200).sample(frac=1.0, random_state=2)
+    data = data_for(tmp_path, f, holdout=0.2, time="day")
+    days = pd.to_datetime(data.raw["day"])
+    assert days.iloc[data.search_rows].max() < days.iloc[data.holdout_rows].min()
+
+
 def test_folds_shrink_to_the_smallest_class_and_ignored_columns_leave(tmp_path: Path) -> None:
     f = frame()
     f["y"] = ["no"] * 117 + ["yes"] * 3
