@@ -11,7 +11,7 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 
 from __future__ import annotations
 
-from benchmarks import profile_large, quality, startup
+from benchmarks import parallel, profile_large, quality, startup
 from benchmarks._cache import CacheEntry, ResultCache, system_key
 from benchmarks._result import Benchmark, BenchmarkError, Context, Figure, Result
 
@@ -36,6 +36,11 @@ BENCHMARKS: dict[str, Benchmark] = {
             "profile_large",
             profile_large.run,
             "`automl profile --json` on a 1,000,000 x 20 mixed CSV: wall time and peak memory",
+        ),
+        Benchmark(
+            "parallel",
+            parallel.run,
+            "speed-up of 2 workers over 1 on 24 trials; wall time against short budgets",
         ),
         Benchmark(
             "quality",
