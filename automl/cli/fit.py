@@ -194,6 +194,7 @@ def _render(ctx: typer.Context, result: FitResult, *, as_json: bool) -> None:
                     "holdout": result.holdout,
                     "skipped_better_trials": result.skipped_better,
                 },
+                "model": result.model,
                 "trials": {
                     "complete": result.counts.complete,
                     "pruned": result.counts.pruned,
@@ -207,13 +208,27 @@ def _render(ctx: typer.Context, result: FitResult, *, as_json: bool) -> None:
         return
     console = out_console()
     console.print(leaderboard_table(rows[:10], metric=result.metric, title="Top trials"))
-    holdout = f", holdout {result.holdout:.5g}" if result.holdout is not None else ""
+    holdout = (
+        f"; holdout {result.metric} {result.holdout:.5g}" if result.holdout is not None else ""
+    )
     console.print(
-        f"[bold]Best:[/] {result.best_family} (trial {result.best_trial}), {result.metric} "
-        f"{result.cv_mean:.5g} ± {result.cv_std:.3g} in CV{holdout}. "
+        f"[bold]Best trial:[/] {result.best_family} (trial {result.best_trial}), "
+        f"{result.metric} {result.cv_mean:.5g} ± {result.cv_std:.3g} in CV. "
         f"{result.counts.complete} trials completed, {result.counts.pruned} pruned, "
         f"{result.counts.failed} failed, in {result.seconds:.1f} s."
     )
+    model = result.model
+    if model["kind"] == "ensemble":
+        members = ", ".join(
+            f"{m} ({w:.2f})" for m, w in zip(model["members"], model["weights"], strict=True)
+        )
+        console.print(
+            f"[bold]Saved model:[/] an ensemble of {members}; out-of-fold {result.metric} "
+            f"{model['cv_mean']:.5g} (selected on those predictions, so optimistic){holdout}."
+        )
+    else:
+        console.print(f"[bold]Saved model:[/] trial {result.best_trial}, refitted on all rows"
+                      f"{holdout}.")  # fmt: skip
     if result.skipped_better:
         console.print(
             f"[yellow]Note:[/] {result.skipped_better} better trial(s) could not be refitted in "

@@ -122,12 +122,13 @@ def refit_in_child(
     data: Path,
     storage_url: str,
     study_name: str,
-    trial: int,
+    trials: list[int],
+    weights: list[float],
     n_threads: int,
     deadline_epoch: float | None,
     run_dir: Path,
 ) -> dict[str, Any]:
-    """Refit the chosen trial in a fresh process (with ``OMP_WAIT_POLICY=PASSIVE``), which
+    """Refit the chosen trial(s) in a fresh process (with ``OMP_WAIT_POLICY=PASSIVE``), which
     writes ``model.joblib`` and ``refit.json`` into the run folder.
 
     Returns:
@@ -141,7 +142,8 @@ def refit_in_child(
 
     command = [
         sys.executable, "-m", "automl.search.refit", "--data", str(data),
-        "--study", study_name, "--trial", str(trial), "--threads", str(n_threads),
+        "--study", study_name, "--trials", ",".join(map(str, trials)),
+        "--weights", ",".join(repr(float(w)) for w in weights), "--threads", str(n_threads),
         "--out", str(run_dir),
     ]  # fmt: skip
     if deadline_epoch is not None:

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl.errors import NoTrialSucceededError
-from automl.features.pipeline import build_pipeline
+from automl.features.encode import Preparer
+from automl.features.pipeline import build_encoder
+from automl.models.ensemble import EnsembleModel
 from automl.models.predictor import Predictor
 from automl.models.registry import FAMILIES
 from automl.search.metrics import Metric, score_predictions
@@ -102,14 +104,14 @@ def _reasons(study: optuna.Study) -> list[str]:
     return [f"{text} (x{count})" if count > 1 else text for text, count in reasons.items()]
 
 
-def _pipeline(choice: Choice, data: TrainingData, *, n_threads: int, seed: int) -> Any:
+def _build_model(choice: Choice, data: TrainingData, *, n_threads: int, seed: int) -> Any:
     family = FAMILIES[choice.family]
     iterations = None
     if choice.n_iterations is not None and family.name in _BOOSTING:
         iterations = max(1, math.ceil(choice.n_iterations * ITERATION_SCALE))
     elif choice.n_iterations is not None and family.name in _FORESTS:
         iterations = choice.n_iterations  # as many trees as the search grew
-    model = family.build(
+    return family.build(
         choice.params,
         task=data.task,
         n_classes=data.n_classes,
@@ -117,38 +119,63 @@ def _pipeline(choice: Choice, data: TrainingData, *, n_threads: int, seed: int) 
         seed=seed,
         n_iterations=iterations,
     )
-    return build_pipeline(data.profile, family, model)
 
 
-def score_holdout(
-    choice: Choice,
+def fit_members(
+    choices: list[Choice],
+    weights: list[float],
     data: TrainingData,
-    metric: Metric,
+    rows: np.ndarray,
     *,
     n_threads: int,
     seed: int,
     deadline: float | None,
-) -> float:
-    """Fit the chosen configuration on the search rows and score it on the held-out rows."""
-    pipeline = _pipeline(choice, data, n_threads=n_threads, seed=seed)
-    rows, held = data.search_rows, data.holdout_rows
-    pipeline.fit(data.raw.iloc[rows], data.y[rows], model__deadline=deadline)
-    X = data.raw.iloc[held]
-    predict = pipeline.predict if data.task == "regression" else pipeline.predict_proba
-    prediction = predict(X)
-    return score_predictions(metric, data.y[held], prediction, list(range(data.n_classes)))
+) -> EnsembleModel:
+    """Fit each chosen configuration on ``rows`` and average them with ``weights``.
+
+    A single model is an ensemble of one; every member shares the profile's preparation.
+    """
+    prepared = data.prepared.iloc[rows]
+    members = []
+    for choice in choices:
+        encoder = build_encoder(data.profile, FAMILIES[choice.family])
+        X = encoder.fit_transform(prepared)
+        model = _build_model(choice, data, n_threads=n_threads, seed=seed)
+        model.fit(X, data.y[rows], deadline=deadline)
+        _predict_with_one_thread(model)
+        members.append((encoder, model))
+    return EnsembleModel(
+        Preparer(data.profile),
+        members,
+        weights,
+        task=data.task,
+        names=[f"{c.family}#{c.number}" for c in choices],
+    )
+
+
+def score_holdout(model: EnsembleModel, data: TrainingData, metric: Metric) -> float:
+    """Score a model fitted on the search rows on the held-out rows."""
+    X = data.raw.iloc[data.holdout_rows]
+    prediction = model.predict(X) if data.task == "regression" else model.predict_proba(X)
+    labels = list(range(data.n_classes))
+    return score_predictions(metric, data.y[data.holdout_rows], prediction, labels)
 
 
 def fit_final(
-    choice: Choice, data: TrainingData, *, n_threads: int, seed: int, deadline: float | None
+    choices: list[Choice],
+    weights: list[float],
+    data: TrainingData,
+    *,
+    n_threads: int,
+    seed: int,
+    deadline: float | None,
 ) -> tuple[Predictor, float]:
-    """Refit the chosen configuration on every row; return the predictor and the seconds taken."""
+    """Refit the chosen configurations on every row; return the predictor and the seconds."""
     started = time.perf_counter()
-    pipeline = _pipeline(choice, data, n_threads=n_threads, seed=seed)
-    pipeline.fit(data.raw, data.y, model__deadline=deadline)
-    _predict_with_one_thread(pipeline)
+    model = fit_members(choices, weights, data, np.arange(len(data.y)), n_threads=n_threads,
+                        seed=seed, deadline=deadline)  # fmt: skip
     predictor = Predictor(
-        pipeline,
+        model,
         task=data.task,
         labels=data.labels,
         features=[c.name for c in data.profile.features],
@@ -164,10 +191,9 @@ def class_balance(data: TrainingData) -> dict[str, int]:
     return {str(label): int(c) for label, c in zip(data.labels, counts, strict=True)}
 
 
-def _predict_with_one_thread(pipeline: Any) -> None:
+def _predict_with_one_thread(model: Any) -> None:
     """Saved models predict with one thread: small batches gain nothing from more, and an
     OpenMP model sharing a busy machine can be 100x slower with two."""
-    model = pipeline.steps[-1][1]
     if hasattr(model, "n_threads"):
         model.n_threads = 1
     inner = getattr(model, "model_", None)
@@ -179,27 +205,30 @@ def run_refit(
     data_path: Path,
     storage_url: str,
     study_name: str,
-    trial_number: int,
+    trials: list[int],
+    weights: list[float],
     *,
     n_threads: int,
     deadline_epoch: float | None,
     out_dir: Path,
 ) -> dict[str, Any]:
-    """In the refit process: score the chosen trial on the holdout, refit it on every row,
-    save ``model.joblib`` and ``refit.json`` in ``out_dir``.
+    """In the refit process: score the chosen trial(s) on the holdout, refit them on every
+    row, save ``model.joblib`` and ``refit.json`` in ``out_dir``.
 
     Returns:
-        What ``refit.json`` holds: the model's SHA-256, the holdout score, seconds.
+        What ``refit.json`` holds: the model's SHA-256, the holdout score, seconds, and the
+        final model's prediction time.
     """
     import optuna
 
     from automl.search.metrics import get_metric
+    from automl.search.objective import measure_predict_ms
     from automl.search.worker import load_run
     from automl.store.artifacts import dump_model, write_json
 
     storage, attrs, data = load_run(data_path, storage_url, study_name, check_hash=False)
     study = optuna.load_study(study_name=study_name, storage=storage)
-    choice = choice_of(study.trials[trial_number], n_folds=len(data.folds))
+    choices = [choice_of(study.trials[n], n_folds=len(data.folds)) for n in trials]
     metric = get_metric(attrs["metric"], data.task)
     seed = int(attrs["config"]["seed"])
     deadline = None
@@ -207,12 +236,24 @@ def run_refit(
         deadline = time.monotonic() + (deadline_epoch - time.time())
     holdout = None
     if len(data.holdout_rows):
-        holdout = score_holdout(
-            choice, data, metric, n_threads=n_threads, seed=seed, deadline=deadline
-        )
-    predictor, seconds = fit_final(choice, data, n_threads=n_threads, seed=seed, deadline=deadline)
+        searched = fit_members(choices, weights, data, data.search_rows, n_threads=n_threads,
+                               seed=seed, deadline=deadline)  # fmt: skip
+        holdout = score_holdout(searched, data, metric)
+    predictor, seconds = fit_final(
+        choices, weights, data, n_threads=n_threads, seed=seed, deadline=deadline
+    )
+    predict_ms = measure_predict_ms(
+        predictor.model, data.raw, classification=data.task != "regression"
+    )
     sha = dump_model(out_dir / "model.joblib", predictor)
-    result = {"trial": trial_number, "sha256": sha, "holdout": holdout, "seconds": seconds}
+    result = {
+        "trials": trials,
+        "weights": weights,
+        "sha256": sha,
+        "holdout": holdout,
+        "seconds": seconds,
+        "predict_ms_per_1000": predict_ms,
+    }
     write_json(out_dir / "refit.json", result)
     return result
 
@@ -229,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m automl.search.refit")
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--study", required=True)
-    parser.add_argument("--trial", required=True, type=int)
+    parser.add_argument("--trials", required=True, help="comma-separated trial numbers")
+    parser.add_argument("--weights", required=True, help="comma-separated member weights")
     parser.add_argument("--threads", required=True, type=int)
     parser.add_argument("--deadline-epoch", type=float)
     parser.add_argument("--out", required=True, type=Path)
@@ -242,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         args.data,
         os.environ[STORAGE_ENV],
         args.study,
-        args.trial,
+        [int(n) for n in args.trials.split(",")],
+        [float(w) for w in args.weights.split(",")],
         n_threads=args.threads,
         deadline_epoch=args.deadline_epoch,
         out_dir=args.out,

@@ -52,6 +52,7 @@ class FitResult:
     best_trial: int
     best_family: str
     skipped_better: int
+    model: dict[str, Any]
     cv_mean: float
     cv_std: float
     holdout: float | None
@@ -303,6 +304,9 @@ def _finish(
     if left is not None and len(data.holdout_rows):
         left /= 2  # one fit on the search rows for the holdout score, one on every row
     choice = choose_trial(study, n_folds=len(data.folds), seconds_left=left)
+    ensemble = _ensemble(study, run_dir, data, metric, seconds_left=left)
+    trials = ensemble.trials if ensemble else [choice.number]
+    weights = ensemble.weights if ensemble else [1.0]
     refit_deadline_epoch = None
     if budget.refit_deadline is not None:
         refit_deadline_epoch = time.time() + (budget.refit_deadline - time.monotonic())
@@ -310,7 +314,8 @@ def _finish(
         data=Path(config.data).resolve(),
         storage_url=store.storage_url,
         study_name=ref.study_name,
-        trial=choice.number,
+        trials=trials,
+        weights=weights,
         n_threads=os.cpu_count() or 1,
         deadline_epoch=refit_deadline_epoch,
         run_dir=run_dir,
@@ -330,6 +335,14 @@ def _finish(
         data_sha=data_sha, seconds=seconds, refit_seconds=refit_seconds,
         interrupted=interrupted, started_epoch=started_epoch, notes=notes,
     )  # fmt: skip
+    model = _model_record(study, choice, ensemble, refit)
+    record["model"] = model
+    if ensemble is not None:
+        record["holdout"] = None if holdout is None else {
+            "model": "ensemble", "trial": None, "score": holdout,
+            "n_rows": len(data.holdout_rows),
+        }  # fmt: skip
+        record["extra_leaderboard_rows"] = [_ensemble_row(study, model, holdout)]
     from automl.store.leaderboard import leaderboard
 
     write_json(run_dir / "run.json", record)
@@ -348,6 +361,7 @@ def _finish(
         best_trial=choice.number,
         best_family=choice.family,
         skipped_better=choice.skipped_better,
+        model=model,
         cv_mean=choice.cv_mean,
         cv_std=choice.cv_std,
         holdout=holdout,
@@ -356,6 +370,75 @@ def _finish(
         interrupted=interrupted,
         notes=notes,
     )
+
+
+def _ensemble(
+    study: Any, run_dir: Path, data: Any, metric: Any, *, seconds_left: float | None
+) -> Any:
+    """Greedy ensemble selection over saved out-of-fold predictions, if it fits in time."""
+    import numpy as np
+
+    from automl.search.ensemble import select_ensemble
+    from automl.search.refit import _CHILD_START_SECONDS, choice_of
+
+    rows = np.unique(np.concatenate([valid for _, valid in data.folds]))
+    ensemble = select_ensemble(study, run_dir / "oof", data.y, rows, metric, data.n_classes)
+    if ensemble is None or seconds_left is None:
+        return ensemble
+    by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
+    cost = {
+        n: choice_of(by_number[n], n_folds=len(data.folds)).refit_estimate - _CHILD_START_SECONDS
+        for n in ensemble.trials
+    }
+    if sum(cost.values()) + _CHILD_START_SECONDS <= seconds_left:
+        return ensemble
+    logger.info("No time to refit the ensemble (%.0f s needed); keeping the best trial.",
+                sum(cost.values()) + _CHILD_START_SECONDS)  # fmt: skip
+    return None
+
+
+def _model_record(study: Any, choice: Any, ensemble: Any, refit: dict[str, Any]) -> dict[str, Any]:
+    """What the saved model is: one trial, or an ensemble with its members and weights."""
+    from automl.search.ensemble import ensemble_label
+
+    if ensemble is None:
+        return {
+            "kind": "single",
+            "members": [f"{choice.family}#{choice.number}"],
+            "weights": [1.0],
+            "cv_mean": choice.cv_mean,
+            "score_kind": "cv",
+            "predict_ms_per_1000": refit.get("predict_ms_per_1000"),
+        }
+    return {
+        "kind": "ensemble",
+        "members": ensemble_label(study, ensemble.trials),
+        "weights": ensemble.weights,
+        "cv_mean": ensemble.score,
+        "best_single_cv_mean": ensemble.best_single,
+        "score_kind": "oof",
+        "predict_ms_per_1000": refit.get("predict_ms_per_1000"),
+    }
+
+
+def _ensemble_row(study: Any, model: dict[str, Any], holdout: float | None) -> dict[str, Any]:
+    """The ensemble's leaderboard row (it is not an Optuna trial)."""
+    by_label = {
+        f"{t.user_attrs.get('family')}#{t.number}": t for t in study.get_trials(deepcopy=False)
+    }
+    fit = sum(float(by_label[m].user_attrs.get("fit_seconds", 0.0)) for m in model["members"])
+    return {
+        "family": "ensemble",
+        "state": "complete",
+        "score_kind": "oof",
+        "cv_mean": model["cv_mean"],
+        "cv_std": None,
+        "fit_seconds": round(fit, 3),
+        "predict_ms_per_1000": model["predict_ms_per_1000"],
+        "reason": None,
+        "params": dict(zip(model["members"], [round(w, 3) for w in model["weights"]], strict=True)),
+        "holdout": holdout,
+    }
 
 
 def _artifact(path: Path, sha: str) -> dict[str, Any]:

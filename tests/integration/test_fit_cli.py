@@ -86,8 +86,15 @@ def test_fit_then_predict_beats_the_floor_on_held_out_rows(fitted, name: str, tm
     assert "constant" in families and len(families) >= 2
     complete = [row for row in doc["leaderboard"] if row["state"] == "complete"]
     assert [row["rank"] for row in complete] == list(range(1, len(complete) + 1))
+    trials = [row for row in complete if row["family"] != "ensemble"]
     skipped = doc["best"]["skipped_better_trials"]
-    assert complete[skipped]["trial"] == doc["best"]["trial"]
+    assert trials[skipped]["trial"] == doc["best"]["trial"]
+    model = doc["model"]
+    assert model["kind"] in ("single", "ensemble") and model["predict_ms_per_1000"] > 0
+    if model["kind"] == "ensemble":
+        (row,) = [r for r in complete if r["family"] == "ensemble"]
+        assert row["score_kind"] == "oof" and set(row["params"]) == set(model["members"])
+        assert 2 <= len(model["members"]) <= 5 and abs(sum(model["weights"]) - 1) < 1e-9
     for row in complete:
         assert row["cv_std"] is not None and row["fit_seconds"] > 0
         assert row["predict_ms_per_1000"] > 0

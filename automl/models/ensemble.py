@@ -1,0 +1,59 @@
+"""A weighted average of fitted pipelines that share their first step (the profile's
+conversions), so raw rows are prepared once per prediction, not once per member."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["EnsembleModel"]
+
+
+class EnsembleModel:
+    """Average of members' predictions with fixed weights (greedy ensemble selection).
+
+    Args:
+        preparer: The shared, stateless first step (raw rows to prepared columns).
+        members: ``(encoder, model)`` pairs, each fitted on prepared rows.
+        weights: One non-negative weight per member; they are normalised.
+        task: ``binary``, ``multiclass`` or ``regression``.
+        names: A label per member for reports (``lightgbm#12``).
+    """
+
+    def __init__(
+        self,
+        preparer: Any,
+        members: list[tuple[Any, Any]],
+        weights: list[float],
+        *,
+        task: str,
+        names: list[str],
+    ) -> None:
+        total = float(sum(weights))
+        if not members or total <= 0 or len(weights) != len(members):
+            raise ValueError("an ensemble needs members with positive total weight")
+        self.preparer = preparer
+        self.members = members
+        self.weights = [w / total for w in weights]
+        self.task = task
+        self.names = names
+
+    def _average(self, X: Any, method: str) -> np.ndarray:
+        prepared = self.preparer.transform(X)
+        total: np.ndarray | None = None
+        for (encoder, model), weight in zip(self.members, self.weights, strict=True):
+            prediction = np.asarray(getattr(model, method)(encoder.transform(prepared)), float)
+            total = weight * prediction if total is None else total + weight * prediction
+        assert total is not None
+        return total
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Weighted average of the members' class probabilities."""
+        return self._average(X, "predict_proba")
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Weighted average (regression) or the most probable class code."""
+        if self.task == "regression":
+            return self._average(X, "predict")
+        return np.argmax(self.predict_proba(X), axis=1)

@@ -1,0 +1,113 @@
+"""Greedy ensemble selection (Caruana et al., 2004) over the out-of-fold predictions of the
+best trials: repeatedly add, with replacement, the trial whose predictions most improve the
+average's score, keeping to a few distinct members."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from automl.search.metrics import Metric, score_predictions
+
+if TYPE_CHECKING:
+    import optuna
+
+__all__ = ["EnsembleChoice", "select_ensemble"]
+
+logger = logging.getLogger(__name__)
+
+CANDIDATES = 20
+ROUNDS = 25
+MAX_MEMBERS = 5
+
+
+@dataclass(frozen=True)
+class EnsembleChoice:
+    """Members (trial numbers) with weights, and the out-of-fold score of their average."""
+
+    trials: list[int]
+    weights: list[float]
+    score: float
+    best_single: float
+
+
+def select_ensemble(
+    study: optuna.Study,
+    oof_dir: Path,
+    y: np.ndarray,
+    rows: np.ndarray,
+    metric: Metric,
+    n_classes: int,
+) -> EnsembleChoice | None:
+    """Choose an ensemble of completed trials from their saved out-of-fold predictions.
+
+    Args:
+        study: The run's study.
+        oof_dir: Where the workers saved ``trial_<n>.npy``.
+        y: Labels (class codes) or targets of every row.
+        rows: The rows every fold predicted (the search rows).
+        metric: The run's metric.
+        n_classes: Classes (0 for regression).
+
+    Returns:
+        The ensemble, or ``None`` when fewer than two trials can take part or averaging does
+        not beat the best single trial.
+    """
+    import optuna
+
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    maximize = metric.direction == "maximize"
+    ranked = sorted(complete, key=lambda t: float(t.value or 0.0), reverse=maximize)
+    predictions: dict[int, np.ndarray] = {}
+    for trial in ranked:
+        if trial.user_attrs.get("family") == "constant":
+            continue
+        path = oof_dir / f"trial_{trial.number:05d}.npy"
+        if path.is_file():
+            oof = np.load(path)[rows]
+            if np.isfinite(oof).all():
+                predictions[trial.number] = oof
+        if len(predictions) == CANDIDATES:
+            break
+    if len(predictions) < 2:
+        return None
+    labels = list(range(n_classes))
+    target = y[rows]
+
+    def score(prediction: np.ndarray) -> float:
+        values = prediction if n_classes else prediction[:, 0]
+        return score_predictions(metric, target, values, labels)
+
+    singles = {number: score(p) for number, p in predictions.items()}
+    best_single = max(singles.values()) if maximize else min(singles.values())
+    chosen: list[int] = []
+    history: list[float] = []
+    total = np.zeros_like(next(iter(predictions.values())))
+    for _ in range(ROUNDS):
+        pool = list(predictions) if len(set(chosen)) < MAX_MEMBERS else sorted(set(chosen))
+        scored = [(score((total + predictions[n]) / (len(chosen) + 1)), n) for n in pool]
+        best_score, best_number = max(scored) if maximize else min(scored)
+        chosen.append(best_number)
+        history.append(best_score)
+        total = total + predictions[best_number]
+    best_round = int(np.argmax(history) if maximize else np.argmin(history))
+    chosen = chosen[: best_round + 1]  # the best prefix: later rounds may overfit
+    current = history[best_round]
+    counts = {n: chosen.count(n) for n in dict.fromkeys(chosen)}
+    if len(counts) < 2 or not metric.better(current, best_single):
+        return None
+    trials = list(counts)
+    weights = [counts[n] / len(chosen) for n in trials]
+    logger.debug("ensemble %s weights %s: %.5g vs best single %.5g", trials, weights, current,
+                 best_single)  # fmt: skip
+    return EnsembleChoice(trials=trials, weights=weights, score=current, best_single=best_single)
+
+
+def ensemble_label(study: Any, trials: list[int]) -> list[str]:
+    """``family#trial`` for each member, for reports."""
+    by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
+    return [f"{by_number[n].user_attrs.get('family', '?')}#{n}" for n in trials]

@@ -1,0 +1,86 @@
+"""Greedy ensemble selection over saved out-of-fold predictions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from automl.features.encode import FeatureEncoder, Preparer
+from automl.models.ensemble import EnsembleModel
+from automl.search.ensemble import MAX_MEMBERS, select_ensemble
+from automl.search.metrics import get_metric
+
+
+def study_with(tmp_path: Path, oofs: dict[int, np.ndarray], y: np.ndarray) -> optuna.Study:
+    metric = get_metric("roc_auc", "binary")
+    study = optuna.create_study(direction="maximize")
+    for number, oof in sorted(oofs.items()):
+        score = metric.score(y, oof, [0, 1])
+        study.add_trial(
+            optuna.trial.create_trial(
+                value=score, params={}, distributions={}, user_attrs={"family": "lightgbm"}
+            )
+        )
+        np.save(tmp_path / f"trial_{number:05d}.npy", oof)
+    return study
+
+
+def as_proba(p: np.ndarray) -> np.ndarray:
+    return np.column_stack([1 - p, p])
+
+
+def test_complementary_models_are_averaged_and_the_ensemble_beats_each(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    signal_a, signal_b = rng.normal(size=2000), rng.normal(size=2000)
+    truth = y * 1.0
+    oofs = {
+        0: as_proba(1 / (1 + np.exp(-(truth + signal_a)))),  # independent noise...
+        1: as_proba(1 / (1 + np.exp(-(truth + signal_b)))),  # ...so the average is better
+        2: as_proba(rng.uniform(size=2000)),  # useless
+    }
+    study = study_with(tmp_path, oofs, y)
+    choice = select_ensemble(
+        study, tmp_path, y, np.arange(2000), get_metric("roc_auc", "binary"), 2
+    )
+    assert choice is not None
+    assert set(choice.trials) == {0, 1}
+    assert choice.score > choice.best_single
+    assert abs(sum(choice.weights) - 1.0) < 1e-9
+
+
+def test_no_ensemble_when_one_model_dominates_and_few_members_kept(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 500)
+    perfect = as_proba(y * 0.9 + 0.05)
+    oofs = {0: perfect, **{i: as_proba(rng.uniform(size=500)) for i in range(1, 12)}}
+    study = study_with(tmp_path, oofs, y)
+    metric = get_metric("roc_auc", "binary")
+    assert select_ensemble(study, tmp_path, y, np.arange(500), metric, 2) is None
+    noisy = {i: as_proba(1 / (1 + np.exp(-(y + rng.normal(size=500))))) for i in range(12)}
+    for path in tmp_path.glob("*.npy"):
+        path.unlink()
+    choice = select_ensemble(study_with(tmp_path, noisy, y), tmp_path, y, np.arange(500), metric, 2)
+    assert choice is not None and len(choice.trials) <= MAX_MEMBERS
+
+
+def test_ensemble_model_prepares_once_and_averages_members() -> None:
+    from automl.data.columns import ColumnProfile
+    from automl.data.profile import Profile
+    from automl.models.constant import ConstantModel
+
+    profile = Profile(
+        source="x.csv", format="csv", delimiter=",", n_rows=4, n_columns=1, n_duplicate_rows=0,
+        columns=(ColumnProfile("a", "numeric", "numbers", "float64", 0),),
+    )  # fmt: skip
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]})
+    members = []
+    for y in (np.array([0, 0, 0, 1]), np.array([0, 1, 1, 1])):
+        encoder = FeatureEncoder({"a": "numeric"}, "ordinal").fit(frame)
+        members.append((encoder, ConstantModel("binary", 2).fit(encoder.transform(frame), y)))
+    model = EnsembleModel(Preparer(profile), members, [1.0, 3.0], task="binary", names=["a", "b"])
+    proba = model.predict_proba(frame)
+    assert np.allclose(proba[:, 1], 0.25 * 0.25 + 0.75 * 0.75)
