@@ -17,6 +17,7 @@ from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
+from automl.cli.runs import experiments_command, runs_command, show_command
 
 app = typer.Typer(
     name="automl",
@@ -65,6 +66,9 @@ app.command("profile")(profile_command)
 app.command("fit")(fit_command)
 app.command("leaderboard")(leaderboard_command)
 app.command("predict")(predict_command)
+app.command("experiments")(experiments_command)
+app.command("runs")(runs_command)
+app.command("show")(show_command)
 
 
 def main() -> None:

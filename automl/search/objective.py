@@ -196,8 +196,12 @@ class Objective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         """Run one trial; failures are recorded on the trial with their reason."""
+        import os
+        import socket
+
         import optuna
 
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         name = trial.suggest_categorical("family", list(self.families))
         family = self.families[name]
         trial.set_user_attr("family", name)

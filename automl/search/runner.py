@@ -118,44 +118,19 @@ def run_fit(
         UsageError: Contradictory options.
         NoTrialSucceededError: No trial completed.
     """
-    from automl.data import file_sha256, profile_table, read_table
-    from automl.models.registry import resolve_families
-    from automl.search.dataset import DataSpec, training_data
-    from automl.search.metrics import default_metric, get_metric
-    from automl.store.artifacts import write_json
-    from automl.store.runs import RunRef, Store, new_run_id
+    from automl.store.runs import Store
 
     started = time.monotonic()
     started_epoch = time.time()
     budget = _Budget.plan(_budget_seconds(config), started)
-    families = resolve_families(list(config.models) if config.models else None)
-    table = read_table(config.data)
-    profile = profile_table(table, target=config.target)
-    spec = DataSpec(
-        target=profile.target.name if profile.target else config.target,
-        task=config.task,
-        pos_label=config.pos_label,
-        ignore=config.ignore,
-        group=config.group,
-        time=config.time,
-        holdout=config.holdout,
-        cv=config.cv,
-        seed=config.seed,
-    )
-    data = training_data(table.frame, profile, spec)
-    metric = get_metric(config.metric or default_metric(data.task), data.task)
+    store = Store(home, config.storage)
+    if config.resume:
+        ref, study, config, data, metric, data_sha = _resume(store, config, budget, started_epoch)
+    else:
+        ref, study, data, metric, data_sha = _new_run(store, config, budget, started_epoch)
     for note in data.notes:
         logger.info(note)
-
-    store = Store(home, config.storage)
-    ref = RunRef(config.experiment, new_run_id())
     run_dir = store.run_dir(ref)
-    run_dir.mkdir(parents=True, exist_ok=False)
-    write_json(run_dir / "profile.json", data.profile.to_dict())
-    write_json(run_dir / "schema.json", input_schema(data))
-    data_sha = file_sha256(config.data)
-    study = _create_run_study(store, ref, config, data, spec, metric.name, families, budget,
-                              data_sha=data_sha, started_epoch=started_epoch)  # fmt: skip
 
     from automl.search.pool import WorkerPool
 
@@ -172,6 +147,143 @@ def run_fit(
         store, ref, study, data, metric, config, budget,
         data_sha=data_sha, interrupted=interrupted, started_epoch=started_epoch,
     )  # fmt: skip
+
+
+def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: float) -> Any:
+    """Read and profile the data, create the run folder and its study, queue the portfolio."""
+    from automl.data import file_sha256, profile_table, read_table
+    from automl.models.registry import resolve_families
+    from automl.search.dataset import DataSpec, training_data
+    from automl.search.metrics import default_metric, get_metric
+    from automl.store.artifacts import write_json
+    from automl.store.runs import RunRef, new_run_id
+
+    families = resolve_families(list(config.models) if config.models else None)
+    table = read_table(config.data)
+    profile = profile_table(table, target=config.target)
+    spec = DataSpec(
+        target=profile.target.name if profile.target else config.target,
+        task=config.task,
+        pos_label=config.pos_label,
+        ignore=config.ignore,
+        group=config.group,
+        time=config.time,
+        holdout=config.holdout,
+        cv=config.cv,
+        seed=config.seed,
+    )
+    data = training_data(table.frame, profile, spec)
+    metric = get_metric(config.metric or default_metric(data.task), data.task)
+    ref = RunRef(config.experiment, new_run_id())
+    run_dir = store.run_dir(ref)
+    run_dir.mkdir(parents=True, exist_ok=False)
+    write_json(run_dir / "profile.json", data.profile.to_dict())
+    write_json(run_dir / "schema.json", input_schema(data))
+    data_sha = file_sha256(config.data)
+    study = _create_run_study(store, ref, config, data, spec, metric.name, families, budget,
+                              data_sha=data_sha, started_epoch=started_epoch)  # fmt: skip
+    return ref, study, data, metric, data_sha
+
+
+def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float) -> Any:
+    """Reopen the latest run of the experiment, refusing if the data or its meaning changed;
+    fail the trials of workers that are gone; give the search its new budget."""
+    import dataclasses
+
+    import optuna
+
+    from automl.data import Profile, file_sha256, read_table
+    from automl.errors import DataError
+    from automl.search.dataset import DataSpec, training_data
+    from automl.search.metrics import get_metric
+
+    ref = store.latest_run(config.experiment)
+    study = optuna.load_study(study_name=ref.study_name, storage=store.storage())
+    attrs = study.user_attrs
+    stored = attrs["config"]
+    data_sha = file_sha256(config.data)
+    changed = []
+    if data_sha != attrs["data_sha256"]:
+        changed.append(
+            f"the data (SHA-256 {data_sha[:12]}... is not {attrs['data_sha256'][:12]}...)"
+        )
+    if config.target != stored["target"]:
+        changed.append(f"the target ({config.target!r}, was {stored['target']!r})")
+    if config.task != "auto" and config.task != attrs["task"]:
+        changed.append(f"the task ({config.task}, was {attrs['task']})")
+    if config.metric and config.metric != attrs["metric"]:
+        changed.append(f"the metric ({config.metric}, was {attrs['metric']})")
+    if config.cv and config.cv != stored.get("cv"):
+        changed.append(f"the folds (--cv {config.cv}, was {stored.get('cv') or 'auto'})")
+    if changed:
+        raise DataError(
+            f"Cannot resume run {ref.study_name}: " + "; ".join(changed) + " changed.",
+            hint="Resume with the same data and options, or start a new run without --resume.",
+        )
+    config = dataclasses.replace(
+        config,
+        task=stored["task"],
+        metric=attrs["metric"],
+        cv=stored.get("cv"),
+        models=tuple(stored["models"]) if stored.get("models") else None,
+        seed=stored["seed"],
+        ignore=tuple(stored.get("ignore") or ()),
+        group=stored.get("group"),
+        time=stored.get("time"),
+        holdout=stored.get("holdout"),
+        pos_label=stored.get("pos_label"),
+    )
+    table = read_table(config.data)
+    data = training_data(
+        table.frame, Profile.from_dict(attrs["profile"]), DataSpec(**attrs["data_spec"])
+    )
+    stale = fail_stale_trials(study)
+    if stale:
+        logger.info("Marked %d trial(s) of stopped workers as failed.", stale)
+    search_end_epoch = (
+        None if budget.search_end is None else started_epoch + (budget.search_end - budget.started)
+    )
+    study.set_user_attr("search_end_epoch", search_end_epoch)
+    study.set_user_attr("n_trials", config.n_trials)
+    logger.info("Resuming run %s (%d trials so far).", ref.study_name, len(study.trials))
+    return ref, study, config, data, get_metric(attrs["metric"], data.task), data_sha
+
+
+def fail_stale_trials(study: Any) -> int:
+    """Fail running trials whose worker is gone: on this host, a process that no longer
+    exists; elsewhere, a heartbeat older than the grace period."""
+    import socket
+
+    import optuna
+
+    from automl.search.study import fail_trial
+
+    host = socket.gethostname()
+    failed = 0
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        worker = str(trial.user_attrs.get("worker", ""))
+        worker_host, _, pid = worker.rpartition(":")
+        if worker_host == host and pid.isdigit() and not _alive(int(pid)):
+            failed += fail_trial(study, trial, "stale: its worker process is gone")
+        elif not worker:
+            failed += fail_trial(study, trial, "stale: it never reported its worker")
+    try:
+        optuna.storages.fail_stale_trials(study)
+    except Exception as error:  # storages without heartbeats
+        logger.debug("fail_stale_trials: %s", error)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _budget_seconds(config: FitConfig) -> float | None:

@@ -116,13 +116,18 @@ def fail_running_trials(study: optuna.Study, reason: str) -> int:
     """Mark every running trial failed with ``reason`` (their workers were stopped)."""
     import optuna
 
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    return sum(fail_trial(study, trial, reason) for trial in running)
+
+
+def fail_trial(study: optuna.Study, trial: Any, reason: str) -> int:
+    """Mark one running trial failed with ``reason``; 0 if it finished in the meantime."""
+    import optuna
+
     storage = study._storage
-    failed = 0
-    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+    try:
         storage.set_trial_user_attr(trial._trial_id, "error", reason)
-        try:
-            storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
-        except Exception:  # the worker finished it in the meantime
-            continue
-        failed += 1
-    return failed
+        storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+    except Exception:  # the worker finished it in the meantime
+        return 0
+    return 1

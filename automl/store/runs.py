@@ -11,6 +11,8 @@ import secrets
 import sqlite3
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -208,15 +210,21 @@ def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.stora
     import optuna
 
     kwargs: dict[str, Any] = {}
+    lock_path = None
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///") :])
         path.parent.mkdir(parents=True, exist_ok=True)
-        _enable_wal(path)
+        lock_path = path.with_name(path.name + ".lock")
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
     elif url.startswith("postgresql"):
+        if url.startswith("postgresql://"):  # SQLAlchemy's default driver is psycopg2; ours is 3
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
         kwargs["engine_kwargs"] = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
     try:
-        with warnings.catch_warnings():
+        # Two processes creating a fresh SQLite schema at once collide: take turns.
+        with _file_lock(lock_path), warnings.catch_warnings():
+            if lock_path is not None:
+                _enable_wal(lock_path.with_name(lock_path.name[: -len(".lock")]))
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return optuna.storages.RDBStorage(
                 url,
@@ -229,6 +237,25 @@ def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.stora
             f"Cannot open the experiment storage {redact(url)}: {_first_line(exc)}",
             hint="Check the URL, that the server is running and reachable, and the credentials.",
         ) from None
+
+
+@contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    """An exclusive advisory lock on ``path`` (no lock when ``None`` or without fcntl)."""
+    if path is None:
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _enable_wal(path: Path) -> None:
