@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from automl.errors import UsageError
 
-__all__ = ["DEFAULT_EXPERIMENT", "HOME_ENV", "FitConfig", "resolve_home"]
+__all__ = ["DEFAULT_EXPERIMENT", "HOME_ENV", "FitConfig", "redact_url", "resolve_home"]
 
 _EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -122,4 +122,11 @@ class FitConfig:
         data["data"] = str(self.data)
         data["models"] = list(self.models) if self.models else None
         data["ignore"] = list(self.ignore)
+        if self.storage:
+            data["storage"] = redact_url(self.storage)
         return data
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password replaced by ``***`` (for records and messages)."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)

@@ -29,6 +29,7 @@ class AppState:
     """Global options, stored on the Typer context."""
 
     home: Path | None = None
+    storage: str | None = None
     debug: bool = False
 
 
@@ -165,6 +166,14 @@ def quiet_libraries() -> None:
     optuna.logging.disable_default_handler()
     for category in (UserWarning, FutureWarning, DeprecationWarning, RuntimeWarning):
         warnings.filterwarnings("ignore", category=category)
+
+
+def store_of(ctx: typer.Context, storage: str | None = None) -> Any:
+    """The store of this invocation: ``--home`` and the storage URL (``storage`` if given,
+    else the global ``--storage``, else the home's SQLite file)."""
+    from automl.store.runs import Store
+
+    return Store(home_of(ctx), storage or state(ctx).storage)
 
 
 def home_of(ctx: typer.Context) -> Path:

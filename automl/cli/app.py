@@ -18,6 +18,7 @@ from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
 from automl.cli.runs import experiments_command, runs_command, show_command
+from automl.cli.worker import worker_command
 
 app = typer.Typer(
     name="automl",
@@ -46,6 +47,14 @@ def main_options(
             show_default=False,
         ),
     ] = None,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="Optuna storage URL of the runs (postgresql://...). Default: SQLite in the home.",
+            show_default=False,
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
     version: Annotated[
         bool,
@@ -59,7 +68,7 @@ def main_options(
     Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 bad input data, 4 not found,
     5 no trial succeeded, 130 interrupted.
     """
-    ctx.obj = AppState(home=home, debug=debug)
+    ctx.obj = AppState(home=home, storage=storage, debug=debug)
 
 
 app.command("profile")(profile_command)
@@ -69,6 +78,7 @@ app.command("predict")(predict_command)
 app.command("experiments")(experiments_command)
 app.command("runs")(runs_command)
 app.command("show")(show_command)
+app.command("worker")(worker_command)
 
 
 def main() -> None:

@@ -16,7 +16,9 @@ from automl.cli._output import (
     home_of,
     out_console,
     quiet_libraries,
+    state,
     stdout_to_stderr,
+    store_of,
 )
 
 if TYPE_CHECKING:
@@ -105,7 +107,7 @@ def fit_command(
             models=tuple(m.strip() for m in models.split(",") if m.strip()) if models else None,
             n_jobs=n_jobs,
             experiment=experiment,
-            storage=storage,
+            storage=storage or state(ctx).storage,
             seed=seed,
             resume=resume,
             ignore=tuple(ignore or ()),
@@ -119,7 +121,7 @@ def fit_command(
         with stdout_to_stderr(as_json):
             result = run_fit(config, home=home_of(ctx), progress=reporter)
         reporter.close()
-        _render(ctx, result, as_json=as_json)
+        _render(ctx, result, as_json=as_json, storage=storage)
         if result.interrupted:
             raise typer.Exit(int(ExitCode.INTERRUPTED))
 
@@ -168,12 +170,12 @@ def _status(progress: Progress) -> str:
     return "searching: " + " | ".join(parts)
 
 
-def _render(ctx: typer.Context, result: FitResult, *, as_json: bool) -> None:
+def _render(ctx: typer.Context, result: FitResult, *, as_json: bool, storage: str | None) -> None:
     from automl.cli.leaderboard import leaderboard_table
     from automl.store.leaderboard import leaderboard
-    from automl.store.runs import RunRef, Store
+    from automl.store.runs import RunRef
 
-    store = Store(home_of(ctx))
+    store = store_of(ctx, storage)
     ref = RunRef(result.experiment, result.run_id)
     rows = leaderboard(store, [ref])
     if as_json:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automl.cli._output import emit_json, guarded, home_of, out_console
+from automl.cli._output import emit_json, guarded, out_console, store_of
 
 if TYPE_CHECKING:
     from automl.store.leaderboard import LeaderboardRow
@@ -35,11 +35,10 @@ def leaderboard_command(
     with guarded(ctx):
         from automl.errors import UsageError
         from automl.store.leaderboard import leaderboard
-        from automl.store.runs import Store
 
         if as_json and as_csv:
             raise UsageError("Choose one of --json and --csv.")
-        store = Store(home_of(ctx))
+        store = store_of(ctx)
         if all_runs and not run:
             refs = store.runs(experiment)
             if not refs:

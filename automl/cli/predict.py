@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._output import emit_json, err_console, guarded, home_of, quiet_libraries
+from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, store_of
 
 __all__ = ["predict_command"]
 
@@ -25,10 +25,9 @@ def predict_command(
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
     with guarded(ctx):
         from automl.store.predict import predict_file
-        from automl.store.runs import Store
 
         quiet_libraries()
-        store = Store(home_of(ctx))
+        store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
         result = predict_file(store, ref, data, output)
         if as_json:

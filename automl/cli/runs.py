@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from automl.cli._output import emit_json, guarded, home_of, out_console
+from automl.cli._output import emit_json, guarded, out_console, store_of
 
 __all__ = ["experiments_command", "runs_command", "show_command"]
 
@@ -19,10 +19,9 @@ def experiments_command(
     with guarded(ctx):
         from rich.table import Table
 
-        from automl.store.runs import Store
         from automl.store.summary import list_experiments
 
-        store = Store(home_of(ctx))
+        store = store_of(ctx)
         rows = list_experiments(store)
         if as_json:
             emit_json({"home": str(store.home), "experiments": rows})
@@ -49,10 +48,9 @@ def runs_command(
     with guarded(ctx):
         from rich.table import Table
 
-        from automl.store.runs import Store
         from automl.store.summary import list_runs
 
-        store = Store(home_of(ctx))
+        store = store_of(ctx)
         if experiment is not None and not store.runs(experiment):
             store.latest_run(experiment)  # raises NotFoundError listing the known experiments
         rows = list_runs(store, experiment)
@@ -78,10 +76,9 @@ def show_command(
 ) -> None:
     """Show a run: options, CV scores per fold, data fingerprint, versions, artifacts."""
     with guarded(ctx):
-        from automl.store.runs import Store
         from automl.store.summary import describe_run
 
-        store = Store(home_of(ctx))
+        store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run)
         details = describe_run(store, ref)
         if as_json:

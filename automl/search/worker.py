@@ -21,7 +21,7 @@ from typing import Any
 
 from automl.errors import AutomlError, DataError
 
-__all__ = ["WorkerOptions", "run_worker", "worker_seed"]
+__all__ = ["WorkerOptions", "join_run", "run_worker", "worker_seed"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,58 @@ def run_worker(options: WorkerOptions) -> int:
             continue
         ran += 1
     return ran
+
+
+def join_run(data: Path, storage_url: str, experiment: str) -> tuple[str, int]:
+    """``automl worker``: join the latest run of ``experiment`` in a shared storage.
+
+    Returns:
+        The run's study name and the number of trials this worker ran.
+
+    Raises:
+        NotFoundError: The storage has no run of that experiment.
+        UsageError: The latest run has finished its search.
+        DataError: ``data`` is not an exact copy of the run's data, or the storage is unreachable.
+    """
+    import os
+    import secrets
+
+    import optuna
+
+    from automl.errors import NotFoundError, UsageError
+    from automl.store.runs import RunRef, open_storage, redact
+
+    storage = open_storage(storage_url)
+    refs = sorted(
+        (RunRef.from_study_name(s.study_name) for s in optuna.get_all_study_summaries(storage)),
+        key=lambda r: r.run_id if r else "",
+    )
+    runs = [r for r in refs if r is not None and r.experiment == experiment]
+    if not runs:
+        known = sorted({r.experiment for r in refs if r is not None})
+        raise NotFoundError(
+            f"No run of experiment {experiment!r} in {redact(storage_url)}.",
+            hint=(f"Known experiments: {', '.join(known)}. " if known else "")
+            + "Start `automl fit DATA --target T --experiment E --storage URL` first.",
+        )
+    ref = runs[-1]
+    attrs = optuna.load_study(study_name=ref.study_name, storage=storage).user_attrs
+    end = attrs.get("search_end_epoch")
+    if end is not None and float(end) <= time.time():
+        raise UsageError(
+            f"Run {ref.study_name} has finished its search; there is nothing to join.",
+            hint="Start the workers while `automl fit` is searching.",
+        )
+    options = WorkerOptions(
+        data=data,
+        storage_url=storage_url,
+        study_name=ref.study_name,
+        index=1000 + secrets.randbelow(1_000_000),  # a seed no local worker uses
+        n_threads=os.cpu_count() or 1,
+        oof_dir=None,
+        check_hash=True,
+    )
+    return ref.study_name, run_worker(options)
 
 
 def load_run(

@@ -268,12 +268,9 @@ def _enable_wal(path: Path) -> None:
 
 def redact(url: str) -> str:
     """``url`` with any password replaced by ``***``."""
-    from sqlalchemy.engine import make_url
+    from automl.config import redact_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
+    return redact_url(url)
 
 
 def _first_line(exc: BaseException) -> str:

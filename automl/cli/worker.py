@@ -1,0 +1,31 @@
+"""``automl worker``: join a run's search from another machine through a shared storage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from automl.cli._output import emit_json, err_console, guarded, quiet_libraries
+
+__all__ = ["worker_command"]
+
+
+def worker_command(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Argument(help="An exact copy of the run's data file.")],
+    experiment: Annotated[str, typer.Option(help="The experiment whose latest run to join.")],
+    storage: Annotated[str, typer.Option(help="The run's storage URL (postgresql://...).")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+) -> None:
+    """Join the search of the experiment's latest run until its deadline or trial count."""
+    with guarded(ctx):
+        from automl.search.worker import join_run
+
+        quiet_libraries()
+        study_name, ran = join_run(data, storage, experiment)
+        if as_json:
+            emit_json({"run": study_name, "trials": ran})
+        else:
+            err_console().print(f"Worker done: ran {ran} trial(s) of run {study_name}.")
