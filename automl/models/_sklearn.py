@@ -7,14 +7,13 @@ import time
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
-from automl.models.base import align_proba
+from automl.models.base import FamilyModel, align_proba
 
 __all__ = ["SklearnModel"]
 
 
-class SklearnModel(BaseEstimator):
+class SklearnModel(FamilyModel):
     """Wraps one scikit-learn estimator made by :meth:`_make`.
 
     Args:
@@ -30,22 +29,6 @@ class SklearnModel(BaseEstimator):
     chunk: int = 0
     #: The most members an ensemble may grow to.
     max_members: int = 0
-
-    def __init__(
-        self,
-        task: str = "binary",
-        n_classes: int = 2,
-        params: dict[str, Any] | None = None,
-        n_threads: int = 1,
-        seed: int = 0,
-        n_iterations: int | None = None,
-    ) -> None:
-        self.task = task
-        self.n_classes = n_classes
-        self.params = params
-        self.n_threads = n_threads
-        self.seed = seed
-        self.n_iterations = n_iterations
 
     def _make(self) -> Any:
         raise NotImplementedError

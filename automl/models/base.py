@@ -27,15 +27,46 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 if TYPE_CHECKING:
     import optuna
 
     from automl.data.target import Task
 
-__all__ = ["Encoding", "ModelFamily", "align_proba", "time_left"]
+__all__ = ["Encoding", "FamilyModel", "ModelFamily", "align_proba", "time_left"]
 
 Encoding = Literal["native", "ordinal", "onehot"]
+
+
+class FamilyModel(BaseEstimator):
+    """The constructor every family's estimator shares (scikit-learn style: it only stores).
+
+    Args:
+        task: The learning task.
+        n_classes: Number of classes (0 for regression).
+        params: The family's parameters.
+        n_threads: Threads for training and prediction.
+        seed: Random seed.
+        n_iterations: Train exactly this many iterations (trees, rounds); ``None`` lets the
+            model decide (early stopping, or its full size).
+    """
+
+    def __init__(
+        self,
+        task: str = "binary",
+        n_classes: int = 2,
+        params: dict[str, Any] | None = None,
+        n_threads: int = 1,
+        seed: int = 0,
+        n_iterations: int | None = None,
+    ) -> None:
+        self.task = task
+        self.n_classes = n_classes
+        self.params = params
+        self.n_threads = n_threads
+        self.seed = seed
+        self.n_iterations = n_iterations
 
 
 class ModelFamily(ABC):
@@ -43,6 +74,10 @@ class ModelFamily(ABC):
 
     name: ClassVar[str]
     encoding: ClassVar[Encoding]
+    #: The estimator class :meth:`build` makes.
+    model_class: ClassVar[type[FamilyModel]]
+    #: Whether a refit may fix the number of iterations (trees, boosting rounds).
+    counts_iterations: ClassVar[bool] = True
     #: Whether the family's fits can stop at a deadline (boosting) or are capped up front.
     interruptible: ClassVar[bool] = True
 
@@ -67,7 +102,6 @@ class ModelFamily(ABC):
             Parameter dictionaries without the prefix; each must be reachable by :meth:`suggest`.
         """
 
-    @abstractmethod
     def build(
         self,
         params: dict[str, Any],
@@ -77,8 +111,8 @@ class ModelFamily(ABC):
         n_threads: int,
         seed: int,
         n_iterations: int | None = None,
-    ) -> Any:
-        """Make an unfitted estimator.
+    ) -> FamilyModel:
+        """Make an unfitted estimator of :attr:`model_class`.
 
         Args:
             params: A configuration from :meth:`suggest` or :meth:`portfolio`.
@@ -92,6 +126,8 @@ class ModelFamily(ABC):
             An estimator with ``fit(X, y, deadline=None)``, ``predict`` and, for
             classification, ``predict_proba``.
         """
+        iterations = n_iterations if self.counts_iterations else None
+        return self.model_class(task, n_classes, dict(params), n_threads, seed, iterations)
 
     def prefixed(self, params: dict[str, Any]) -> dict[str, Any]:
         """``params`` with this family's prefix, as stored on Optuna trials."""

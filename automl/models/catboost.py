@@ -6,10 +6,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from automl.models._boosting import EARLY_STOPPING_ROUNDS, inner_split
-from automl.models.base import ModelFamily
+from automl.models.base import FamilyModel, ModelFamily
 
 if TYPE_CHECKING:
     import optuna
@@ -31,7 +30,7 @@ class _Deadline:
         return time.monotonic() < self.deadline
 
 
-class CatBoostModel(BaseEstimator):
+class CatBoostModel(FamilyModel):
     """A CatBoost model; categorical columns are those with ``category`` dtype.
 
     Args:
@@ -42,22 +41,6 @@ class CatBoostModel(BaseEstimator):
         seed: Random seed.
         n_iterations: Train exactly this many trees; ``None`` early-stops on an inner split.
     """
-
-    def __init__(
-        self,
-        task: str = "binary",
-        n_classes: int = 2,
-        params: dict[str, Any] | None = None,
-        n_threads: int = 1,
-        seed: int = 0,
-        n_iterations: int | None = None,
-    ) -> None:
-        self.task = task
-        self.n_classes = n_classes
-        self.params = params
-        self.n_threads = n_threads
-        self.seed = seed
-        self.n_iterations = n_iterations
 
     def _make(self, iterations: int) -> Any:
         import catboost
@@ -132,6 +115,7 @@ class CatBoostFamily(ModelFamily):
 
     name = "catboost"
     encoding = "native"
+    model_class = CatBoostModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
         """Draw depth, learning rate, L2 and randomness."""
@@ -152,16 +136,3 @@ class CatBoostFamily(ModelFamily):
             {"depth": 4, "learning_rate": 0.1, "l2_leaf_reg": 10.0, "random_strength": 1.0,
              "bagging_temperature": 0.5},
         ]  # fmt: skip
-
-    def build(
-        self,
-        params: dict[str, Any],
-        *,
-        task: Task,
-        n_classes: int,
-        n_threads: int,
-        seed: int,
-        n_iterations: int | None = None,
-    ) -> CatBoostModel:
-        """A :class:`CatBoostModel`."""
-        return CatBoostModel(task, n_classes, dict(params), n_threads, seed, n_iterations)

@@ -31,6 +31,8 @@ class ConstantFamily(ModelFamily):
 
     name = "constant"
     encoding = "ordinal"
+    model_class = ConstantModel
+    counts_iterations = False
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
         """No parameters."""
@@ -39,16 +41,3 @@ class ConstantFamily(ModelFamily):
     def portfolio(self, task: Task) -> list[dict[str, Any]]:
         """The one configuration."""
         return [{}]
-
-    def build(
-        self,
-        params: dict[str, Any],
-        *,
-        task: Task,
-        n_classes: int,
-        n_threads: int,
-        seed: int,
-        n_iterations: int | None = None,
-    ) -> ConstantModel:
-        """A :class:`ConstantModel`."""
-        return ConstantModel(task, n_classes, {}, n_threads, seed, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from automl.models._sklearn import SklearnModel
-from automl.models.base import ModelFamily
+from automl.models.base import FamilyModel, ModelFamily
 
 if TYPE_CHECKING:
     import optuna
@@ -52,7 +52,7 @@ class RandomForestFamily(ModelFamily):
 
     name = "random_forest"
     encoding = "ordinal"
-    model_class: ClassVar[type[ForestModel]] = ForestModel
+    model_class: ClassVar[type[FamilyModel]] = ForestModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
         """Draw the features per split and the leaf size."""
@@ -66,19 +66,6 @@ class RandomForestFamily(ModelFamily):
         """The classic defaults."""
         features = "all" if task == "regression" else "sqrt"
         return [{"max_features": features, "min_samples_leaf": 1}]
-
-    def build(
-        self,
-        params: dict[str, Any],
-        *,
-        task: Task,
-        n_classes: int,
-        n_threads: int,
-        seed: int,
-        n_iterations: int | None = None,
-    ) -> ForestModel:
-        """A forest of up to 300 trees."""
-        return self.model_class(task, n_classes, dict(params), n_threads, seed, n_iterations)
 
 
 class ExtraTreesFamily(RandomForestFamily):

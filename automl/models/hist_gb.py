@@ -54,6 +54,7 @@ class HistGBFamily(ModelFamily):
 
     name = "hist_gb"
     encoding = "native"
+    model_class = HistGBModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
         """Draw learning rate, leaves, leaf size and L2."""
@@ -73,16 +74,3 @@ class HistGBFamily(ModelFamily):
             {"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20,
              "l2_regularization": 1e-4},
         ]  # fmt: skip
-
-    def build(
-        self,
-        params: dict[str, Any],
-        *,
-        task: Task,
-        n_classes: int,
-        n_threads: int,
-        seed: int,
-        n_iterations: int | None = None,
-    ) -> HistGBModel:
-        """A :class:`HistGBModel`."""
-        return HistGBModel(task, n_classes, dict(params), n_threads, seed, n_iterations)

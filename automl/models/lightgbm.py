@@ -6,10 +6,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from automl.models._boosting import EARLY_STOPPING_ROUNDS, MAX_ITERATIONS, inner_split
-from automl.models.base import ModelFamily
+from automl.models.base import FamilyModel, ModelFamily
 
 if TYPE_CHECKING:
     import optuna
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["LightGBMFamily", "LightGBMModel"]
 
 
-class LightGBMModel(BaseEstimator):
+class LightGBMModel(FamilyModel):
     """A LightGBM booster trained through ``lightgbm.train``.
 
     Args:
@@ -30,22 +29,6 @@ class LightGBMModel(BaseEstimator):
         seed: Random seed.
         n_iterations: Train exactly this many rounds; ``None`` early-stops on an inner split.
     """
-
-    def __init__(
-        self,
-        task: str = "binary",
-        n_classes: int = 2,
-        params: dict[str, Any] | None = None,
-        n_threads: int = 1,
-        seed: int = 0,
-        n_iterations: int | None = None,
-    ) -> None:
-        self.task = task
-        self.n_classes = n_classes
-        self.params = params
-        self.n_threads = n_threads
-        self.seed = seed
-        self.n_iterations = n_iterations
 
     def _lgb_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -132,6 +115,7 @@ class LightGBMFamily(ModelFamily):
 
     name = "lightgbm"
     encoding = "native"
+    model_class = LightGBMModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
         """Draw learning rate, tree shape, sampling and regularisation."""
@@ -161,16 +145,3 @@ class LightGBMFamily(ModelFamily):
             {**base, "learning_rate": 0.05, "num_leaves": 8, "min_data_in_leaf": 40,
              "feature_fraction": 0.9, "bagging_fraction": 0.9, "lambda_l2": 10.0},
         ]  # fmt: skip
-
-    def build(
-        self,
-        params: dict[str, Any],
-        *,
-        task: Task,
-        n_classes: int,
-        n_threads: int,
-        seed: int,
-        n_iterations: int | None = None,
-    ) -> LightGBMModel:
-        """A :class:`LightGBMModel`."""
-        return LightGBMModel(task, n_classes, dict(params), n_threads, seed, n_iterations)

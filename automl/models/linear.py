@@ -39,6 +39,8 @@ class LinearFamily(ModelFamily):
 
     name = "linear"
     encoding = "onehot"
+    model_class = LinearModel
+    counts_iterations = False
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
         """Draw the regularisation strength (and for regression ridge vs elastic net)."""
@@ -59,16 +61,3 @@ class LinearFamily(ModelFamily):
         if task != "regression":
             return [{"C": 1.0}]
         return [{"kind": "ridge", "alpha": 1.0}]
-
-    def build(
-        self,
-        params: dict[str, Any],
-        *,
-        task: Task,
-        n_classes: int,
-        n_threads: int,
-        seed: int,
-        n_iterations: int | None = None,
-    ) -> LinearModel:
-        """A :class:`LinearModel`."""
-        return LinearModel(task, n_classes, dict(params), n_threads, seed, None)
