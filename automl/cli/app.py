@@ -18,6 +18,7 @@ from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
 from automl.cli.runs import experiments_command, runs_command, show_command
+from automl.cli.serve import scaffold_serve_command
 from automl.cli.worker import worker_command
 
 app = typer.Typer(
@@ -79,6 +80,7 @@ app.command("experiments")(experiments_command)
 app.command("runs")(runs_command)
 app.command("show")(show_command)
 app.command("worker")(worker_command)
+app.command("scaffold-serve")(scaffold_serve_command)
 
 
 def main() -> None:

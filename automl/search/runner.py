@@ -179,6 +179,7 @@ def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: floa
     run_dir.mkdir(parents=True, exist_ok=False)
     write_json(run_dir / "profile.json", data.profile.to_dict())
     write_json(run_dir / "schema.json", input_schema(data))
+    write_json(run_dir / "sample.json", sample_rows(data))
     data_sha = file_sha256(config.data)
     study = _create_run_study(store, ref, config, data, spec, metric.name, families, budget,
                               data_sha=data_sha, started_epoch=started_epoch)  # fmt: skip
@@ -307,6 +308,16 @@ def input_schema(data: Any) -> dict[str, Any]:
             }
         )
     return {"features": features, "target": data.profile.target.name, "task": data.task}
+
+
+def sample_rows(data: Any, n: int = 25) -> list[dict[str, Any]]:
+    """The first rows as read (features only), for the service's golden tests."""
+    import json
+
+    features = [c.name for c in data.profile.features]
+    frame = data.raw.loc[:, features].head(n)
+    rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", date_format="iso"))
+    return rows
 
 
 def _create_run_study(
