@@ -56,6 +56,8 @@ def prepare_column(column: pd.Series, profile: ColumnProfile) -> pd.Series:
         return column
     if role == "datetime":
         return _dates(column, profile)
+    if len(column) <= SMALL_BATCH or pd.api.types.is_object_dtype(column):
+        return _prepare_small(column, profile)
     is_text = not (
         pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
     ) or pd.api.types.is_object_dtype(column)
@@ -72,7 +74,7 @@ def prepare_column(column: pd.Series, profile: ColumnProfile) -> pd.Series:
     if role == "boolean":
         if text is None:
             return column.astype("float64")
-        if profile.parse == "number":
+        if profile.parse != "bool":  # 0/1 numbers, arriving as text
             return parse_number_text(text, profile.parse_options)
         true_value = str(profile.parse_options.get("true", "true"))
         lowered = text.str.lower()
@@ -84,9 +86,85 @@ def prepare_column(column: pd.Series, profile: ColumnProfile) -> pd.Series:
     # categorical and text: labels as text; integer codes without a trailing ".0"
     if text is None:
         numbers = column.astype("float64")
-        labels = numbers.map(lambda v: np.nan if np.isnan(v) else f"{v:g}")
+        labels = numbers.map(lambda v: np.nan if np.isnan(v) else code_label(v))
         return labels.astype("str")
     return text.astype("str")
+
+
+#: Batches up to this size are converted value by value: the same results as the vectorised
+#: path, without pandas' fixed cost per operation (what a one-row request to a service needs).
+SMALL_BATCH = 64
+
+
+def _prepare_small(column: pd.Series, profile: ColumnProfile) -> pd.Series:
+    import pandas as pd
+
+    values = column.tolist()
+    numeric_input = (
+        pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+    ) and not pd.api.types.is_object_dtype(column)
+    role = profile.role
+    if numeric_input:
+        numbers = [np.nan if _missing(v) else float(v) for v in values]
+        if role in ("numeric", "boolean"):
+            return pd.Series(numbers, index=column.index, dtype="float64")
+        labels = [None if np.isnan(v) else code_label(v) for v in numbers]
+        return pd.Series(labels, index=column.index, dtype="str")
+    markers = set(profile.missing_markers)
+    text = [_clean(v, markers) for v in values]
+    if role == "numeric" or (role == "boolean" and profile.parse != "bool"):
+        numbers = [_number(t, profile.parse_options) for t in text]
+        return pd.Series(numbers, index=column.index, dtype="float64")
+    if role == "boolean":
+        true_value = str(profile.parse_options.get("true", "true"))
+        truths = {true_value, "1"}  # "1": a JSON true
+        flags = [np.nan if t is None else float(t.lower() in truths) for t in text]
+        return pd.Series(flags, index=column.index, dtype="float64")
+    return pd.Series(text, index=column.index, dtype="str")
+
+
+def _missing(value: object) -> bool:
+    import pandas as pd
+
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def code_label(value: float) -> str:
+    """A number as a category label: ``20`` for 20.0, lossless for long codes and decimals."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _clean(value: object, markers: set[str]) -> str | None:
+    if _missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return code_label(float(value))
+    text = str(value).strip()
+    return None if text in MISSING_MARKERS or text in markers else text
+
+
+def _number(text: str | None, options: dict[str, object]) -> float:
+    """One cell of :func:`automl.data.columns.parse_number_text`."""
+    if text is None:
+        return np.nan
+    if options.get("currency"):
+        text = text.translate(_NO_CURRENCY)
+    if options.get("percent"):
+        text = text.replace("%", "")
+    if options.get("thousands"):
+        text = text.replace(",", "")
+    text = text.replace(" ", "")
+    if "_" in text:  # float() accepts 1_000, pandas does not
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
+
+
+_NO_CURRENCY = str.maketrans("", "", "$€£¥")
 
 
 def _dates(column: pd.Series, profile: ColumnProfile) -> pd.Series:

@@ -136,9 +136,9 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         index = self.indexes_.get(name)
         if index is None:
             index = self.indexes_[name] = pd.Index(categories)
-        values = np.asarray(column.astype(object).where(column.notna(), None))
+        values = column.to_numpy(dtype=object)
         codes: np.ndarray[Any, Any] = np.asarray(index.get_indexer(values), dtype="int64")  # type: ignore[arg-type]
-        codes[(codes < 0) & column.notna().to_numpy()] = len(levels)  # unseen: other
+        codes[(codes < 0) & ~pd.isna(values)] = len(levels)  # unseen: other
         if self.encoding == "native":
             return {name: pd.Categorical.from_codes(codes, categories=categories)}  # type: ignore[call-overload]
         if self.encoding == "ordinal":

@@ -33,3 +33,22 @@ def test_prepare_frame_converts_as_the_profile_says(tmp_path: Path) -> None:
     assert pd.api.types.is_datetime64_any_dtype(frame["when"])
     assert pd.isna(frame["when"].iloc[100])
     assert pd.isna(frame["city"].iloc[100])
+
+
+def test_small_batches_convert_exactly_like_large_ones(monkeypatch) -> None:
+    """The value-by-value path for a few rows (a service request) must equal the vectorised one."""
+    import automl.data.prepare as prepare
+    from tests.conftest import dataset
+
+    for name in ("telco_churn", "titanic", "house_prices", "churn"):
+        ds = dataset(name)
+        table = read_table(ds.path)
+        profile = profile_table(table, target=ds.target)
+        rows = table.frame.iloc[:40]
+        small = prepare_frame(rows, profile)
+        monkeypatch.setattr(prepare, "SMALL_BATCH", 0)
+        large = prepare_frame(rows, profile)
+        monkeypatch.setattr(prepare, "SMALL_BATCH", 64)
+        pd.testing.assert_frame_equal(small, large, check_dtype=False)
+        objects = rows.astype(object).where(rows.notna(), None)  # as a JSON request builds them
+        pd.testing.assert_frame_equal(prepare_frame(objects, profile), large, check_dtype=False)
