@@ -65,6 +65,7 @@ class FitConfig:
         time: Column that orders rows in time (folds train on the past).
         holdout: Fraction of rows kept out of the search to score the chosen model honestly.
         pos_label: The positive class for binary metrics.
+        ensemble: Whether the saved model may be an ensemble of the best trials.
     """
 
     data: Path
@@ -85,6 +86,7 @@ class FitConfig:
     time: str | None = None
     holdout: float | None = None
     pos_label: str | None = None
+    ensemble: bool = True
 
     def __post_init__(self) -> None:
         if self.time_budget is not None and self.time_budget <= 0:

@@ -11,7 +11,7 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 
 from __future__ import annotations
 
-from benchmarks import parallel, profile_large, quality, startup
+from benchmarks import parallel, profile_large, quality, serve_latency, startup
 from benchmarks._cache import CacheEntry, ResultCache, system_key
 from benchmarks._result import Benchmark, BenchmarkError, Context, Figure, Result
 
@@ -41,6 +41,11 @@ BENCHMARKS: dict[str, Benchmark] = {
             "parallel",
             parallel.run,
             "speed-up of 2 workers over 1 on 24 trials; wall time against short budgets",
+        ),
+        Benchmark(
+            "serve_latency",
+            serve_latency.run,
+            "generated service (LightGBM): single-record p50/p99, batch, 8-client throughput",
         ),
         Benchmark(
             "quality",

@@ -81,6 +81,13 @@ def fit_command(
     pos_label: Annotated[
         str | None, typer.Option("--pos-label", help="The positive class (binary).")
     ] = None,
+    ensemble: Annotated[
+        bool,
+        typer.Option(
+            "--ensemble/--no-ensemble",
+            help="Allow the saved model to be an ensemble of the best trials.",
+        ),
+    ] = True,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document on stdout.")
     ] = False,
@@ -115,6 +122,7 @@ def fit_command(
             time=time_column,
             holdout=holdout,
             pos_label=pos_label,
+            ensemble=ensemble,
         )
         quiet_libraries()
         reporter = _Reporter()

@@ -427,7 +427,9 @@ def _finish(
     if left is not None and len(data.holdout_rows):
         left /= 2  # one fit on the search rows for the holdout score, one on every row
     choice = choose_trial(study, n_folds=len(data.folds), seconds_left=left)
-    ensemble = _ensemble(study, run_dir, data, metric, seconds_left=left)
+    ensemble = (
+        _ensemble(study, run_dir, data, metric, seconds_left=left) if config.ensemble else None
+    )
     trials = ensemble.trials if ensemble else [choice.number]
     weights = ensemble.weights if ensemble else [1.0]
     refit_deadline_epoch = None
