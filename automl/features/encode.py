@@ -102,14 +102,28 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         frame.columns = [f"f{i}" for i in range(frame.shape[1])]
         return frame
 
+    def transform_matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """Encode rows into one float matrix, categories as codes: what a model that reads
+        codes (LightGBM) needs, without building a data frame (for fast single-row serving)."""
+        parts = self._parts(X, codes=True)
+        if not parts:
+            return np.empty((len(X), 0))
+        return np.column_stack([np.asarray(v, dtype="float64") for v in parts.values()])
+
     def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
+        parts = self._parts(X, codes=False)
+        if not parts:
+            return pd.DataFrame(index=X.index)
+        return pd.DataFrame(parts, index=X.index)
+
+    def _parts(self, X: pd.DataFrame, *, codes: bool) -> dict[str, Any]:
         parts: dict[str, Any] = {}
         for name, role in (self.roles or {}).items():
             column = X[name]
             if role == "categorical":
-                parts.update(self._categorical(name, column))
+                parts.update(self._categorical(name, column, codes=codes))
             elif role == "text":
                 parts.update(_text_parts(name, column, self.vocabularies_[name]))
             else:
@@ -124,11 +138,9 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                                 parts[part + " missing"] = missing.astype("float64")
                     else:
                         parts[part] = values
-        if not parts:
-            return pd.DataFrame(index=X.index)
-        return pd.DataFrame(parts, index=X.index)
+        return parts
 
-    def _categorical(self, name: str, column: pd.Series) -> dict[str, Any]:
+    def _categorical(self, name: str, column: pd.Series, *, codes: bool = False) -> dict[str, Any]:
         import pandas as pd
 
         levels = self.levels_[name]
@@ -137,14 +149,14 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         if index is None:
             index = self.indexes_[name] = pd.Index(categories)
         values = column.to_numpy(dtype=object)
-        codes: np.ndarray[Any, Any] = np.asarray(index.get_indexer(values), dtype="int64")  # type: ignore[arg-type]
-        codes[(codes < 0) & ~pd.isna(values)] = len(levels)  # unseen: other
-        if self.encoding == "native":
-            return {name: pd.Categorical.from_codes(codes, categories=categories)}  # type: ignore[call-overload]
-        if self.encoding == "ordinal":
-            return {name: np.where(codes < 0, np.nan, codes.astype("float64"))}
+        found: np.ndarray[Any, Any] = np.asarray(index.get_indexer(values), dtype="int64")  # type: ignore[arg-type]
+        found[(found < 0) & ~pd.isna(values)] = len(levels)  # unseen: other
+        if self.encoding == "native" and not codes:
+            return {name: pd.Categorical.from_codes(found, categories=categories)}  # type: ignore[call-overload]
+        if self.encoding in ("native", "ordinal"):
+            return {name: np.where(found < 0, np.nan, found.astype("float64"))}
         return {
-            f"{name}={level}": (codes == i).astype("float64") for i, level in enumerate(categories)
+            f"{name}={level}": (found == i).astype("float64") for i, level in enumerate(categories)
         }
 
 

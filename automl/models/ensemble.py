@@ -43,7 +43,11 @@ class EnsembleModel:
         prepared = self.preparer.transform(X)
         total: np.ndarray | None = None
         for (encoder, model), weight in zip(self.members, self.weights, strict=True):
-            prediction = np.asarray(getattr(model, method)(encoder.transform(prepared)), float)
+            if getattr(model, "takes_matrix", False):
+                X_model = encoder.transform_matrix(prepared)
+            else:
+                X_model = encoder.transform(prepared)
+            prediction = np.asarray(getattr(model, method)(X_model), float)
             total = weight * prediction if total is None else total + weight * prediction
         assert total is not None
         return total

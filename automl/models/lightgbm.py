@@ -30,6 +30,9 @@ class LightGBMModel(FamilyModel):
         n_iterations: Train exactly this many rounds; ``None`` early-stops on an inner split.
     """
 
+    #: Predicts from a float matrix with category codes (see ``FeatureEncoder.transform_matrix``).
+    takes_matrix = True
+
     def _lgb_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
             "verbosity": -1,
