@@ -112,8 +112,8 @@ def _render(details: dict[str, Any]) -> None:
     if model:
         members = ", ".join(f"{m} ({w:.2f})" for m, w in zip(model["members"], model["weights"],
                                                               strict=True))  # fmt: skip
-        console.print(f"Saved model: {model['kind']} of {members}; {model['score_kind']} "
-                      f"score {model['cv_mean']:.5g}")  # fmt: skip
+        what = f"an ensemble of {members}" if model["kind"] == "ensemble" else model["members"][0]
+        console.print(f"Saved model: {what}; {model['score_kind']} score {model['cv_mean']:.5g}")
     trials = ", ".join(f"{n} {state}" for state, n in sorted(details["trials"].items()))
     console.print(f"Trials: {trials}")
     versions = details.get("versions") or {}

@@ -106,8 +106,10 @@ def file_sha256(path: str | Path) -> str:
         64 hex digits.
 
     Raises:
-        OSError: The file cannot be read.
+        NotFoundError: The file does not exist.
+        DataError: The path is a directory.
     """
+    _check_is_file(Path(path))
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from automl.config import FitConfig
+from automl.config import FitConfig, redact_url
 from automl.search.study import TrialCounts
 
 __all__ = ["FitResult", "Progress", "run_fit"]
@@ -214,8 +214,12 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
         changed.append(f"the task ({config.task}, was {attrs['task']})")
     if config.metric and config.metric != attrs["metric"]:
         changed.append(f"the metric ({config.metric}, was {attrs['metric']})")
-    if config.cv and config.cv != stored.get("cv"):
-        changed.append(f"the folds (--cv {config.cv}, was {stored.get('cv') or 'auto'})")
+    table = read_table(config.data)
+    data = training_data(
+        table.frame, Profile.from_dict(attrs["profile"]), DataSpec(**attrs["data_spec"])
+    )
+    if config.cv and config.cv not in (stored.get("cv"), len(data.folds)):
+        changed.append(f"the folds (--cv {config.cv}, was {len(data.folds)})")
     if changed:
         raise DataError(
             f"Cannot resume run {ref.study_name}: " + "; ".join(changed) + " changed.",
@@ -234,10 +238,6 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
         holdout=stored.get("holdout"),
         pos_label=stored.get("pos_label"),
     )
-    table = read_table(config.data)
-    data = training_data(
-        table.frame, Profile.from_dict(attrs["profile"]), DataSpec(**attrs["data_spec"])
-    )
     stale = fail_stale_trials(study)
     if stale:
         logger.info("Marked %d trial(s) of stopped workers as failed.", stale)
@@ -246,7 +246,8 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
     )
     study.set_user_attr("search_end_epoch", search_end_epoch)
     study.set_user_attr("n_trials", config.n_trials)
-    logger.info("Resuming run %s (%d trials so far).", ref.study_name, len(study.trials))
+    started = sum(t.state.name != "WAITING" for t in study.get_trials(deepcopy=False))
+    logger.info("Resuming run %s (%d trials so far).", ref.study_name, started)
     return ref, study, config, data, get_metric(attrs["metric"], data.task), data_sha
 
 
@@ -254,6 +255,7 @@ def fail_stale_trials(study: Any) -> int:
     """Fail running trials whose worker is gone: on this host, a process that no longer
     exists; elsewhere, a heartbeat older than the grace period."""
     import socket
+    import warnings
 
     import optuna
 
@@ -269,7 +271,9 @@ def fail_stale_trials(study: Any) -> int:
         elif not worker:
             failed += fail_trial(study, trial, "stale: it never reported its worker")
     try:
-        optuna.storages.fail_stale_trials(study)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
     except Exception as error:  # storages without heartbeats
         logger.debug("fail_stale_trials: %s", error)
     return failed
@@ -598,7 +602,7 @@ def run_record(
         "experiment": ref.experiment,
         "study_name": ref.study_name,
         "status": "interrupted" if interrupted else "complete",
-        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "command": [Path(sys.argv[0]).name, *(redact_url(a) for a in sys.argv[1:])],
         "options": config.to_dict(),
         "seed": config.seed,
         "task": data.task,

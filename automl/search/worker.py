@@ -125,6 +125,7 @@ def join_run(data: Path, storage_url: str, experiment: str) -> tuple[str, int]:
     from automl.errors import NotFoundError, UsageError
     from automl.store.runs import RunRef, open_storage, redact
 
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed trials are on the leaderboard
     storage = open_storage(storage_url)
     refs = sorted(
         (RunRef.from_study_name(s.study_name) for s in optuna.get_all_study_summaries(storage)),

@@ -34,7 +34,7 @@ def list_runs(store: Store, experiment: str | None = None) -> list[dict[str, Any
         attrs = study.user_attrs
         states: dict[str, int] = {}
         for trial in study.get_trials(deepcopy=False):
-            states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
+            _count(states, trial)
         rows.append(
             {
                 "experiment": ref.experiment,
@@ -70,7 +70,7 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
         }
     states: dict[str, int] = {}
     for trial in study.get_trials(deepcopy=False):
-        states[trial.state.name.lower()] = states.get(trial.state.name.lower(), 0) + 1
+        _count(states, trial)
     return {
         "experiment": ref.experiment,
         "run_id": ref.run_id,
@@ -94,6 +94,16 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
         "artifacts": artifacts,
         "notes": record.get("notes", []),
     }
+
+
+_STATE_NAMES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running"}
+
+
+def _count(states: dict[str, int], trial: Any) -> None:
+    """Count a trial under the leaderboard's state names; queued trials are not counted."""
+    name = _STATE_NAMES.get(trial.state.name)
+    if name is not None:
+        states[name] = states.get(name, 0) + 1
 
 
 def _record(store: Store, ref: RunRef) -> dict[str, Any] | None:
