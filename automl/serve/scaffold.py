@@ -115,6 +115,7 @@ def scaffold_service(
     }
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (out / "tests" / "golden.json").write_text(json.dumps(golden, indent=2) + "\n")
+    shutil.rmtree(out / "wheels", ignore_errors=True)  # no stale wheel from an earlier scaffold
     wheel = build_installed_wheel(out / "wheels")
     files = sorted(
         [str(p) for p in written]
@@ -203,7 +204,9 @@ def _requirements(record: dict[str, Any]) -> list[tuple[str, str]]:
         if name not in ("python", "automl"):
             pins[name] = version
     pins.update(_installed_or(SERVE_PACKAGES))
-    pins["automl"] = training.get("automl") or _installed_version("automl") or "0"
+    import automl
+
+    pins["automl"] = automl.__version__  # the wheel in wheels/ is built from this installation
     return sorted(pins.items())
 
 

@@ -42,6 +42,8 @@ class _JsonFormatter(logging.Formatter):
         payload = {"time": self.formatTime(record), "level": record.levelname,
                    "message": record.getMessage()}
         payload.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            payload["traceback"] = self.formatException(record.exc_info)
         return json.dumps(payload)
 
 
