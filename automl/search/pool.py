@@ -58,7 +58,7 @@ class WorkerPool:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for index in range(self.n_workers):
             command = [
-                sys.executable, "-m", "automl.search.worker",
+                sys.executable, "-P", "-m", "automl.search.worker",
                 "--data", str(self.data), "--study", self.study_name,
                 "--index", str(index), "--threads", str(threads),
                 "--parent-pid", str(os.getpid()),
@@ -141,7 +141,7 @@ def refit_in_child(
     import json
 
     command = [
-        sys.executable, "-m", "automl.search.refit", "--data", str(data),
+        sys.executable, "-P", "-m", "automl.search.refit", "--data", str(data),
         "--study", study_name, "--trials", ",".join(map(str, trials)),
         "--weights", ",".join(repr(float(w)) for w in weights), "--threads", str(n_threads),
         "--out", str(run_dir),
