@@ -107,6 +107,26 @@ def select_ensemble(
     return EnsembleChoice(trials=trials, weights=weights, score=current, best_single=best_single)
 
 
+def score_members(
+    oof_dir: Path,
+    trials: list[int],
+    weights: list[float],
+    y: np.ndarray,
+    rows: np.ndarray,
+    metric: Metric,
+    n_classes: int,
+) -> float:
+    """The out-of-fold score of a weighted average of trials (the members a refit kept)."""
+    total = sum(weights)
+    average = sum(
+        (w / total) * np.load(oof_dir / f"trial_{n:05d}.npy")[rows]
+        for n, w in zip(trials, weights, strict=True)
+    )
+    prediction = np.asarray(average)
+    values = prediction if n_classes else prediction[:, 0]
+    return score_predictions(metric, y[rows], values, list(range(n_classes)))
+
+
 def ensemble_label(study: Any, trials: list[int]) -> list[str]:
     """``family#trial`` for each member, for reports."""
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}

@@ -162,6 +162,21 @@ def measure_predict_ms(model: Any, raw: Any, *, classification: bool) -> float:
     return (time.perf_counter() - started) * 1000.0
 
 
+def _same_configuration(trial: optuna.Trial, *, earlier_only: bool = False) -> int | None:
+    """The number of another started trial with exactly these parameters, if any (with
+    ``earlier_only``, only trials numbered before this one, so one of two twins goes on)."""
+    import optuna
+
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.RUNNING)
+    params = trial.params
+    for other in trial.study.get_trials(deepcopy=False, states=states):
+        if earlier_only and other.number > trial.number:
+            continue
+        if other.number != trial.number and other.params == params:
+            return int(other.number)
+    return None
+
+
 class Objective:
     """The Optuna objective of a run: choose a family, draw its parameters, cross-validate.
 
@@ -207,8 +222,19 @@ class Objective:
         trial.set_user_attr("family", name)
         try:
             params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
+            twin = _same_configuration(trial)
+            if twin is not None:  # another worker ran (or runs) exactly this: no work twice
+                trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
+                trial.set_user_attr("duplicate_of", twin)
+                raise optuna.TrialPruned()
 
             def report(fold: int, running: float) -> None:
+                if fold == 0:  # two workers may have drawn the same values at the same moment
+                    twin = _same_configuration(trial, earlier_only=True)
+                    if twin is not None:
+                        trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
+                        trial.set_user_attr("duplicate_of", twin)
+                        raise optuna.TrialPruned()
                 trial.report(running, fold)
                 if trial.should_prune():
                     trial.set_user_attr(

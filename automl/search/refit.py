@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from automl.search.dataset import TrainingData
 
 __all__ = ["Choice", "choose_trial", "fit_final", "score_holdout"]
+
+logger = logging.getLogger(__name__)
 
 #: More rows than in a CV fold's inner split: train a little longer than early stopping said.
 ITERATION_SCALE = 1.15
@@ -134,23 +137,38 @@ def fit_members(
     """Fit each chosen configuration on ``rows`` and average them with ``weights``.
 
     A single model is an ensemble of one; every member shares the profile's preparation.
+    Members are fitted heaviest first. Once time is short, a further member is only started
+    if its estimated refit fits before ``deadline``, and a boosting member that the deadline
+    cut short is dropped (a truncated booster would spoil the average): the ensemble keeps the
+    members that finished, re-weighted. The first member is always kept.
     """
     prepared = data.prepared.iloc[rows]
-    members = []
-    for choice in choices:
+    order = sorted(range(len(choices)), key=lambda i: -weights[i])
+    members, kept_weights, names = [], [], []
+    for position, i in enumerate(order):
+        choice = choices[i]
+        if position and deadline is not None:
+            needed = choice.refit_estimate - _CHILD_START_SECONDS
+            if time.monotonic() + needed > deadline:
+                logger.info("No time to refit ensemble member %s#%d; left out.", choice.family,
+                            choice.number)  # fmt: skip
+                continue
         encoder = build_encoder(data.profile, FAMILIES[choice.family])
         X = encoder.fit_transform(prepared)
         model = _build_model(choice, data, n_threads=n_threads, seed=seed)
         model.fit(X, data.y[rows], deadline=deadline)
+        wanted = getattr(model, "n_iterations", None)
+        grown = getattr(model, "n_iterations_", None)
+        cut_short = choice.family in _BOOSTING and wanted and grown and grown < wanted
+        if position and cut_short:
+            logger.info("Ensemble member %s#%d was cut short by the deadline; left out.",
+                        choice.family, choice.number)  # fmt: skip
+            continue
         _predict_with_one_thread(model)
         members.append((encoder, model))
-    return EnsembleModel(
-        Preparer(data.profile),
-        members,
-        weights,
-        task=data.task,
-        names=[f"{c.family}#{c.number}" for c in choices],
-    )
+        kept_weights.append(weights[i])
+        names.append(f"{choice.family}#{choice.number}")
+    return EnsembleModel(Preparer(data.profile), members, kept_weights, task=data.task, names=names)
 
 
 def score_holdout(model: EnsembleModel, data: TrainingData, metric: Metric) -> float:
@@ -246,9 +264,10 @@ def run_refit(
         predictor.model, data.raw, classification=data.task != "regression"
     )
     sha = dump_model(out_dir / "model.joblib", predictor)
+    model = predictor.model
     result = {
-        "trials": trials,
-        "weights": weights,
+        "trials": [int(name.rsplit("#", 1)[1]) for name in model.names],
+        "weights": list(model.weights),
         "sha256": sha,
         "holdout": holdout,
         "seconds": seconds,

@@ -449,6 +449,19 @@ def _finish(
         deadline_epoch=refit_deadline_epoch,
         run_dir=run_dir,
     )
+    ensemble = _kept_ensemble(ensemble, refit, run_dir, data, metric)
+    if ensemble is None and refit["trials"] != [choice.number]:  # one member of an ensemble kept
+        import optuna
+
+        from automl.search.refit import choice_of
+
+        ranked = sorted(
+            study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)),
+            key=lambda t: float(t.value or 0.0),
+            reverse=metric.direction == "maximize",
+        )
+        position = [t.number for t in ranked].index(refit["trials"][0])
+        choice = choice_of(ranked[position], n_folds=len(data.folds), skipped_better=position)
     holdout = refit["holdout"]
     if holdout is not None:
         logger.info("Holdout %s of the chosen model: %.5g", metric.name, holdout)
@@ -524,6 +537,29 @@ def _ensemble(
     logger.info("No time to refit the ensemble (%.0f s needed); keeping the best trial.",
                 sum(cost.values()) + _CHILD_START_SECONDS)  # fmt: skip
     return None
+
+
+def _kept_ensemble(
+    ensemble: Any, refit: dict[str, Any], run_dir: Path, data: Any, metric: Any
+) -> Any:
+    """The ensemble as the refit kept it: all members, a re-scored subset, or ``None`` when a
+    single member was left."""
+    import dataclasses
+
+    import numpy as np
+
+    from automl.search.ensemble import score_members
+
+    if ensemble is None or refit["trials"] == ensemble.trials:
+        return ensemble
+    if len(refit["trials"]) < 2:
+        return None
+    rows = np.unique(np.concatenate([valid for _, valid in data.folds]))
+    score = score_members(run_dir / "oof", refit["trials"], refit["weights"], data.y, rows,
+                          metric, data.n_classes)  # fmt: skip
+    return dataclasses.replace(
+        ensemble, trials=refit["trials"], weights=refit["weights"], score=score
+    )
 
 
 def _model_record(study: Any, choice: Any, ensemble: Any, refit: dict[str, Any]) -> dict[str, Any]:
