@@ -133,26 +133,30 @@ def fit_members(
     n_threads: int,
     seed: int,
     deadline: float | None,
+    maximize: bool = True,
 ) -> EnsembleModel:
     """Fit each chosen configuration on ``rows`` and average them with ``weights``.
 
     A single model is an ensemble of one; every member shares the profile's preparation.
-    Members are fitted heaviest first. Once time is short, a further member is only started
-    if its estimated refit fits before ``deadline``, and a boosting member that the deadline
-    cut short is dropped (a truncated booster would spoil the average): the ensemble keeps the
-    members that finished, re-weighted. The first member is always kept.
+    Members are fitted best cross-validated score first. A further member is only started if
+    its estimated refit fits before ``deadline``; if one is skipped, or a boosting member is cut
+    short by the deadline (a truncated booster would spoil the average), the ensemble is given
+    up and the first (best) member alone is kept: all members or the best one, never a subset.
     """
     prepared = data.prepared.iloc[rows]
-    order = sorted(range(len(choices)), key=lambda i: -weights[i])
-    members, kept_weights, names = [], [], []
+    order = sorted(range(len(choices)), key=lambda i: choices[i].cv_mean, reverse=maximize)
+    members: list[tuple[Any, Any]] = []
+    kept_weights: list[float] = []
+    names: list[str] = []
     for position, i in enumerate(order):
         choice = choices[i]
         if position and deadline is not None:
             needed = choice.refit_estimate - _CHILD_START_SECONDS
             if time.monotonic() + needed > deadline:
-                logger.info("No time to refit ensemble member %s#%d; left out.", choice.family,
-                            choice.number)  # fmt: skip
-                continue
+                logger.info("No time to refit ensemble member %s#%d; keeping the best member.",
+                            choice.family, choice.number)  # fmt: skip
+                members, kept_weights, names = members[:1], kept_weights[:1], names[:1]
+                break
         encoder = build_encoder(data.profile, FAMILIES[choice.family])
         X = encoder.fit_transform(prepared)
         model = _build_model(choice, data, n_threads=n_threads, seed=seed)
@@ -161,9 +165,10 @@ def fit_members(
         grown = getattr(model, "n_iterations_", None)
         cut_short = choice.family in _BOOSTING and wanted and grown and grown < wanted
         if position and cut_short:
-            logger.info("Ensemble member %s#%d was cut short by the deadline; left out.",
-                        choice.family, choice.number)  # fmt: skip
-            continue
+            logger.info("Ensemble member %s#%d was cut short by the deadline; keeping the best "
+                        "member.", choice.family, choice.number)  # fmt: skip
+            members, kept_weights, names = members[:1], kept_weights[:1], names[:1]
+            break
         _predict_with_one_thread(model)
         members.append((encoder, model))
         kept_weights.append(weights[i])
@@ -187,11 +192,12 @@ def fit_final(
     n_threads: int,
     seed: int,
     deadline: float | None,
+    maximize: bool = True,
 ) -> tuple[Predictor, float]:
     """Refit the chosen configurations on every row; return the predictor and the seconds."""
     started = time.perf_counter()
     model = fit_members(choices, weights, data, np.arange(len(data.y)), n_threads=n_threads,
-                        seed=seed, deadline=deadline)  # fmt: skip
+                        seed=seed, deadline=deadline, maximize=maximize)  # fmt: skip
     predictor = Predictor(
         model,
         task=data.task,
@@ -248,6 +254,7 @@ def run_refit(
     study = optuna.load_study(study_name=study_name, storage=storage)
     choices = [choice_of(study.trials[n], n_folds=len(data.folds)) for n in trials]
     metric = get_metric(attrs["metric"], data.task)
+    maximize = metric.direction == "maximize"
     seed = int(attrs["config"]["seed"])
     deadline = None
     if deadline_epoch is not None:
@@ -255,10 +262,16 @@ def run_refit(
     holdout = None
     if len(data.holdout_rows):
         searched = fit_members(choices, weights, data, data.search_rows, n_threads=n_threads,
-                               seed=seed, deadline=deadline)  # fmt: skip
+                               seed=seed, deadline=deadline, maximize=maximize)  # fmt: skip
         holdout = score_holdout(searched, data, metric)
     predictor, seconds = fit_final(
-        choices, weights, data, n_threads=n_threads, seed=seed, deadline=deadline
+        choices,
+        weights,
+        data,
+        n_threads=n_threads,
+        seed=seed,
+        deadline=deadline,
+        maximize=maximize,
     )
     predict_ms = measure_predict_ms(
         predictor.model, data.raw, classification=data.task != "regression"
