@@ -7,11 +7,11 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -21,7 +21,6 @@ from automl.errors import AutomlError, ExitCode
 __all__ = ["AppState", "emit_json", "err_console", "fail", "guarded", "out_console"]
 
 SCHEMA_VERSION = 1
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,12 +110,6 @@ def guarded(ctx: typer.Context) -> Iterator[None]:
         if debug:
             console.print_exception()
         raise typer.Exit(int(ExitCode.UNEXPECTED)) from None
-
-
-def run_guarded(ctx: typer.Context, action: Callable[[], T]) -> T:
-    """Call ``action`` inside :func:`guarded`."""
-    with guarded(ctx):
-        return action()
 
 
 def configure_logging(debug: bool) -> None:

@@ -91,6 +91,12 @@ class _Budget:
             refit_deadline=deadline + 0.07 * seconds + 6.0,
         )
 
+    def search_end_epoch(self, started_epoch: float) -> float | None:
+        """When the search ends, in ``time.time()`` seconds (for workers on other machines)."""
+        if self.search_end is None:
+            return None
+        return started_epoch + (self.search_end - self.started)
+
     def left(self, until: float | None) -> float | None:
         return None if until is None else until - time.monotonic()
 
@@ -122,7 +128,7 @@ def run_fit(
 
     started = time.monotonic()
     started_epoch = time.time()
-    budget = _Budget.plan(_budget_seconds(config), started)
+    budget = _Budget.plan(config.time_budget, started)
     store = Store(home, config.storage)
     if config.resume:
         ref, study, config, data, metric, data_sha = _resume(store, config, budget, started_epoch)
@@ -241,9 +247,7 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
     stale = fail_stale_trials(study)
     if stale:
         logger.info("Marked %d trial(s) of stopped workers as failed.", stale)
-    search_end_epoch = (
-        None if budget.search_end is None else started_epoch + (budget.search_end - budget.started)
-    )
+    search_end_epoch = budget.search_end_epoch(started_epoch)
     study.set_user_attr("search_end_epoch", search_end_epoch)
     study.set_user_attr("n_trials", config.n_trials)
     started = sum(t.state.name != "WAITING" for t in study.get_trials(deepcopy=False))
@@ -289,10 +293,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _budget_seconds(config: FitConfig) -> float | None:
-    return config.time_budget
 
 
 def input_schema(data: Any) -> dict[str, Any]:
@@ -342,9 +342,7 @@ def _create_run_study(
     from automl.search.metrics import METRICS
     from automl.search.study import create_study, enqueue_portfolio
 
-    search_end_epoch = (
-        None if budget.search_end is None else started_epoch + (budget.search_end - budget.started)
-    )
+    search_end_epoch = budget.search_end_epoch(started_epoch)
     attrs = {
         "config": config.to_dict(),
         "data_spec": asdict(spec) | {"ignore": list(spec.ignore)},
