@@ -7,6 +7,7 @@ holdout and folds without shipping data between them.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,14 @@ class TrainingData:
     def n_classes(self) -> int:
         """Number of classes (0 for regression)."""
         return len(self.labels)
+
+    @functools.cached_property
+    def log_target_allowed(self) -> bool:
+        """Whether the search tries fitting on ``log1p(y)`` (a skewed, non-negative
+        regression target; see :mod:`automl.models.target`)."""
+        from automl.models.target import log_target_allowed
+
+        return self.task == "regression" and log_target_allowed(self.y[self.search_rows])
 
 
 def search_profile(profile: Profile, spec: DataSpec) -> Profile:

@@ -13,6 +13,7 @@ import numpy as np
 
 from automl.features.pipeline import build_encoder, build_pipeline
 from automl.models.base import ModelFamily
+from automl.models.target import with_transform
 from automl.search.metrics import Metric, score_predictions
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def evaluate(
     seed: int,
     deadline: float | None,
     report: Callable[[int, float], None] | None = None,
+    target_transform: str = "none",
 ) -> Evaluation:
     """Cross-validate one configuration on the search rows.
 
@@ -78,6 +80,8 @@ def evaluate(
         seed: Seed for the models.
         deadline: ``time.monotonic()`` seconds when time is up.
         report: Called with ``(fold, running mean)`` after each fold; may raise to prune.
+        target_transform: ``none``, or ``log`` to fit regression models on ``log1p(y)``
+            (scores stay on the original scale).
 
     Returns:
         Fold scores, out-of-fold predictions, timings.
@@ -114,6 +118,7 @@ def evaluate(
         model = family.build(
             params, task=data.task, n_classes=data.n_classes, n_threads=n_threads, seed=seed + k
         )
+        model = with_transform(model, target_transform)
         fold_end = None
         if trial_end is not None:
             fold_end = max(
@@ -222,6 +227,9 @@ class Objective:
         trial.set_user_attr("family", name)
         try:
             params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
+            transform = "none"
+            if self.data.log_target_allowed and name != "constant":
+                transform = trial.suggest_categorical("target_transform", ["none", "log"])
             twin = _same_configuration(trial)
             if twin is not None:  # another worker ran (or runs) exactly this: no work twice
                 trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
@@ -251,6 +259,7 @@ class Objective:
                 seed=self.seed,
                 deadline=self.deadline,
                 report=report if name != "constant" else None,
+                target_transform=transform,
             )
         except optuna.TrialPruned:
             raise

@@ -17,6 +17,7 @@ from automl.features.pipeline import build_encoder
 from automl.models.ensemble import EnsembleModel
 from automl.models.predictor import Predictor
 from automl.models.registry import FAMILIES
+from automl.models.target import with_transform
 from automl.search.metrics import Metric, score_predictions
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class Choice:
     n_iterations: int | None
     refit_estimate: float
     skipped_better: int = 0
+    target_transform: str = "none"
 
 
 def choose_trial(study: optuna.Study, *, n_folds: int, seconds_left: float | None) -> Choice:
@@ -92,6 +94,7 @@ def choice_of(trial: Any, *, n_folds: int, skipped_better: int = 0) -> Choice:
         refit_estimate=float(attrs.get("fit_seconds", 0.0)) / n_folds * _REFIT_SAFETY
         + _CHILD_START_SECONDS,
         skipped_better=skipped_better,
+        target_transform=str(trial.params.get("target_transform", "none")),
     )
 
 
@@ -114,7 +117,7 @@ def _build_model(choice: Choice, data: TrainingData, *, n_threads: int, seed: in
         iterations = max(1, math.ceil(choice.n_iterations * ITERATION_SCALE))
     elif choice.n_iterations is not None and family.name in _FORESTS:
         iterations = choice.n_iterations  # as many trees as the search grew
-    return family.build(
+    model = family.build(
         choice.params,
         task=data.task,
         n_classes=data.n_classes,
@@ -122,6 +125,7 @@ def _build_model(choice: Choice, data: TrainingData, *, n_threads: int, seed: in
         seed=seed,
         n_iterations=iterations,
     )
+    return with_transform(model, choice.target_transform)
 
 
 def fit_members(

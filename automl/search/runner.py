@@ -361,7 +361,7 @@ def _create_run_study(
     study = create_study(
         store.storage(), ref.study_name, direction=METRICS[metric].direction, attrs=attrs
     )
-    enqueue_portfolio(study, families, data.task)
+    enqueue_portfolio(study, families, data.task, log_target=data.log_target_allowed)
     return study
 
 

@@ -66,10 +66,19 @@ def load_study(storage: Any, name: str, *, seed: int | None = None) -> optuna.St
     return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
 
 
-def enqueue_portfolio(study: optuna.Study, families: tuple[ModelFamily, ...], task: str) -> int:
+def enqueue_portfolio(
+    study: optuna.Study,
+    families: tuple[ModelFamily, ...],
+    task: str,
+    *,
+    log_target: bool = False,
+) -> int:
     """Queue the baseline, each family's first configuration, then the rest of the portfolios.
 
-    The constant baseline and LightGBM come first so that a model exists within seconds.
+    The constant baseline and LightGBM come first so that a model exists within seconds. With
+    ``log_target`` (a skewed regression target), every configuration is queued fitted on
+    ``log1p(y)``, and LightGBM's first one also on ``y`` itself, so that cross-validation
+    compares the two early.
 
     Returns:
         How many trials were queued.
@@ -77,14 +86,20 @@ def enqueue_portfolio(study: optuna.Study, families: tuple[ModelFamily, ...], ta
     by_name = {f.name: f for f in families}
     order = list(dict.fromkeys(n for n in ("constant", "lightgbm", *by_name) if n in by_name))
     portfolios = {name: by_name[name].portfolio(task) for name in order}  # type: ignore[arg-type]
-    queued = 0
+    queue: list[dict[str, Any]] = []
     for round_ in range(max(len(p) for p in portfolios.values())):
         for name in order:
             if round_ < len(portfolios[name]):
                 params = {"family": name, **by_name[name].prefixed(portfolios[name][round_])}
-                study.enqueue_trial(params, skip_if_exists=True)
-                queued += 1
-    return queued
+                if log_target and name != "constant":
+                    queue.append(params | {"target_transform": "log"})
+                    if round_ == 0 and name == "lightgbm":
+                        queue.append(params | {"target_transform": "none"})
+                else:
+                    queue.append(params)
+    for params in queue:
+        study.enqueue_trial(params, skip_if_exists=True)
+    return len(queue)
 
 
 def count_trials(study: optuna.Study) -> TrialCounts:

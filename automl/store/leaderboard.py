@@ -97,6 +97,8 @@ def _row(ref: RunRef, trial: Any, holdout: dict[str, Any]) -> LeaderboardRow:
     family = attrs.get("family") or trial.params.get("family", "?")
     prefix = f"{family}."
     params = {k[len(prefix) :]: v for k, v in trial.params.items() if k.startswith(prefix)}
+    if trial.params.get("target_transform", "none") != "none":  # fitted on log1p(y)
+        params = {"target": trial.params["target_transform"], **params}
     reason = attrs.get("error") or trial.system_attrs.get("fail_reason")
     if state == "pruned":
         reason = attrs.get("pruned_reason", "pruned: worse than the median trial at this fold")
