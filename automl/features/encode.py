@@ -75,7 +75,7 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         self.medians_: dict[str, float] = {}
         self.scales_: dict[str, tuple[float, float]] = {}
         self.vocabularies_: dict[str, Any] = {}
-        self.indexes_: dict[str, Any] = {}
+        self.indexes_: dict[Any, Any] = {}
         self.indicators_: set[str] = set()
         for name, role in roles.items():
             column = X[name]
@@ -145,12 +145,7 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
 
         levels = self.levels_[name]
         categories = [*levels, OTHER]
-        index = self.indexes_.get(name)
-        if index is None:
-            index = self.indexes_[name] = pd.Index(categories)
-        values = column.to_numpy(dtype=object)
-        found: np.ndarray[Any, Any] = np.asarray(index.get_indexer(values), dtype="int64")  # type: ignore[arg-type]
-        found[(found < 0) & ~pd.isna(values)] = len(levels)  # unseen: other
+        found = self._level_codes(name, column, categories)
         if self.encoding == "native" and not codes:
             return {name: pd.Categorical.from_codes(found, categories=categories)}  # type: ignore[call-overload]
         if self.encoding in ("native", "ordinal"):
@@ -158,6 +153,36 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         return {
             f"{name}={level}": (found == i).astype("float64") for i, level in enumerate(categories)
         }
+
+    def _level_codes(self, name: str, column: pd.Series, categories: list[str]) -> np.ndarray:
+        """Each cell's position in ``categories``: unseen levels are the last one (other),
+        missing cells -1."""
+        import pandas as pd
+
+        dtype = column.dtype
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            array = pa.array(column)
+            level_set = self.indexes_.get((name, "arrow"))
+            if level_set is None or level_set.type != array.type:
+                level_set = self.indexes_[(name, "arrow")] = pa.array(categories, type=array.type)
+            positions = pc.index_in(array, value_set=level_set)
+            found = positions.to_numpy(zero_copy_only=False)
+            found = np.where(positions.is_null().to_numpy(zero_copy_only=False), -1, found)
+            found = found.astype("int64")
+            found[(found < 0) & array.is_valid().to_numpy(zero_copy_only=False)] = (
+                len(categories) - 1
+            )
+            return found
+        index = self.indexes_.get(name)
+        if index is None:
+            index = self.indexes_[name] = pd.Index(categories)
+        values = column.to_numpy(dtype=object)
+        found = np.asarray(index.get_indexer(values), dtype="int64")  # type: ignore[arg-type]
+        found[(found < 0) & ~pd.isna(values)] = len(categories) - 1  # unseen: other
+        return found
 
 
 def _levels(column: pd.Series, encoding: str) -> list[str]:

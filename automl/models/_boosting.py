@@ -6,7 +6,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EARLY_STOPPING_ROUNDS", "MAX_ITERATIONS", "inner_split"]
+__all__ = [
+    "EARLY_STOPPING_ROUNDS",
+    "MAX_ITERATIONS",
+    "as_matrix",
+    "categorical_mask",
+    "inner_split",
+]
 
 MAX_ITERATIONS = 3000
 EARLY_STOPPING_ROUNDS = 50
@@ -29,3 +35,31 @@ def inner_split(X: Any, y: np.ndarray, *, classification: bool, seed: int) -> tu
         if counts.min() >= 2 and n_valid >= len(counts):
             stratify = y
     return tuple(train_test_split(X, y, test_size=n_valid, random_state=seed, stratify=stratify))
+
+
+def as_matrix(X: Any) -> Any:
+    """Columns as one float matrix, categories as their codes: the values LightGBM builds
+    from a pandas frame itself, without its per-call cost (milliseconds for one row)."""
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        return X
+    columns = []
+    for name in X.columns:
+        column = X[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy().astype("float64")
+            codes[codes < 0] = np.nan
+            columns.append(codes)
+        else:
+            columns.append(column.to_numpy(dtype="float64", na_value=np.nan))
+    return np.column_stack(columns) if columns else np.empty((len(X), 0))
+
+
+def categorical_mask(X: Any) -> np.ndarray:
+    """Which columns of a frame are pandas categoricals (all ``False`` for a matrix)."""
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        return np.zeros(np.shape(X)[1], dtype=bool)
+    return np.array([isinstance(dtype, pd.CategoricalDtype) for dtype in X.dtypes], dtype=bool)

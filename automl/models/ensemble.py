@@ -42,11 +42,15 @@ class EnsembleModel:
     def _average(self, X: Any, method: str) -> np.ndarray:
         prepared = self.preparer.transform(X)
         total: np.ndarray | None = None
+        encoded: dict[tuple[int, bool], Any] = {}  # members may share an encoder: encode once
         for (encoder, model), weight in zip(self.members, self.weights, strict=True):
-            if getattr(model, "takes_matrix", False):
-                X_model = encoder.transform_matrix(prepared)
-            else:
-                X_model = encoder.transform(prepared)
+            matrix = bool(getattr(model, "takes_matrix", False))
+            key = (id(encoder), matrix)
+            if key not in encoded:
+                encoded[key] = (
+                    encoder.transform_matrix(prepared) if matrix else encoder.transform(prepared)
+                )
+            X_model = encoded[key]
             prediction = np.asarray(getattr(model, method)(X_model), float)
             total = weight * prediction if total is None else total + weight * prediction
         assert total is not None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from automl.models._boosting import MAX_ITERATIONS
+import numpy as np
+
+from automl.models._boosting import MAX_ITERATIONS, as_matrix, categorical_mask
 from automl.models._sklearn import SklearnModel
 from automl.models.base import ModelFamily
 
@@ -17,17 +19,40 @@ __all__ = ["HistGBFamily", "HistGBModel"]
 
 
 class HistGBModel(SklearnModel):
-    """HistGradientBoosting grown 100 rounds at a time (warm start), early-stopped inside."""
+    """HistGradientBoosting grown 100 rounds at a time (warm start), early-stopped inside.
+
+    It is fitted and predicts on a float matrix with categories as codes (as LightGBM does):
+    given a frame, scikit-learn would ordinal-encode its categorical columns again on every
+    prediction, which costs more than the trees themselves.
+    """
 
     chunk = 100
     max_members = MAX_ITERATIONS
+    #: Predicts from a float matrix with category codes (see ``FeatureEncoder.transform_matrix``).
+    takes_matrix = True
+
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> HistGBModel:
+        """Fit on the codes matrix of ``X``, its categorical columns declared as such."""
+        self.categorical_ = categorical_mask(X)
+        super().fit(as_matrix(X), y, deadline=deadline)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, one column per class."""
+        return super().predict_proba(as_matrix(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Values (regression) or class codes (classification)."""
+        if self.task != "regression":
+            return np.argmax(self.predict_proba(X), axis=1)
+        return super().predict(as_matrix(X))
 
     def _make(self) -> Any:
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
         fixed = self.n_iterations is not None
         params: dict[str, Any] = {
-            "categorical_features": "from_dtype",
+            "categorical_features": self.categorical_ if self.categorical_.any() else None,
             "random_state": self.seed,
             "warm_start": True,
             "early_stopping": not fixed,

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from automl.models._boosting import EARLY_STOPPING_ROUNDS, MAX_ITERATIONS, inner_split
+from automl.models._boosting import (
+    EARLY_STOPPING_ROUNDS,
+    MAX_ITERATIONS,
+    as_matrix,
+    inner_split,
+)
 from automl.models.base import FamilyModel, ModelFamily
 
 if TYPE_CHECKING:
@@ -86,7 +91,7 @@ class LightGBMModel(FamilyModel):
     def _raw(self, X: Any) -> np.ndarray:
         return np.asarray(
             self.booster_.predict(
-                _as_matrix(X), num_iteration=self.n_iterations_, num_threads=self.n_threads
+                as_matrix(X), num_iteration=self.n_iterations_, num_threads=self.n_threads
             )
         )
 
@@ -102,25 +107,6 @@ class LightGBMModel(FamilyModel):
         if self.task == "regression":
             return self._raw(X)
         return np.argmax(self.predict_proba(X), axis=1)
-
-
-def _as_matrix(X: Any) -> Any:
-    """Columns as one float matrix, categories as their codes: the values LightGBM builds
-    from a pandas frame itself, without its per-call cost (milliseconds for one row)."""
-    import pandas as pd
-
-    if not isinstance(X, pd.DataFrame):
-        return X
-    columns = []
-    for name in X.columns:
-        column = X[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy().astype("float64")
-            codes[codes < 0] = np.nan
-            columns.append(codes)
-        else:
-            columns.append(column.to_numpy(dtype="float64", na_value=np.nan))
-    return np.column_stack(columns) if columns else np.empty((len(X), 0))
 
 
 def _deadline_callback(deadline: float) -> Any:

@@ -152,6 +152,8 @@ def fit_members(
     members: list[tuple[Any, Any]] = []
     kept_weights: list[float] = []
     names: list[str] = []
+    encoders: dict[str, Any] = {}
+    encoded: dict[str, Any] = {}
     for position, i in enumerate(order):
         choice = choices[i]
         if position and deadline is not None:
@@ -161,8 +163,11 @@ def fit_members(
                             choice.family, choice.number)  # fmt: skip
                 members, kept_weights, names = members[:1], kept_weights[:1], names[:1]
                 break
-        encoder = build_encoder(data.profile, FAMILIES[choice.family])
-        X = encoder.fit_transform(prepared)
+        encoding = FAMILIES[choice.family].encoding
+        if encoding not in encoders:  # members fitted on the same rows share their encoder
+            encoders[encoding] = build_encoder(data.profile, FAMILIES[choice.family])
+            encoded[encoding] = encoders[encoding].fit_transform(prepared)
+        encoder, X = encoders[encoding], encoded[encoding]
         model = _build_model(choice, data, n_threads=n_threads, seed=seed)
         model.fit(X, data.y[rows], deadline=deadline)
         wanted = getattr(model, "n_iterations", None)
@@ -278,7 +283,7 @@ def run_refit(
         maximize=maximize,
     )
     predict_ms = measure_predict_ms(
-        predictor.model, data.raw, classification=data.task != "regression"
+        predictor.model, data.raw, classification=data.task != "regression", repeats=3
     )
     sha = dump_model(out_dir / "model.joblib", predictor)
     model = predictor.model

@@ -14,7 +14,7 @@ import shutil
 
 import numpy as np
 import pandas as pd
-from _common import Fitted, Job, main, timed
+from _common import Fitted, Job, main, predict_ms_per_1000, timed
 from autogluon.tabular import TabularPredictor
 from autogluon.tabular import __version__ as autogluon_version
 
@@ -47,6 +47,12 @@ def _fit_predict(job: Job) -> Fitted:
         "fit_seconds": fit_seconds,
         "versions": {"autogluon.tabular": autogluon_version, "pandas": pd.__version__},
     }
+    if job.task == "regression":
+        info["predict_ms_per_1000"] = predict_ms_per_1000(predictor.predict, job.test)
+    else:
+        info["predict_ms_per_1000"] = predict_ms_per_1000(
+            lambda rows: predictor.predict_proba(rows, as_multiclass=True), job.test
+        )
     if job.task == "regression":
         values, predict_seconds = timed(lambda: predictor.predict(job.test))
         return Fitted(values=np.asarray(values), info={**info, "predict_seconds": predict_seconds})

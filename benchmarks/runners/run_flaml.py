@@ -11,7 +11,7 @@ from __future__ import annotations
 import flaml
 import numpy as np
 import pandas as pd
-from _common import Fitted, Job, main, timed
+from _common import Fitted, Job, main, predict_ms_per_1000, timed
 from flaml import AutoML
 
 _TASKS = {"binary": "classification", "multiclass": "classification", "regression": "regression"}
@@ -47,6 +47,8 @@ def fit_predict(job: Job) -> Fitted:
         "fit_seconds": fit_seconds,
         "versions": {"flaml": flaml.__version__, "pandas": pd.__version__},
     }
+    predict = automl.predict if job.task == "regression" else automl.predict_proba
+    info["predict_ms_per_1000"] = predict_ms_per_1000(predict, x_test)
     if job.task == "regression":
         values, predict_seconds = timed(lambda: automl.predict(x_test))
         return Fitted(values=np.asarray(values), info={**info, "predict_seconds": predict_seconds})

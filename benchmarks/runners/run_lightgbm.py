@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import lightgbm
 import pandas as pd
-from _common import Fitted, Job, main, timed
+from _common import Fitted, Job, main, predict_ms_per_1000, timed
 
 
 def _categorical(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -35,6 +35,8 @@ def fit_predict(job: Job) -> Fitted:
         "fit_seconds": fit_seconds,
         "versions": {"lightgbm": lightgbm.__version__, "pandas": pd.__version__},
     }
+    predict = model.predict if job.task == "regression" else model.predict_proba
+    info["predict_ms_per_1000"] = predict_ms_per_1000(predict, x_test)
     if job.task == "regression":
         values, predict_seconds = timed(lambda: model.predict(x_test))
         return Fitted(values=values, info={**info, "predict_seconds": predict_seconds})

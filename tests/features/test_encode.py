@@ -47,3 +47,31 @@ def test_ordinal_encoding_gives_codes_and_nan() -> None:
     encoder = FeatureEncoder({"c": "categorical"}, "ordinal").fit(train_frame())
     out = encoder.transform(pd.DataFrame({"c": ["blue", None, "pink"]}))
     assert out["f0"].iloc[0] == 1.0 and np.isnan(out["f0"].iloc[1]) and out["f0"].iloc[2] == 2.0
+
+
+def test_arrow_text_and_python_objects_encode_identically() -> None:
+    """pandas 3 reads text as Arrow-backed ``str``, which takes the Arrow compute fast path;
+    cells given as Python objects (a JSON request) must get exactly the same codes."""
+    frame = train_frame()
+    new = pd.DataFrame({"c": [" red", "green", None, "blue", "__other__", "red "] * 20})
+    arrow = new.astype({"c": "str"})
+    assert isinstance(arrow["c"].dtype, pd.StringDtype) and arrow["c"].dtype.storage == "pyarrow"
+    as_objects = new.astype({"c": object})
+    for encoding in ("native", "ordinal", "onehot"):
+        encoder = FeatureEncoder({"c": "categorical"}, encoding).fit(frame)
+        fast = (
+            encoder.transform(arrow).to_numpy("float64", na_value=np.nan)
+            if encoding == "onehot"
+            else encoder.transform_matrix(arrow)
+        )
+        slow = (
+            encoder.transform(as_objects).to_numpy("float64", na_value=np.nan)
+            if encoding == "onehot"
+            else encoder.transform_matrix(as_objects)
+        )
+        assert np.array_equal(fast, slow, equal_nan=True), encoding
+    codes = (
+        FeatureEncoder({"c": "categorical"}, "ordinal").fit(frame).transform_matrix(arrow)[:6, 0]
+    )
+    # " red" is not stripped here (the Preparer strips); unseen and "__other__" -> other (2)
+    assert codes[1] == 2.0 and np.isnan(codes[2]) and codes[3] == 1.0 and codes[4] == 2.0
