@@ -10,7 +10,14 @@ from typing import Any, Literal
 
 from automl.errors import UsageError
 
-__all__ = ["DEFAULT_EXPERIMENT", "HOME_ENV", "FitConfig", "redact_url", "resolve_home"]
+__all__ = [
+    "DEFAULT_EXPERIMENT",
+    "DEFAULT_MAX_PREDICT_MS",
+    "HOME_ENV",
+    "FitConfig",
+    "redact_url",
+    "resolve_home",
+]
 
 _EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -18,6 +25,8 @@ _EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 HOME_ENV = "AUTOML_HOME"
 #: The experiment used when none is named.
 DEFAULT_EXPERIMENT = "default"
+#: Ensembles are grown while their estimated time to predict 1,000 rows stays within this.
+DEFAULT_MAX_PREDICT_MS = 50.0
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -66,6 +75,8 @@ class FitConfig:
         holdout: Fraction of rows kept out of the search to score the chosen model honestly.
         pos_label: The positive class for binary metrics.
         ensemble: Whether the saved model may be an ensemble of the best trials.
+        max_predict_ms: An ensemble is only grown while its estimated time to predict 1,000
+            rows stays within this many milliseconds; 0 for no limit.
     """
 
     data: Path
@@ -87,6 +98,7 @@ class FitConfig:
     holdout: float | None = None
     pos_label: str | None = None
     ensemble: bool = True
+    max_predict_ms: float = DEFAULT_MAX_PREDICT_MS
 
     def __post_init__(self) -> None:
         if self.time_budget is not None and self.time_budget <= 0:
@@ -104,6 +116,10 @@ class FitConfig:
             raise UsageError(
                 f"--holdout must be a fraction between 0 and 0.9, got {self.holdout!r}.",
                 hint="For example --holdout 0.2 keeps 20% of rows out of the search.",
+            )
+        if self.max_predict_ms < 0:
+            raise UsageError(
+                f"--max-predict-ms must be 0 (no limit) or positive, got {self.max_predict_ms!r}."
             )
         if self.group and self.time:
             raise UsageError("--group and --time cannot be used together.")

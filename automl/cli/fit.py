@@ -20,6 +20,7 @@ from automl.cli._output import (
     stdout_to_stderr,
     store_of,
 )
+from automl.config import DEFAULT_MAX_PREDICT_MS
 
 if TYPE_CHECKING:
     from automl.search.runner import FitResult, Progress
@@ -88,6 +89,14 @@ def fit_command(
             help="Allow the saved model to be an ensemble of the best trials.",
         ),
     ] = True,
+    max_predict_ms: Annotated[
+        float,
+        typer.Option(
+            "--max-predict-ms",
+            help="Grow an ensemble only while its estimated time to predict 1,000 rows stays "
+            "within this many milliseconds (0: no limit).",
+        ),
+    ] = DEFAULT_MAX_PREDICT_MS,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document on stdout.")
     ] = False,
@@ -123,6 +132,7 @@ def fit_command(
             holdout=holdout,
             pos_label=pos_label,
             ensemble=ensemble,
+            max_predict_ms=max_predict_ms,
         )
         quiet_libraries()
         reporter = _Reporter()

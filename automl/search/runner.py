@@ -430,7 +430,16 @@ def _finish(
         left /= 2  # one fit on the search rows for the holdout score, one on every row
     choice = choose_trial(study, n_folds=len(data.folds), seconds_left=left)
     ensemble = (
-        _ensemble(study, run_dir, data, metric, seconds_left=left) if config.ensemble else None
+        _ensemble(
+            study,
+            run_dir,
+            data,
+            metric,
+            seconds_left=left,
+            max_predict_ms=config.max_predict_ms or None,
+        )
+        if config.ensemble
+        else None
     )
     trials = ensemble.trials if ensemble else [choice.number]
     weights = ensemble.weights if ensemble else [1.0]
@@ -513,7 +522,13 @@ def _finish(
 
 
 def _ensemble(
-    study: Any, run_dir: Path, data: Any, metric: Any, *, seconds_left: float | None
+    study: Any,
+    run_dir: Path,
+    data: Any,
+    metric: Any,
+    *,
+    seconds_left: float | None,
+    max_predict_ms: float | None,
 ) -> Any:
     """Greedy ensemble selection over saved out-of-fold predictions, if it fits in time."""
     import numpy as np
@@ -522,7 +537,8 @@ def _ensemble(
     from automl.search.refit import _CHILD_START_SECONDS, choice_of
 
     rows = np.unique(np.concatenate([valid for _, valid in data.folds]))
-    ensemble = select_ensemble(study, run_dir / "oof", data.y, rows, metric, data.n_classes)
+    ensemble = select_ensemble(study, run_dir / "oof", data.y, rows, metric, data.n_classes,
+                               max_predict_ms=max_predict_ms)  # fmt: skip
     if ensemble is None or seconds_left is None:
         return ensemble
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}

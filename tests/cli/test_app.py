@@ -89,3 +89,25 @@ def test_home_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.setenv("AUTOML_HOME", str(tmp_path / "env"))
     assert resolve_home() == tmp_path / "env"
     assert resolve_home(tmp_path / "flag") == tmp_path / "flag"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--max-predict-ms", "-1", "--max-predict-ms must be 0 (no limit) or positive"),
+        ("--holdout", "0.95", "--holdout must be a fraction between 0 and 0.9"),
+        ("--cv", "1", "--cv must be at least 2"),
+    ],
+)
+def test_fit_option_out_of_range_is_a_usage_error(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("a,y\n1,0\n2,1\n3,0\n4,1\n")
+    home = tmp_path / "home"
+    result = runner.invoke(
+        app, ["--home", str(home), "fit", str(path), "--target", "y", option, value]
+    )
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not any(home.rglob("run.json"))  # nothing was started

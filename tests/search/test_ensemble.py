@@ -14,15 +14,21 @@ from automl.search.ensemble import MAX_MEMBERS, select_ensemble
 from automl.search.metrics import get_metric
 
 
-def study_with(tmp_path: Path, oofs: dict[int, np.ndarray], y: np.ndarray) -> optuna.Study:
+def study_with(
+    tmp_path: Path,
+    oofs: dict[int, np.ndarray],
+    y: np.ndarray,
+    predict_ms: dict[int, float] | None = None,
+) -> optuna.Study:
     metric = get_metric("roc_auc", "binary")
     study = optuna.create_study(direction="maximize")
     for number, oof in sorted(oofs.items()):
         score = metric.score(y, oof, [0, 1])
+        attrs: dict[str, object] = {"family": "lightgbm"}
+        if predict_ms and number in predict_ms:
+            attrs["predict_ms_per_1000"] = predict_ms[number]
         study.add_trial(
-            optuna.trial.create_trial(
-                value=score, params={}, distributions={}, user_attrs={"family": "lightgbm"}
-            )
+            optuna.trial.create_trial(value=score, params={}, distributions={}, user_attrs=attrs)
         )
         np.save(tmp_path / f"trial_{number:05d}.npy", oof)
     return study
@@ -50,6 +56,35 @@ def test_complementary_models_are_averaged_and_the_ensemble_beats_each(tmp_path:
     assert set(choice.trials) == {0, 1}
     assert choice.score > choice.best_single
     assert abs(sum(choice.weights) - 1.0) < 1e-9
+
+
+def test_a_member_that_would_make_predictions_too_slow_is_left_out(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    noise = [rng.normal(size=2000) for _ in range(3)]
+    oofs = {i: as_proba(1 / (1 + np.exp(-(y + noise[i])))) for i in range(3)}
+    # with the constant baseline's 10 ms of shared preparation: 0 adds 15, 1 adds 30, 2 adds 5
+    ms = {0: 25.0, 1: 40.0, 2: 15.0}
+    study = study_with(tmp_path, oofs, y, predict_ms=ms)
+    study.add_trial(
+        optuna.trial.create_trial(
+            value=0.5,
+            params={},
+            distributions={},
+            user_attrs={"family": "constant", "predict_ms_per_1000": 10.0},
+        )
+    )
+    metric = get_metric("roc_auc", "binary")
+    free = select_ensemble(study, tmp_path, y, np.arange(2000), metric, 2)
+    assert free is not None and set(free.trials) == {0, 1, 2}  # three independent views
+    limited = select_ensemble(
+        study, tmp_path, y, np.arange(2000), metric, 2, max_predict_ms=40 / 0.85
+    )
+    assert limited is not None and set(limited.trials) <= {0, 2} and len(limited.trials) == 2
+    first = free.trials[0]
+    alone = select_ensemble(study, tmp_path, y, np.arange(2000), metric, 2,
+                            max_predict_ms=(ms[first] + 0.1) / 0.85)  # fmt: skip
+    assert alone is None  # nothing fits beside the best single trial: no ensemble
 
 
 def test_no_ensemble_when_one_model_dominates_and_few_members_kept(tmp_path: Path) -> None:
