@@ -28,8 +28,11 @@ class HistGBModel(SklearnModel):
 
     chunk = 100
     max_members = MAX_ITERATIONS
-    #: Predicts from a float matrix with category codes (see ``FeatureEncoder.transform_matrix``).
-    takes_matrix = True
+    @property
+    def takes_matrix(self) -> bool:
+        """Predicts from a float matrix with category codes (``FeatureEncoder.transform_matrix``);
+        not a model saved before code matrices, which wants its frame."""
+        return hasattr(self, "categorical_")
 
     def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> HistGBModel:
         """Fit on the codes matrix of ``X``, its categorical columns declared as such."""
@@ -39,13 +42,18 @@ class HistGBModel(SklearnModel):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, one column per class."""
-        return super().predict_proba(as_matrix(X))
+        return super().predict_proba(self._inputs(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """Values (regression) or class codes (classification)."""
         if self.task != "regression":
             return np.argmax(self.predict_proba(X), axis=1)
-        return super().predict(as_matrix(X))
+        return super().predict(self._inputs(X))
+
+    def _inputs(self, X: Any) -> Any:
+        if not hasattr(self, "categorical_"):  # saved by automl before 0.1.0's code matrices
+            return X
+        return as_matrix(X)
 
     def _make(self) -> Any:
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor

@@ -1,4 +1,4 @@
-"""Regression on log1p(y): when the search offers it, and what the wrapped model predicts."""
+"""Model wrappers: regression on log1p(y), and a model saved by an earlier automl version."""
 
 from __future__ import annotations
 
@@ -47,3 +47,25 @@ def test_log_target_model_predicts_on_the_original_scale_and_pickles() -> None:
     assert np.array_equal(again.predict(X[400:]), logged.predict(X[400:]))
     with pytest.raises(ValueError, match="unknown target transform"):
         with_transform(plain, "sqrt")
+
+
+def test_hist_gb_saved_before_code_matrices_still_predicts_from_its_frame() -> None:
+    """A HistGradientBoosting pickled by an earlier automl was fitted on a frame with pandas
+    categoricals; it must keep getting that frame (not a code matrix) from the ensemble."""
+    import pandas as pd
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from automl.models.hist_gb import HistGBModel
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=300), "c": pd.Categorical(rng.choice(["a", "b", "c"], size=300))}
+    )
+    y = frame["x"].to_numpy() + (frame["c"] == "b").to_numpy() * 2.0
+    old = HistGBModel("regression", 0, {}, 1, 0)
+    old.model_ = HistGradientBoostingRegressor(categorical_features="from_dtype").fit(frame, y)
+    assert not old.takes_matrix
+    assert np.array_equal(old.predict(frame), old.model_.predict(frame))
+    new = HistGBModel("regression", 0, {}, 1, 0).fit(frame, y)
+    assert new.takes_matrix and list(new.categorical_) == [False, True]
+    assert np.abs(new.predict(frame) - y).mean() < 0.5
