@@ -67,12 +67,15 @@ def test_fit_and_two_workers_share_the_search(tmp_path: Path) -> None:
     trials = [t for t in study.get_trials(deepcopy=False) if t.state.name != "WAITING"]
     processes = {t.user_attrs.get("worker") for t in trials}
     assert len(processes) >= 3, processes  # the fit's local worker and the two others
+    # evaluated = completed (a trial the deadline stopped may be drawn again, and a twin
+    # drawn at the same moment is pruned with "duplicate of trial N")
     configs = [
         (t.params.get("family"), tuple(sorted(t.params.items())))
         for t in trials
-        if t.params.get("family") != "constant" and "duplicate_of" not in t.user_attrs
+        if t.params.get("family") != "constant" and t.state.name == "COMPLETE"
     ]
     assert len(configs) == len(set(configs)), "a configuration was evaluated twice"
+    assert not [t for t in trials if "duplicate_of" in t.user_attrs and t.state.name != "PRUNED"]
     document = json.loads(out)
     assert Path(document["run_dir"], "model.joblib").is_file()
     record = json.loads(Path(document["run_dir"], "run.json").read_text())

@@ -32,9 +32,13 @@ def study_trials(home: Path, experiment: str = "default") -> list:
     """Trials of the experiment's latest run, read straight from the SQLite storage."""
     import optuna
 
+    from automl.store.runs import open_storage
+
     if not (home / "automl.db").is_file():
         return []
-    storage = f"sqlite:///{home / 'automl.db'}"
+    # automl's own opening: it takes the file lock, so a fit creating the schema at this very
+    # moment is waited for instead of colliding with it ("table studies already exists")
+    storage = open_storage(f"sqlite:///{home / 'automl.db'}")
     names = sorted(
         s.study_name
         for s in optuna.get_all_study_summaries(storage, include_best_trial=False)
