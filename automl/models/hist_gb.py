@@ -28,6 +28,7 @@ class HistGBModel(SklearnModel):
 
     chunk = 100
     max_members = MAX_ITERATIONS
+
     @property
     def takes_matrix(self) -> bool:
         """Predicts from a float matrix with category codes (``FeatureEncoder.transform_matrix``);

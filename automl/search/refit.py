@@ -34,8 +34,6 @@ ITERATION_SCALE = 1.15
 _BOOSTING = ("lightgbm", "catboost", "hist_gb")
 _FORESTS = ("random_forest", "extra_trees")
 _REFIT_SAFETY = 1.3
-#: A forest trimmed to predict faster keeps at least this many trees.
-MIN_TREES = 50
 #: Starting the refit process and reading the data again.
 _CHILD_START_SECONDS = 3.0
 
@@ -98,40 +96,6 @@ def choice_of(trial: Any, *, n_folds: int, skipped_better: int = 0) -> Choice:
         skipped_better=skipped_better,
         target_transform=str(trial.params.get("target_transform", "none")),
     )
-
-
-def trim_forest(
-    choice: Choice, trials: list[Any], max_predict_ms: float | None
-) -> tuple[Choice, str | None]:
-    """Fewer trees for a forest saved alone whose predictions would be slower than
-    ``max_predict_ms`` per 1,000 rows (a forest's prediction time grows with its trees, and
-    its quality hardly changes between a few hundred trees and fewer).
-
-    The estimate is :func:`automl.search.ensemble.predict_cost`'s, with the same margin as
-    ensemble selection; at least :data:`MIN_TREES` trees are kept.
-
-    Returns:
-        The choice (with a lower ``n_iterations`` if trimmed) and a note for the user, or
-        ``None`` if nothing changed.
-    """
-    import dataclasses
-
-    from automl.search.ensemble import PREDICT_MARGIN, predict_cost
-
-    if not max_predict_ms or choice.family not in _FORESTS or not choice.n_iterations:
-        return choice, None
-    base, cost = predict_cost(trials)
-    allowed = PREDICT_MARGIN * max_predict_ms - base
-    spent = cost(choice.number)
-    trees = max(MIN_TREES, int(choice.n_iterations * max(allowed, 0.0) / spent))
-    if spent <= allowed or trees >= choice.n_iterations:
-        return choice, None
-    note = (
-        f"{choice.family}#{choice.number} refitted with {trees} trees instead of "
-        f"{choice.n_iterations}, to predict 1,000 rows within --max-predict-ms "
-        f"{max_predict_ms:g} (estimated {base + spent:.0f} ms with all of them)."
-    )
-    return dataclasses.replace(choice, n_iterations=trees), note
 
 
 def _reasons(study: optuna.Study) -> list[str]:
@@ -298,13 +262,6 @@ def run_refit(
     storage, attrs, data = load_run(data_path, storage_url, study_name, check_hash=False)
     study = optuna.load_study(study_name=study_name, storage=storage)
     choices = [choice_of(study.trials[n], n_folds=len(data.folds)) for n in trials]
-    notes: list[str] = []
-    if len(choices) == 1:
-        complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-        choices[0], note = trim_forest(
-            choices[0], complete, attrs["config"].get("max_predict_ms") or None
-        )
-        notes += [note] if note else []
     metric = get_metric(attrs["metric"], data.task)
     maximize = metric.direction == "maximize"
     seed = int(attrs["config"]["seed"])
@@ -337,7 +294,6 @@ def run_refit(
         "holdout": holdout,
         "seconds": seconds,
         "predict_ms_per_1000": predict_ms,
-        "notes": notes,
     }
     write_json(out_dir / "refit.json", result)
     return result

@@ -478,9 +478,7 @@ def _finish(
         artifacts[name] = sha256_of(run_dir / name)
     counts = count_trials(study)
     seconds = time.monotonic() - budget.started
-    notes = tuple(data.notes) + tuple(refit.get("notes") or ())
-    for note in refit.get("notes") or ():
-        logger.info("%s", note)
+    notes = tuple(data.notes)
     record = run_record(
         ref, config, data, metric, choice, counts, holdout, artifacts, run_dir,
         data_sha=data_sha, seconds=seconds, refit_seconds=refit_seconds,
