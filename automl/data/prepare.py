@@ -7,7 +7,7 @@ profile does not know are left alone.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from automl.data.profile import Profile
 
-__all__ = ["prepare_column", "prepare_frame"]
+__all__ = ["arrow_text", "prepare_column", "prepare_frame"]
 
 
 def prepare_frame(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
@@ -86,18 +86,30 @@ def prepare_column(column: pd.Series, profile: ColumnProfile) -> pd.Series:
     return text.astype("str")
 
 
+def arrow_text(column: pd.Series) -> Any:
+    """The column's Arrow array if it is Arrow-backed text (pandas 3's default ``str``), for
+    Arrow compute; ``None`` for any other dtype."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(column)
+    return None
+
+
 def _clean_text(column: pd.Series, profile: ColumnProfile) -> pd.Series:
     """Cells stripped, missing markers as missing (vectorised; Arrow compute when the column
     is Arrow-backed text, pandas 3's default, which is about 8 times faster than pandas)."""
     import pandas as pd
 
     markers = MISSING_MARKERS | set(profile.missing_markers)
-    dtype = column.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+    array = arrow_text(column)
+    if array is not None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        array = pa.array(column)
         stripped = pc.utf8_trim_whitespace(array)
         missing = pc.is_in(stripped, value_set=pa.array(sorted(markers), type=stripped.type))
         cleaned = pc.if_else(missing, pa.scalar(None, stripped.type), stripped).to_pandas()

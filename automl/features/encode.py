@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from automl.data.prepare import prepare_frame
+from automl.data.prepare import arrow_text, prepare_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,12 +159,11 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         missing cells -1."""
         import pandas as pd
 
-        dtype = column.dtype
-        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        array = arrow_text(column)
+        if array is not None:
             import pyarrow as pa
             import pyarrow.compute as pc
 
-            array = pa.array(column)
             level_set = self.indexes_.get((name, "arrow"))
             if level_set is None or level_set.type != array.type:
                 level_set = self.indexes_[(name, "arrow")] = pa.array(categories, type=array.type)

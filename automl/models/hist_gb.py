@@ -52,9 +52,7 @@ class HistGBModel(SklearnModel):
         return super().predict(self._inputs(X))
 
     def _inputs(self, X: Any) -> Any:
-        if not hasattr(self, "categorical_"):  # saved by automl before 0.1.0's code matrices
-            return X
-        return as_matrix(X)
+        return as_matrix(X) if self.takes_matrix else X
 
     def _make(self) -> Any:
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
