@@ -9,13 +9,12 @@ score is computed on the original scale.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-__all__ = ["LOG_SKEW", "LogTarget", "TargetTransform", "log_target_allowed", "with_transform"]
+__all__ = ["LOG_SKEW", "LogTarget", "log_target_allowed", "with_transform"]
 
-TargetTransform = Literal["none", "log"]
 #: A target is offered the log transform when its skewness is above this (and it is >= 0).
 LOG_SKEW = 0.75
 #: Predictions are kept within the training range of ``log1p(y)`` widened by this much.

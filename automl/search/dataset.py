@@ -81,6 +81,11 @@ class TrainingData:
         return len(self.labels)
 
     @functools.cached_property
+    def validated_rows(self) -> np.ndarray:
+        """The rows some fold validated (every fold's out-of-fold predictions cover them)."""
+        return np.unique(np.concatenate([valid for _, valid in self.folds]))
+
+    @functools.cached_property
     def log_target_allowed(self) -> bool:
         """Whether the search tries fitting on ``log1p(y)`` (a skewed, non-negative
         regression target; see :mod:`automl.models.target`)."""

@@ -67,11 +67,10 @@ def select_ensemble(
         The ensemble, or ``None`` when fewer than two trials can take part or averaging does
         not beat the best single trial.
     """
-    import optuna
+    from automl.search.study import ranked_trials
 
-    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    ranked = ranked_trials(study)
     maximize = metric.direction == "maximize"
-    ranked = sorted(complete, key=lambda t: float(t.value or 0.0), reverse=maximize)
     predictions: dict[int, np.ndarray] = {}
     for trial in ranked:
         if trial.user_attrs.get("family") == "constant":
@@ -92,7 +91,7 @@ def select_ensemble(
         values = prediction if n_classes else prediction[:, 0]
         return score_predictions(metric, target, values, labels)
 
-    base, cost = predict_cost(complete)
+    base, cost = predict_cost(ranked)
     singles = {number: score(p) for number, p in predictions.items()}
     best_single = max(singles.values()) if maximize else min(singles.values())
     chosen: list[int] = []

@@ -60,16 +60,14 @@ def choose_trial(study: optuna.Study, *, n_folds: int, seconds_left: float | Non
     Raises:
         NoTrialSucceededError: No trial completed; the message lists the failure reasons.
     """
-    import optuna
+    from automl.search.study import ranked_trials
 
-    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    if not complete:
+    ranked = ranked_trials(study)
+    if not ranked:
         raise NoTrialSucceededError(
             "No trial succeeded, so there is no model to save.",
             hint="Reasons: " + "; ".join(_reasons(study)) + ". Try a larger --time-budget.",
         )
-    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
-    ranked = sorted(complete, key=lambda t: float(t.value or 0.0), reverse=maximize)
     for skipped, trial in enumerate(ranked):
         choice = choice_of(trial, n_folds=n_folds, skipped_better=skipped)
         if seconds_left is None or choice.refit_estimate <= seconds_left:

@@ -458,15 +458,10 @@ def _finish(
     )
     ensemble = _kept_ensemble(ensemble, refit, run_dir, data, metric)
     if ensemble is None and refit["trials"] != [choice.number]:  # one member of an ensemble kept
-        import optuna
-
         from automl.search.refit import choice_of
+        from automl.search.study import ranked_trials
 
-        ranked = sorted(
-            study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)),
-            key=lambda t: float(t.value or 0.0),
-            reverse=metric.direction == "maximize",
-        )
+        ranked = ranked_trials(study)
         position = [t.number for t in ranked].index(refit["trials"][0])
         choice = choice_of(ranked[position], n_folds=len(data.folds), skipped_better=position)
     holdout = refit["holdout"]
@@ -531,14 +526,12 @@ def _ensemble(
     max_predict_ms: float | None,
 ) -> Any:
     """Greedy ensemble selection over saved out-of-fold predictions, if it fits in time."""
-    import numpy as np
 
     from automl.search.ensemble import select_ensemble
     from automl.search.refit import _CHILD_START_SECONDS, choice_of
 
-    rows = np.unique(np.concatenate([valid for _, valid in data.folds]))
-    ensemble = select_ensemble(study, run_dir / "oof", data.y, rows, metric, data.n_classes,
-                               max_predict_ms=max_predict_ms)  # fmt: skip
+    ensemble = select_ensemble(study, run_dir / "oof", data.y, data.validated_rows, metric,
+                               data.n_classes, max_predict_ms=max_predict_ms)  # fmt: skip
     if ensemble is None or seconds_left is None:
         return ensemble
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
@@ -560,17 +553,14 @@ def _kept_ensemble(
     single member was left."""
     import dataclasses
 
-    import numpy as np
-
     from automl.search.ensemble import score_members
 
     if ensemble is None or refit["trials"] == ensemble.trials:
         return ensemble
     if len(refit["trials"]) < 2:
         return None
-    rows = np.unique(np.concatenate([valid for _, valid in data.folds]))
-    score = score_members(run_dir / "oof", refit["trials"], refit["weights"], data.y, rows,
-                          metric, data.n_classes)  # fmt: skip
+    score = score_members(run_dir / "oof", refit["trials"], refit["weights"], data.y,
+                          data.validated_rows, metric, data.n_classes)  # fmt: skip
     return dataclasses.replace(
         ensemble, trials=refit["trials"], weights=refit["weights"], score=score
     )

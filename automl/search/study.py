@@ -18,6 +18,7 @@ __all__ = [
     "enqueue_portfolio",
     "fail_running_trials",
     "load_study",
+    "ranked_trials",
 ]
 
 
@@ -100,6 +101,15 @@ def enqueue_portfolio(
     for params in queue:
         study.enqueue_trial(params, skip_if_exists=True)
     return len(queue)
+
+
+def ranked_trials(study: optuna.Study) -> list[Any]:
+    """The completed trials, best score first (in the study's direction)."""
+    import optuna
+
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    return sorted(complete, key=lambda t: float(t.value or 0.0), reverse=maximize)
 
 
 def count_trials(study: optuna.Study) -> TrialCounts:
