@@ -60,8 +60,9 @@ def select_ensemble(
         rows: The rows every fold predicted (the search rows).
         metric: The run's metric.
         n_classes: Classes (0 for regression).
-        max_predict_ms: A member is only added while the ensemble's estimated time to predict
-            1,000 rows stays within this (see :func:`predict_cost`); ``None``: no limit.
+        max_predict_ms: Every member, the first included, is only added while the
+            ensemble's estimated time to predict 1,000 rows stays within this (see
+            :func:`predict_cost`); ``None``: no limit.
 
     Returns:
         The ensemble, or ``None`` when fewer than two trials can take part or averaging does
@@ -99,15 +100,19 @@ def select_ensemble(
     total = np.zeros_like(next(iter(predictions.values())))
     for _ in range(ROUNDS):
         pool = list(predictions) if len(set(chosen)) < MAX_MEMBERS else sorted(set(chosen))
-        if max_predict_ms is not None and chosen:
+        if max_predict_ms is not None:
             spent = base + sum(cost(n) for n in set(chosen))
             allowed = PREDICT_MARGIN * max_predict_ms
             pool = [n for n in pool if n in chosen or spent + cost(n) <= allowed]
+            if not pool:
+                break  # no candidate predicts fast enough even alone
         scored = [(score((total + predictions[n]) / (len(chosen) + 1)), n) for n in pool]
         best_score, best_number = max(scored) if maximize else min(scored)
         chosen.append(best_number)
         history.append(best_score)
         total = total + predictions[best_number]
+    if not history:
+        return None
     best_round = int(np.argmax(history) if maximize else np.argmin(history))
     chosen = chosen[: best_round + 1]  # the best prefix: later rounds may overfit
     current = history[best_round]

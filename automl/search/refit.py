@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -34,6 +35,8 @@ ITERATION_SCALE = 1.15
 _BOOSTING = ("lightgbm", "catboost", "hist_gb")
 _FORESTS = ("random_forest", "extra_trees")
 _REFIT_SAFETY = 1.3
+#: A forest trimmed to predict faster keeps at least this many trees.
+MIN_TREES = 50
 #: Starting the refit process and reading the data again.
 _CHILD_START_SECONDS = 3.0
 
@@ -52,10 +55,23 @@ class Choice:
     refit_estimate: float
     skipped_better: int = 0
     target_transform: str = "none"
+    #: Why this trial was kept rather than the best one, for the user; ``None`` if it is the best.
+    note: str | None = None
 
 
-def choose_trial(study: optuna.Study, *, n_folds: int, seconds_left: float | None) -> Choice:
+def choose_trial(
+    study: optuna.Study,
+    *,
+    n_folds: int,
+    seconds_left: float | None,
+    max_predict_ms: float | None = None,
+) -> Choice:
     """The best completed trial whose refit fits in the time left (else the next best).
+
+    With ``max_predict_ms``, when the best trial's estimated time to predict 1,000 rows is over
+    the limit, the best trial within it is preferred if its CV mean is within the best one's
+    standard error (CV standard deviation / sqrt(K)): a difference that small is noise, and the
+    faster model is as good a choice (:func:`faster_within_noise`).
 
     Raises:
         NoTrialSucceededError: No trial completed; the message lists the failure reasons.
@@ -68,13 +84,62 @@ def choose_trial(study: optuna.Study, *, n_folds: int, seconds_left: float | Non
             "No trial succeeded, so there is no model to save.",
             hint="Reasons: " + "; ".join(_reasons(study)) + ". Try a larger --time-budget.",
         )
+    note = None
+    if max_predict_ms:
+        faster, note = faster_within_noise(ranked, n_folds=n_folds, max_predict_ms=max_predict_ms)
+        if faster is not None:
+            ranked = [faster] + [t for t in ranked if t.number != faster.number]
     for skipped, trial in enumerate(ranked):
         choice = choice_of(trial, n_folds=n_folds, skipped_better=skipped)
         if seconds_left is None or choice.refit_estimate <= seconds_left:
+            if skipped == 0 and note is not None:
+                return dataclasses.replace(choice, skipped_better=0, note=note)
             return choice
         if choice.family == "constant":
             return choice
     raise AssertionError("unreachable: the constant baseline always fits")
+
+
+def faster_within_noise(
+    ranked: list[Any], *, n_folds: int, max_predict_ms: float
+) -> tuple[Any, str | None]:
+    """The best trial predicting within ``max_predict_ms`` whose CV mean is within the best
+    trial's standard error, when the best trial itself is estimated over the limit.
+
+    Estimates are :func:`automl.search.ensemble.predict_cost`'s, with ensemble selection's
+    margin.
+
+    Returns:
+        That trial and a note for the user, or ``(None, None)``.
+    """
+    from automl.search.ensemble import PREDICT_MARGIN, predict_cost
+
+    base, cost = predict_cost(ranked)
+    allowed = PREDICT_MARGIN * max_predict_ms
+    best = ranked[0]
+    if best.user_attrs.get("predict_ms_per_1000") is None or base + cost(best.number) <= allowed:
+        return None, None
+    best_mean = float(best.user_attrs["cv_mean"])
+    band = float(best.user_attrs.get("cv_std") or 0.0) / math.sqrt(max(n_folds, 1))
+    for trial in ranked[1:]:
+        if abs(float(trial.user_attrs["cv_mean"]) - best_mean) > band:
+            break  # ranked best first: every later trial is further away
+        if trial.user_attrs.get("family") == "constant":
+            continue
+        if trial.user_attrs.get("predict_ms_per_1000") is None:
+            continue
+        if base + cost(trial.number) <= allowed:
+            family = trial.user_attrs.get("family", "?")
+            note = (
+                f"Kept {family}#{trial.number} (CV {best_mean:.5g} -> "
+                f"{float(trial.user_attrs['cv_mean']):.5g}, within the best trial's standard "
+                f"error {band:.2g}) instead of {best.user_attrs.get('family', '?')}#"
+                f"{best.number}: it predicts 1,000 rows in about {base + cost(trial.number):.0f} "
+                f"ms instead of {base + cost(best.number):.0f}, within --max-predict-ms "
+                f"{max_predict_ms:g} (0 keeps the best)."
+            )
+            return trial, note
+    return None, None
 
 
 def choice_of(trial: Any, *, n_folds: int, skipped_better: int = 0) -> Choice:
@@ -94,6 +159,38 @@ def choice_of(trial: Any, *, n_folds: int, skipped_better: int = 0) -> Choice:
         skipped_better=skipped_better,
         target_transform=str(trial.params.get("target_transform", "none")),
     )
+
+
+def trim_forest(
+    choice: Choice, trials: list[Any], max_predict_ms: float | None
+) -> tuple[Choice, str | None]:
+    """Fewer trees for a forest saved alone whose predictions would be slower than
+    ``max_predict_ms`` per 1,000 rows (a forest's prediction time grows with its trees, and
+    its quality hardly changes between a few hundred trees and fewer).
+
+    The estimate is :func:`automl.search.ensemble.predict_cost`'s, with the same margin as
+    ensemble selection; at least :data:`MIN_TREES` trees are kept.
+
+    Returns:
+        The choice (with a lower ``n_iterations`` if trimmed) and a note for the user, or
+        ``None`` if nothing changed.
+    """
+    from automl.search.ensemble import PREDICT_MARGIN, predict_cost
+
+    if not max_predict_ms or choice.family not in _FORESTS or not choice.n_iterations:
+        return choice, None
+    base, cost = predict_cost(trials)
+    allowed = PREDICT_MARGIN * max_predict_ms - base
+    spent = cost(choice.number)
+    trees = max(MIN_TREES, int(choice.n_iterations * max(allowed, 0.0) / spent))
+    if spent <= allowed or trees >= choice.n_iterations:
+        return choice, None
+    note = (
+        f"{choice.family}#{choice.number} refitted with {trees} trees instead of "
+        f"{choice.n_iterations}, to predict 1,000 rows within --max-predict-ms "
+        f"{max_predict_ms:g} (estimated {base + spent:.0f} ms with all of them)."
+    )
+    return dataclasses.replace(choice, n_iterations=trees), note
 
 
 def _reasons(study: optuna.Study) -> list[str]:
@@ -260,6 +357,13 @@ def run_refit(
     storage, attrs, data = load_run(data_path, storage_url, study_name, check_hash=False)
     study = optuna.load_study(study_name=study_name, storage=storage)
     choices = [choice_of(study.trials[n], n_folds=len(data.folds)) for n in trials]
+    notes: list[str] = []
+    if len(choices) == 1:
+        complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        choices[0], note = trim_forest(
+            choices[0], complete, attrs["config"].get("max_predict_ms") or None
+        )
+        notes += [note] if note else []
     metric = get_metric(attrs["metric"], data.task)
     maximize = metric.direction == "maximize"
     seed = int(attrs["config"]["seed"])
@@ -292,6 +396,7 @@ def run_refit(
         "holdout": holdout,
         "seconds": seconds,
         "predict_ms_per_1000": predict_ms,
+        "notes": notes,
     }
     write_json(out_dir / "refit.json", result)
     return result

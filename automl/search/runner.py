@@ -428,7 +428,10 @@ def _finish(
     left = budget.left(budget.refit_deadline)
     if left is not None and len(data.holdout_rows):
         left /= 2  # one fit on the search rows for the holdout score, one on every row
-    choice = choose_trial(study, n_folds=len(data.folds), seconds_left=left)
+    max_predict_ms = config.max_predict_ms or None
+    choice = choose_trial(
+        study, n_folds=len(data.folds), seconds_left=left, max_predict_ms=max_predict_ms
+    )
     ensemble = (
         _ensemble(
             study,
@@ -436,7 +439,7 @@ def _finish(
             data,
             metric,
             seconds_left=left,
-            max_predict_ms=config.max_predict_ms or None,
+            max_predict_ms=max_predict_ms,
         )
         if config.ensemble
         else None
@@ -473,7 +476,11 @@ def _finish(
         artifacts[name] = sha256_of(run_dir / name)
     counts = count_trials(study)
     seconds = time.monotonic() - budget.started
-    notes = tuple(data.notes)
+    kept_alone = ensemble is None and refit["trials"] == [choice.number]
+    choice_notes = (choice.note,) if kept_alone and choice.note else ()
+    for note in choice_notes + tuple(refit.get("notes") or ()):
+        logger.info("%s", note)
+    notes = tuple(data.notes) + choice_notes + tuple(refit.get("notes") or ())
     record = run_record(
         ref, config, data, metric, choice, counts, holdout, artifacts, run_dir,
         data_sha=data_sha, seconds=seconds, refit_seconds=refit_seconds,

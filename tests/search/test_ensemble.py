@@ -88,6 +88,32 @@ def test_a_member_that_would_make_predictions_too_slow_is_left_out(tmp_path: Pat
     assert alone is None  # nothing fits beside the best single trial: no ensemble
 
 
+def test_a_best_trial_too_slow_even_alone_is_left_out_and_fast_ones_averaged(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 2000)
+    noise = [rng.normal(scale=s, size=2000) for s in (0.8, 1.0, 1.0)]
+    oofs = {i: as_proba(1 / (1 + np.exp(-(y + noise[i])))) for i in range(3)}
+    # trial 0 is the best single model but alone predicts in 10 + 1.3 x 190 ms
+    study = study_with(tmp_path, oofs, y, predict_ms={0: 200.0, 1: 15.0, 2: 15.0})
+    study.add_trial(
+        optuna.trial.create_trial(
+            value=0.5,
+            params={},
+            distributions={},
+            user_attrs={"family": "constant", "predict_ms_per_1000": 10.0},
+        )
+    )
+    metric = get_metric("roc_auc", "binary")
+    assert max(study.trials[:3], key=lambda t: t.value).number == 0
+    limited = select_ensemble(study, tmp_path, y, np.arange(2000), metric, 2, max_predict_ms=50)
+    assert limited is not None and set(limited.trials) == {1, 2}
+    assert limited.score > limited.best_single  # the fast pair even beats the slow best
+    none_fits = select_ensemble(study, tmp_path, y, np.arange(2000), metric, 2, max_predict_ms=5)
+    assert none_fits is None
+
+
 def test_no_ensemble_when_one_model_dominates_and_few_members_kept(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 500)

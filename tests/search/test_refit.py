@@ -1,0 +1,95 @@
+"""Choosing what the refit trains: a forest saved alone is trimmed to the prediction budget."""
+
+from __future__ import annotations
+
+import optuna
+
+from automl.search.refit import MIN_TREES, Choice, choose_trial, trim_forest
+
+
+def trials(forest_ms: float) -> list[optuna.trial.FrozenTrial]:
+    made = []
+    for number, (family, ms) in enumerate((("constant", 10.0), ("extra_trees", forest_ms))):
+        trial = optuna.trial.create_trial(
+            value=0.5,
+            params={},
+            distributions={},
+            user_attrs={"family": family, "predict_ms_per_1000": ms},
+        )
+        trial.number = number
+        made.append(trial)
+    return made
+
+
+def forest(trees: int = 300) -> Choice:
+    return Choice(
+        number=1, family="extra_trees", params={}, cv_mean=0.9, cv_std=0.01,
+        fold_scores=[0.9], n_iterations=trees, refit_estimate=1.0,
+    )  # fmt: skip
+
+
+def test_a_slow_forest_gets_fewer_trees_and_a_note() -> None:
+    # 10 ms shared + 1.3 x 70 ms for 300 trees; 90% of 50 ms leaves 35 ms: 115 trees
+    choice, note = trim_forest(forest(), trials(80.0), 50.0)
+    assert choice.n_iterations == 115
+    assert note is not None and "115 trees instead of 300" in note and "--max-predict-ms 50" in note
+
+
+def test_fast_forests_other_families_and_no_limit_are_left_alone() -> None:
+    assert trim_forest(forest(), trials(35.0), 50.0) == (forest(), None)
+    assert trim_forest(forest(), trials(80.0), None) == (forest(), None)
+    boosted = Choice(
+        number=1, family="lightgbm", params={}, cv_mean=0.9, cv_std=0.01,
+        fold_scores=[0.9], n_iterations=300, refit_estimate=1.0,
+    )  # fmt: skip
+    assert trim_forest(boosted, trials(80.0), 50.0) == (boosted, None)
+
+
+def test_a_very_slow_forest_keeps_a_minimum_of_trees() -> None:
+    choice, note = trim_forest(forest(), trials(5000.0), 50.0)
+    assert choice.n_iterations == MIN_TREES and note is not None
+
+
+def study_of(rows: list[tuple[str, float, float]], direction: str = "minimize") -> optuna.Study:
+    """A study of completed trials: (family, CV mean, predict ms per 1,000 rows), CV std 0.015
+    over 5 folds (standard error 0.0067), plus a 5 ms constant baseline, the worst trial."""
+    study = optuna.create_study(direction=direction)
+    worst = 0.5 if direction == "maximize" else 1.7
+    for family, mean, ms in [*rows, ("constant", worst, 5.0)]:
+        study.add_trial(
+            optuna.trial.create_trial(
+                value=mean,
+                params={},
+                distributions={},
+                user_attrs={
+                    "family": family, "cv_mean": mean, "cv_std": 0.015, "fold_scores": [mean] * 5,
+                    "fit_seconds": 5.0, "predict_ms_per_1000": ms,
+                },
+            )
+        )  # fmt: skip
+    return study
+
+
+def test_a_faster_trial_within_the_standard_error_is_kept_instead_of_a_slow_best() -> None:
+    # satimage at 60 s: the best LightGBM predicted in ~200 ms, the second in ~40, 0.0009 apart
+    study = study_of([("lightgbm", 0.2257, 200.0), ("lightgbm", 0.2266, 35.0),
+                      ("catboost", 0.2281, 9.0)])  # fmt: skip
+    choice = choose_trial(study, n_folds=5, seconds_left=None, max_predict_ms=50.0)
+    assert choice.number == 1
+    assert choice.note is not None and "lightgbm#1" in choice.note and "lightgbm#0" in choice.note
+    assert "--max-predict-ms 50" in choice.note
+    best = choose_trial(study, n_folds=5, seconds_left=None, max_predict_ms=None)
+    assert best.number == 0 and best.note is None  # no limit: the best, whatever its speed
+
+
+def test_a_slow_best_far_ahead_of_the_fast_trials_is_kept() -> None:
+    # wine_quality_white: extra trees 0.87 log loss, the fastest alternative 0.96
+    study = study_of([("extra_trees", 0.87, 90.0), ("catboost", 0.96, 6.0)])
+    choice = choose_trial(study, n_folds=5, seconds_left=None, max_predict_ms=50.0)
+    assert choice.number == 0 and choice.note is None
+
+
+def test_a_best_trial_within_the_limit_is_kept() -> None:
+    study = study_of([("lightgbm", 0.90, 30.0), ("catboost", 0.89, 6.0)], direction="maximize")
+    choice = choose_trial(study, n_folds=5, seconds_left=None, max_predict_ms=50.0)
+    assert choice.number == 0 and choice.note is None
