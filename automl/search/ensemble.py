@@ -21,6 +21,10 @@ __all__ = ["EnsembleChoice", "predict_cost", "select_ensemble"]
 logger = logging.getLogger(__name__)
 
 CANDIDATES = 20
+#: Besides the best CANDIDATES, the best trials of every family take part, up to this many per
+#: family: a search that settled on one family (tokyo1: the 20 best were all LightGBM) would
+#: otherwise offer only near-copies, and averaging gains most from different models.
+PER_FAMILY = 2
 ROUNDS = 25
 MAX_MEMBERS = 5
 #: Members are added while the estimate stays within this share of ``max_predict_ms``: the
@@ -73,16 +77,18 @@ def select_ensemble(
     ranked = ranked_trials(study)
     maximize = metric.direction == "maximize"
     predictions: dict[int, np.ndarray] = {}
+    per_family: dict[str, int] = {}
     for trial in ranked:
-        if trial.user_attrs.get("family") == "constant":
+        family = str(trial.user_attrs.get("family"))
+        top = len(predictions) < CANDIDATES
+        if family == "constant" or not (top or per_family.get(family, 0) < PER_FAMILY):
             continue
         path = oof_dir / f"trial_{trial.number:05d}.npy"
         if path.is_file():
             oof = np.load(path)[rows]
             if np.isfinite(oof).all():
                 predictions[trial.number] = oof
-        if len(predictions) == CANDIDATES:
-            break
+                per_family[family] = per_family.get(family, 0) + 1
     if len(predictions) < 2:
         return None
     labels = list(range(n_classes))

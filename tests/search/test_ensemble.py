@@ -19,12 +19,13 @@ def study_with(
     oofs: dict[int, np.ndarray],
     y: np.ndarray,
     predict_ms: dict[int, float] | None = None,
+    families: dict[int, str] | None = None,
 ) -> optuna.Study:
     metric = get_metric("roc_auc", "binary")
     study = optuna.create_study(direction="maximize")
     for number, oof in sorted(oofs.items()):
         score = metric.score(y, oof, [0, 1])
-        attrs: dict[str, object] = {"family": "lightgbm"}
+        attrs: dict[str, object] = {"family": (families or {}).get(number, "lightgbm")}
         if predict_ms and number in predict_ms:
             attrs["predict_ms_per_1000"] = predict_ms[number]
         study.add_trial(
@@ -112,6 +113,27 @@ def test_a_best_trial_too_slow_even_alone_is_left_out_and_fast_ones_averaged(
     assert limited.score > limited.best_single  # the fast pair even beats the slow best
     none_fits = select_ensemble(study, tmp_path, y, np.arange(2000), metric, 2, max_predict_ms=5)
     assert none_fits is None
+
+
+def test_the_best_trials_of_every_family_are_candidates(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 2000)
+    shared = rng.normal(size=2000)
+    # 24 near-copies of one LightGBM (a search that settled), and one CatBoost, a little worse
+    # alone, whose errors are its own
+    oofs = {
+        i: as_proba(1 / (1 + np.exp(-(y + shared + rng.normal(scale=0.05, size=2000)))))
+        for i in range(24)
+    }
+    oofs[24] = as_proba(1 / (1 + np.exp(-(y + rng.normal(scale=1.1, size=2000)))))
+    study = study_with(tmp_path, oofs, y, families={24: "catboost"})
+    ranked = sorted(study.trials, key=lambda t: t.value, reverse=True)
+    assert ranked[-1].number == 24  # not among the 20 best
+    choice = select_ensemble(
+        study, tmp_path, y, np.arange(2000), get_metric("roc_auc", "binary"), 2
+    )
+    assert choice is not None and 24 in choice.trials
+    assert choice.score > choice.best_single
 
 
 def test_no_ensemble_when_one_model_dominates_and_few_members_kept(tmp_path: Path) -> None:
