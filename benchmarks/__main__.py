@@ -48,6 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="re-run even if a result is cached")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="run against a frozen git worktree of the current commit (edits made meanwhile "
+        "are not measured), sharing this checkout's cache",
+    )
     for benchmark in BENCHMARKS.values():
         if benchmark.add_options is not None:
             benchmark.add_options(parser.add_argument_group(f"{benchmark.name} options"))
@@ -65,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for benchmark in BENCHMARKS.values():
             print(f"{benchmark.name:<{width}}  {benchmark.description}")
         return 0
+    if args.snapshot:
+        from benchmarks._snapshot import run_in_snapshot
+
+        return run_in_snapshot(sys.argv[1:] if argv is None else argv)
     selected = [BENCHMARKS[name] for name in dict.fromkeys(args.names or BENCHMARKS)]
     context = Context(cache=ResultCache(), force=args.force, options=vars(args))
     print(f"system: {context.cache.system}", file=sys.stderr)

@@ -27,8 +27,11 @@ from typing import Any
 
 __all__ = ["DEFAULT_ROOT", "CacheEntry", "ResultCache", "system_key"]
 
-#: ``.bench-cache`` at the repository root (the folder holding ``benchmarks/``).
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / ".bench-cache"
+#: ``.bench-cache`` at the repository root (the folder holding ``benchmarks/``), unless
+#: ``AUTOML_BENCH_CACHE`` names another (``--snapshot`` runs share their checkout's cache).
+DEFAULT_ROOT = Path(
+    os.environ.get("AUTOML_BENCH_CACHE") or Path(__file__).resolve().parent.parent / ".bench-cache"
+)
 
 _SCHEMA = 1
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=+-]*")
