@@ -23,10 +23,24 @@ from pathlib import Path
 
 from benchmarks._result import BenchmarkError
 
-__all__ = ["DEFAULT_MANIFEST", "METRICS", "Dataset", "Split", "load_manifest", "make_split"]
+__all__ = [
+    "DATASETS",
+    "DEFAULT_MANIFEST",
+    "METRICS",
+    "Dataset",
+    "Split",
+    "load_manifest",
+    "make_split",
+]
 
-#: ``../shared/datasets/MANIFEST.csv``, relative to the repository root.
-DEFAULT_MANIFEST = Path(__file__).resolve().parent.parent.parent / "shared/datasets/MANIFEST.csv"
+#: ``../shared/datasets``, relative to the repository root, unless ``AUTOML_BENCH_DATASETS``
+#: names another folder (``--snapshot`` runs use their checkout's).
+DATASETS = Path(
+    os.environ.get("AUTOML_BENCH_DATASETS")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
+)
+#: The manifest of :data:`DATASETS`.
+DEFAULT_MANIFEST = DATASETS / "MANIFEST.csv"
 
 #: The default metric of each task (the AutoML Benchmark's choices, and automl's defaults).
 METRICS = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}

@@ -4,9 +4,10 @@ A quality run takes up to half an hour; with an editable install, any edit made 
 would change the code under it. With ``--snapshot``, ``python -m benchmarks`` checks the
 current commit out as a git worktree under ``.bench-cache/snapshots/<commit>/`` (made once,
 reused), and runs the same command there with ``PYTHONPATH`` on that worktree, so that the
-``automl`` it starts imports the frozen code, and ``AUTOML_BENCH_CACHE`` on this checkout's
-cache, so that results, splits and peer environments are shared. Uncommitted changes are not
-measured (a warning says so). Remove old snapshots with ``git worktree remove``.
+``automl`` it starts imports the frozen code, and with ``AUTOML_BENCH_CACHE`` and
+``AUTOML_BENCH_DATASETS`` on this checkout's cache and datasets, so that results, splits and
+peer environments are shared. Uncommitted changes are not measured (a warning says so).
+Remove old snapshots with ``git worktree remove``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks._cache import DEFAULT_ROOT
+from benchmarks._datasets import DATASETS
 
 __all__ = ["run_in_snapshot"]
 
@@ -57,6 +59,7 @@ def run_in_snapshot(argv: Sequence[str]) -> int:
         **os.environ,
         "PYTHONPATH": str(snapshot) + (os.pathsep + path if path else ""),
         "AUTOML_BENCH_CACHE": str(DEFAULT_ROOT),
+        "AUTOML_BENCH_DATASETS": str(DATASETS),
     }
     args = [arg for arg in argv if arg != "--snapshot"]
     command = [sys.executable, "-m", "benchmarks", *args]

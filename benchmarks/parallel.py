@@ -14,12 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks._datasets import DATASETS
 from benchmarks._process import find_automl, run_child
 from benchmarks._result import BenchmarkError, Context, Figure, Result
 
 __all__ = ["run"]
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 N_TRIALS = 24
 _TIMEOUT = 1800.0
 

@@ -21,12 +21,12 @@ import threading
 import time
 from pathlib import Path
 
+from benchmarks._datasets import DATASETS
 from benchmarks._process import find_automl, run_child
 from benchmarks._result import BenchmarkError, Context, Figure, Result
 
 __all__ = ["run"]
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 SINGLE = 1000
 BATCHES = 100
 CLIENTS = 8
