@@ -168,3 +168,25 @@ def test_ensemble_model_prepares_once_and_averages_members() -> None:
     model = EnsembleModel(Preparer(profile), members, [1.0, 3.0], task="binary", names=["a", "b"])
     proba = model.predict_proba(frame)
     assert np.allclose(proba[:, 1], 0.25 * 0.25 + 0.75 * 0.75)
+
+
+def test_an_ensemble_without_a_member_renormalises_the_others() -> None:
+    from automl.models.constant import ConstantModel
+    from automl.search.refit import without_member
+
+    class Identity:
+        def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+            return X
+
+    X = pd.DataFrame({"x": [0.0, 1.0, 2.0]})
+    members = [
+        (Identity(), ConstantModel("regression", 0).fit(X, np.full(3, value)))
+        for value in (1.0, 2.0, 4.0)
+    ]
+    model = EnsembleModel(Identity(), members, [0.5, 0.3, 0.2], task="regression",
+                          names=["a#1", "b#2", "c#3"])  # fmt: skip
+    np.testing.assert_allclose(model.predict(X), 0.5 * 1 + 0.3 * 2 + 0.2 * 4)
+    smaller = without_member(model, 1)
+    assert smaller.names == ["a#1", "c#3"] and model.names == ["a#1", "b#2", "c#3"]
+    np.testing.assert_allclose(smaller.weights, [0.5 / 0.7, 0.2 / 0.7])
+    np.testing.assert_allclose(smaller.predict(X), (0.5 * 1 + 0.2 * 4) / 0.7)
