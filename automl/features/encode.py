@@ -6,8 +6,7 @@ Three encodings, one per kind of family (:data:`automl.models.base.Encoding`):
   training (at most 254, rarer ones grouped as ``__other__``; unseen ones become ``__other__``
   too), for LightGBM, CatBoost and HistGradientBoosting;
 - ``ordinal``: categoricals as integer codes, missing stays NaN, for forests;
-- ``onehot``: median-imputed numbers clipped to their training range (a linear model must not
-  extrapolate) and standardised, with missing indicators, one indicator per
+- ``onehot``: median-imputed, standardised numbers with missing indicators, one indicator per
   frequent level, for linear models.
 
 Datetimes become year, month, day, weekday, hour and days since 1970; text becomes TF-IDF
@@ -75,7 +74,6 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         self.levels_: dict[str, list[str]] = {}
         self.medians_: dict[str, float] = {}
         self.scales_: dict[str, tuple[float, float]] = {}
-        self.ranges_: dict[str, tuple[float, float]] = {}
         self.vocabularies_: dict[str, Any] = {}
         self.indexes_: dict[Any, Any] = {}
         self.indicators_: set[str] = set()
@@ -93,7 +91,6 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                     std = float(filled.std()) or 1.0
                     self.medians_[part] = median
                     self.scales_[part] = (float(filled.mean()), std)
-                    self.ranges_[part] = (float(filled.min()), float(filled.max()))
                     if finite.size < values.size:
                         self.indicators_.add(part)
         self.feature_names_ = list(self._encode(X).columns)
@@ -123,7 +120,6 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
 
     def _parts(self, X: pd.DataFrame, *, codes: bool) -> dict[str, Any]:
         parts: dict[str, Any] = {}
-        ranges = getattr(self, "ranges_", {})  # encoders saved before ranges were kept: none
         for name, role in (self.roles or {}).items():
             column = X[name]
             if role == "categorical":
@@ -137,8 +133,6 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                         if part in self.medians_:
                             mean, std = self.scales_[part]
                             filled = np.where(missing, self.medians_[part], values)
-                            if part in ranges:  # a linear model must not extrapolate
-                                filled = np.clip(filled, *ranges[part])
                             parts[part] = (filled - mean) / std
                             if part in self.indicators_:
                                 parts[part + " missing"] = missing.astype("float64")

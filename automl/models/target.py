@@ -17,9 +17,8 @@ __all__ = ["LOG_SKEW", "LogTarget", "log_target_allowed", "with_transform"]
 
 #: A target is offered the log transform when its skewness is above this (and it is >= 0).
 LOG_SKEW = 0.75
-#: Predictions are kept within the training range of ``log1p(y)`` widened by this much (about
-#: 10% beyond the smallest and largest training targets): a model must not extrapolate far.
-_MARGIN = 0.1
+#: Predictions are kept within the training range of ``log1p(y)`` widened by this much.
+_MARGIN = 1.0
 
 
 def log_target_allowed(y: np.ndarray) -> bool:
