@@ -8,7 +8,9 @@ deadline, then refits the chosen pipeline and writes the run folder.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -376,10 +378,14 @@ def _search(
     """Run the workers until done or out of time; return whether the user interrupted."""
     from automl.search.study import count_trials, fail_running_trials
 
-    interrupted = False
+    stop = threading.Event()
+    # Ctrl-C sets a flag that the loop checks: a KeyboardInterrupt raised inside library code
+    # (the storage, the progress display) could be lost there, and the search would go on
+    installed = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if installed else None
     pool.start()
     try:
-        while pool.alive():
+        while pool.alive() and not stop.is_set():
             now = time.monotonic()
             if progress is not None:
                 progress(
@@ -388,11 +394,14 @@ def _search(
                 )  # fmt: skip
             if budget.search_end is not None and now > budget.search_end + budget.grace:
                 break
-            time.sleep(_POLL_SECONDS)
+            stop.wait(_POLL_SECONDS)
     except KeyboardInterrupt:
-        interrupted = True
+        stop.set()
     finally:
+        if installed:  # a second Ctrl-C stops the rest at once
+            signal.signal(signal.SIGINT, previous or signal.default_int_handler)
         pool.stop()
+    interrupted = stop.is_set()
     reason = "interrupted by the user" if interrupted else "deadline: stopped by the coordinator"
     fail_running_trials(study, reason)
     if progress is not None:
