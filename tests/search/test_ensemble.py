@@ -35,6 +35,18 @@ def study_with(
     return study
 
 
+def add_baseline(study: optuna.Study, *, predict_ms: float) -> None:
+    """The constant baseline trial, whose measured time is the shared preparation."""
+    study.add_trial(
+        optuna.trial.create_trial(
+            value=0.5,
+            params={},
+            distributions={},
+            user_attrs={"family": "constant", "predict_ms_per_1000": predict_ms},
+        )
+    )
+
+
 def as_proba(p: np.ndarray) -> np.ndarray:
     return np.column_stack([1 - p, p])
 
@@ -68,14 +80,7 @@ def test_a_member_that_would_make_predictions_too_slow_is_left_out(tmp_path: Pat
     # (each times 1.3 for the larger refitted model)
     ms = {0: 25.0, 1: 40.0, 2: 15.0}
     study = study_with(tmp_path, oofs, y, predict_ms=ms)
-    study.add_trial(
-        optuna.trial.create_trial(
-            value=0.5,
-            params={},
-            distributions={},
-            user_attrs={"family": "constant", "predict_ms_per_1000": 10.0},
-        )
-    )
+    add_baseline(study, predict_ms=10.0)
     metric = get_metric("roc_auc", "binary")
     free = select_ensemble(study, tmp_path, y, np.arange(2000), metric, 2)
     assert free is not None and set(free.trials) == {0, 1, 2}  # three independent views
@@ -98,14 +103,7 @@ def test_a_best_trial_too_slow_even_alone_is_left_out_and_fast_ones_averaged(
     oofs = {i: as_proba(1 / (1 + np.exp(-(y + noise[i])))) for i in range(3)}
     # trial 0 is the best single model but alone predicts in 10 + 1.3 x 190 ms
     study = study_with(tmp_path, oofs, y, predict_ms={0: 200.0, 1: 15.0, 2: 15.0})
-    study.add_trial(
-        optuna.trial.create_trial(
-            value=0.5,
-            params={},
-            distributions={},
-            user_attrs={"family": "constant", "predict_ms_per_1000": 10.0},
-        )
-    )
+    add_baseline(study, predict_ms=10.0)
     metric = get_metric("roc_auc", "binary")
     assert max(study.trials[:3], key=lambda t: t.value).number == 0
     limited = select_ensemble(study, tmp_path, y, np.arange(2000), metric, 2, max_predict_ms=50)
