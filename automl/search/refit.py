@@ -92,9 +92,7 @@ def choose_trial(
     for skipped, trial in enumerate(ranked):
         choice = choice_of(trial, n_folds=n_folds, skipped_better=skipped)
         if seconds_left is None or choice.refit_estimate <= seconds_left:
-            if skipped == 0 and note is not None:
-                return dataclasses.replace(choice, skipped_better=0, note=note)
-            return choice
+            return dataclasses.replace(choice, note=note) if skipped == 0 else choice
         if choice.family == "constant":
             return choice
     raise AssertionError("unreachable: the constant baseline always fits")
