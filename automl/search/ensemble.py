@@ -5,6 +5,7 @@ average's score, keeping to a few distinct members and, optionally, to a predict
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from automl.search.metrics import Metric, score_predictions
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["EnsembleChoice", "predict_cost", "select_ensemble"]
+__all__ = ["EnsembleChoice", "PredictBudget", "predict_budget", "select_ensemble"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def select_ensemble(
         n_classes: Classes (0 for regression).
         max_predict_ms: Every member, the first included, is only added while the
             ensemble's estimated time to predict 1,000 rows stays within this (see
-            :func:`predict_cost`); ``None``: no limit.
+            :class:`PredictBudget`); ``None``: no limit.
 
     Returns:
         The ensemble, or ``None`` when fewer than two trials can take part or averaging does
@@ -98,7 +99,7 @@ def select_ensemble(
         values = prediction if n_classes else prediction[:, 0]
         return score_predictions(metric, target, values, labels)
 
-    base, cost = predict_cost(ranked)
+    budget = predict_budget(ranked, max_predict_ms)
     singles = {number: score(p) for number, p in predictions.items()}
     best_single = max(singles.values()) if maximize else min(singles.values())
     chosen: list[int] = []
@@ -106,12 +107,9 @@ def select_ensemble(
     total = np.zeros_like(next(iter(predictions.values())))
     for _ in range(ROUNDS):
         pool = list(predictions) if len(set(chosen)) < MAX_MEMBERS else sorted(set(chosen))
-        if max_predict_ms is not None:
-            spent = base + sum(cost(n) for n in set(chosen))
-            allowed = PREDICT_MARGIN * max_predict_ms
-            pool = [n for n in pool if n in chosen or spent + cost(n) <= allowed]
-            if not pool:
-                break  # no candidate predicts fast enough even alone
+        pool = [n for n in pool if n in chosen or budget.fits([*chosen, n])]
+        if not pool:
+            break  # no candidate predicts fast enough even alone
         scored = [(score((total + predictions[n]) / (len(chosen) + 1)), n) for n in pool]
         best_score, best_number = max(scored) if maximize else min(scored)
         chosen.append(best_number)
@@ -132,17 +130,36 @@ def select_ensemble(
     return EnsembleChoice(trials=trials, weights=weights, score=current, best_single=best_single)
 
 
-def predict_cost(trials: list[Any]) -> tuple[float, Any]:
-    """Estimate an ensemble's time to predict 1,000 rows from its members' trials.
+@dataclass(frozen=True)
+class PredictBudget:
+    """Estimated milliseconds to predict 1,000 rows for a set of trials, against a limit.
 
     Each trial measured its whole pipeline (preparing the raw rows, encoding, the model). The
-    constant baseline's figure is taken as the shared part (preparation and encoding, done
-    once for an ensemble); a member adds its own figure minus that (at least 0.5 ms), times
-    :data:`REFIT_GROWTH` for the larger refitted model.
-
-    Returns:
-        The shared milliseconds, and a function from a trial number to its added milliseconds.
+    constant baseline's figure is taken as the shared part (``base``: preparation and
+    encoding, done once for an ensemble); a member adds its own figure minus that (at least
+    0.5 ms), times :data:`REFIT_GROWTH` for the larger refitted model. Trials fit while the
+    estimate stays within :data:`PREDICT_MARGIN` of the limit (``allowed``; no limit: always).
     """
+
+    base: float
+    measured: dict[int, float]
+    allowed: float
+
+    def cost(self, number: int) -> float:
+        """What one member adds to the shared part."""
+        return REFIT_GROWTH * max(self.measured.get(number, 0.0) - self.base, 0.5)
+
+    def estimate(self, numbers: list[int]) -> float:
+        """The estimate for an ensemble of these trials (repeats count once)."""
+        return self.base + sum(self.cost(n) for n in set(numbers))
+
+    def fits(self, numbers: list[int]) -> bool:
+        """Whether an ensemble of these trials is estimated within the limit."""
+        return self.estimate(numbers) <= self.allowed
+
+
+def predict_budget(trials: list[Any], max_predict_ms: float | None) -> PredictBudget:
+    """The :class:`PredictBudget` of the trials' measured prediction times and a limit."""
     measured = {
         t.number: float(t.user_attrs["predict_ms_per_1000"])
         for t in trials
@@ -153,12 +170,9 @@ def predict_cost(trials: list[Any]) -> tuple[float, Any]:
         for t in trials
         if t.user_attrs.get("family") == "constant" and t.number in measured
     ]
-    base = min(baseline) if baseline else 0.0
-
-    def cost(number: int) -> float:
-        return REFIT_GROWTH * max(measured.get(number, 0.0) - base, 0.5)
-
-    return base, cost
+    allowed = PREDICT_MARGIN * max_predict_ms if max_predict_ms else math.inf
+    return PredictBudget(base=min(baseline) if baseline else 0.0, measured=measured,
+                         allowed=allowed)  # fmt: skip
 
 
 def score_members(

@@ -104,18 +104,16 @@ def faster_within_noise(
     """The best trial predicting within ``max_predict_ms`` whose CV mean is within the best
     trial's standard error, when the best trial itself is estimated over the limit.
 
-    Estimates are :func:`automl.search.ensemble.predict_cost`'s, with ensemble selection's
-    margin.
+    Estimates are :class:`automl.search.ensemble.PredictBudget`'s, as in ensemble selection.
 
     Returns:
         That trial and a note for the user, or ``(None, None)``.
     """
-    from automl.search.ensemble import PREDICT_MARGIN, predict_cost
+    from automl.search.ensemble import predict_budget
 
-    base, cost = predict_cost(ranked)
-    allowed = PREDICT_MARGIN * max_predict_ms
+    budget = predict_budget(ranked, max_predict_ms)
     best = ranked[0]
-    if best.user_attrs.get("predict_ms_per_1000") is None or base + cost(best.number) <= allowed:
+    if best.user_attrs.get("predict_ms_per_1000") is None or budget.fits([best.number]):
         return None, None
     best_mean = float(best.user_attrs["cv_mean"])
     band = float(best.user_attrs.get("cv_std") or 0.0) / math.sqrt(max(n_folds, 1))
@@ -126,14 +124,15 @@ def faster_within_noise(
             continue
         if trial.user_attrs.get("predict_ms_per_1000") is None:
             continue
-        if base + cost(trial.number) <= allowed:
+        if budget.fits([trial.number]):
             family = trial.user_attrs.get("family", "?")
             note = (
                 f"Kept {family}#{trial.number} (CV {best_mean:.5g} -> "
                 f"{float(trial.user_attrs['cv_mean']):.5g}, within the best trial's standard "
                 f"error {band:.2g}) instead of {best.user_attrs.get('family', '?')}#"
-                f"{best.number}: it predicts 1,000 rows in about {base + cost(trial.number):.0f} "
-                f"ms instead of {base + cost(best.number):.0f}, within --max-predict-ms "
+                f"{best.number}: it predicts 1,000 rows in about "
+                f"{budget.estimate([trial.number]):.0f} ms instead of "
+                f"{budget.estimate([best.number]):.0f}, within --max-predict-ms "
                 f"{max_predict_ms:g} (0 keeps the best)."
             )
             return trial, note
@@ -166,27 +165,27 @@ def trim_forest(
     ``max_predict_ms`` per 1,000 rows (a forest's prediction time grows with its trees, and
     its quality hardly changes between a few hundred trees and fewer).
 
-    The estimate is :func:`automl.search.ensemble.predict_cost`'s, with the same margin as
-    ensemble selection; at least :data:`MIN_TREES` trees are kept.
+    The estimate is :class:`automl.search.ensemble.PredictBudget`'s, as in ensemble
+    selection; at least :data:`MIN_TREES` trees are kept.
 
     Returns:
         The choice (with a lower ``n_iterations`` if trimmed) and a note for the user, or
         ``None`` if nothing changed.
     """
-    from automl.search.ensemble import PREDICT_MARGIN, predict_cost
+    from automl.search.ensemble import predict_budget
 
     if not max_predict_ms or choice.family not in _FORESTS or not choice.n_iterations:
         return choice, None
-    base, cost = predict_cost(trials)
-    allowed = PREDICT_MARGIN * max_predict_ms - base
-    spent = cost(choice.number)
+    budget = predict_budget(trials, max_predict_ms)
+    allowed = budget.allowed - budget.base
+    spent = budget.cost(choice.number)
     trees = max(MIN_TREES, int(choice.n_iterations * max(allowed, 0.0) / spent))
     if spent <= allowed or trees >= choice.n_iterations:
         return choice, None
     note = (
         f"{choice.family}#{choice.number} refitted with {trees} trees instead of "
         f"{choice.n_iterations}, to predict 1,000 rows within --max-predict-ms "
-        f"{max_predict_ms:g} (estimated {base + spent:.0f} ms with all of them)."
+        f"{max_predict_ms:g} (estimated {budget.base + spent:.0f} ms with all of them)."
     )
     return dataclasses.replace(choice, n_iterations=trees), note
 
