@@ -8,6 +8,7 @@ votes 0 or 1, so a class no tree voted for would get probability 0 and an unboun
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -22,7 +23,20 @@ if TYPE_CHECKING:
 
 __all__ = ["ExtraTreesFamily", "ForestModel", "RandomForestFamily"]
 
-_MAX_FEATURES = {"sqrt": "sqrt", "half": 0.5, "all": 1.0}
+#: ``max_features`` of trials saved before ``feature_scale`` (automl 0.1.0 development).
+_MAX_FEATURES: dict[str, float | str] = {"sqrt": "sqrt", "half": 0.5, "all": 1.0}
+#: ``feature_scale`` multiplies sqrt(n) features per split, capped at n: 1 is the classic
+#: classification default, and the top of the range gives "all" (regression's) up to 1,024 features.
+FEATURE_SCALE = (0.5, 32.0)
+
+
+def max_features(params: dict[str, Any], n_features: int) -> int | float | str:
+    """scikit-learn's ``max_features`` for a configuration: with ``feature_scale``, the number
+    of features per split, ``feature_scale`` x sqrt(n) rounded down, between 1 and n."""
+    if "feature_scale" not in params:
+        return _MAX_FEATURES[params.get("max_features", "sqrt")]
+    n = max(n_features, 1)
+    return max(1, min(n, int(float(params["feature_scale"]) * math.sqrt(n) + 1e-9)))
 
 
 class ForestModel(SklearnModel):
@@ -36,7 +50,8 @@ class ForestModel(SklearnModel):
         from sklearn import ensemble
 
         params = dict(self.params or {})
-        params["max_features"] = _MAX_FEATURES[params.get("max_features", "sqrt")]
+        params["max_features"] = max_features(params, self.n_features_)
+        params.pop("feature_scale", None)
         kind = "ExtraTrees" if self.extra else "RandomForest"
         suffix = "Regressor" if self.task == "regression" else "Classifier"
         factory = getattr(ensemble, kind + suffix)
@@ -50,6 +65,7 @@ class ForestModel(SklearnModel):
 
     def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> ForestModel:
         """Fit (see :class:`SklearnModel`) and, for classification, note the class prior."""
+        self.n_features_ = int(np.shape(X)[1])
         super().fit(X, y, deadline=deadline)
         if self.task != "regression":
             counts = np.bincount(np.asarray(y, dtype=int), minlength=self.n_classes)
@@ -95,17 +111,19 @@ class RandomForestFamily(ModelFamily):
     model_class: ClassVar[type[FamilyModel]] = ForestModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
-        """Draw the features per split and the leaf size."""
+        """Draw the features per split (continuous: a search that settles on forests keeps
+        finding new configurations instead of repeating a few) and the leaf size."""
         p = self.name
         return {
-            "max_features": trial.suggest_categorical(f"{p}.max_features", list(_MAX_FEATURES)),
+            "feature_scale": trial.suggest_float(f"{p}.feature_scale", *FEATURE_SCALE, log=True),
             "min_samples_leaf": trial.suggest_int(f"{p}.min_samples_leaf", 1, 20, log=True),
         }
 
     def portfolio(self, task: Task) -> list[dict[str, Any]]:
-        """The classic defaults."""
-        features = "all" if task == "regression" else "sqrt"
-        return [{"max_features": features, "min_samples_leaf": 1}]
+        """The classic defaults: sqrt(n) features per split for classification, all of them
+        for regression."""
+        scale = FEATURE_SCALE[1] if task == "regression" else 1.0
+        return [{"feature_scale": scale, "min_samples_leaf": 1}]
 
 
 class ExtraTreesFamily(RandomForestFamily):

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import log_loss
 
-from automl.models.forests import ExtraTreesModel, ForestModel
+from automl.models.forests import (
+    ExtraTreesFamily,
+    ExtraTreesModel,
+    ForestModel,
+    RandomForestFamily,
+    max_features,
+)
 from tests.conftest import dataset
 
 
@@ -64,3 +70,35 @@ def test_a_forest_saved_before_the_prior_predicts_as_before() -> None:
     np.testing.assert_allclose(
         old.predict_proba(X), model.model_.predict_proba(X.astype(np.float32))
     )
+
+
+def test_features_per_split_follow_the_scale_from_sqrt_to_all() -> None:
+    classic = RandomForestFamily().portfolio("binary")[0]
+    regression = RandomForestFamily().portfolio("regression")[0]
+    for n in (1, 5, 11, 44, 49, 57, 400):
+        assert max_features(classic, n) == max(1, int(np.sqrt(n) + 1e-9))  # scikit-learn's "sqrt"
+        assert max_features(regression, n) == n  # every feature
+    assert max_features({"feature_scale": 2.0}, 44) == 13
+    assert max_features({"max_features": "half"}, 44) == 0.5  # a trial saved before the scale
+
+
+def test_forest_configurations_drawn_by_the_sampler_do_not_repeat() -> None:
+    import optuna
+
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))
+    family = ExtraTreesFamily()
+    drawn = set()
+    for _ in range(60):
+        trial = study.ask()
+        params = family.suggest(trial, task="multiclass", n_rows=1000)
+        drawn.add(tuple(sorted(params.items())))
+        study.tell(trial, -params["min_samples_leaf"])  # pulls the sampler to one leaf size
+    assert len(drawn) == 60  # the discrete space (3 x 20) repeated itself; the scale does not
+
+
+def test_a_forest_fits_with_the_scaled_features_per_split() -> None:
+    X, y = noisy_classes(300, 4)
+    model = ForestModel("multiclass", 3, {"feature_scale": 1.5, "min_samples_leaf": 2}, 1, 0)
+    model.fit(X, y)
+    assert model.model_.max_features == 3  # 1.5 x sqrt(5) = 3.35
+    assert {tree.max_features_ for tree in model.model_.estimators_} == {3}
