@@ -140,3 +140,19 @@ def test_refit_trains_exactly_the_iterations_found_in_cv(family_name: str, task_
     assert model.n_iterations_ <= 37
     if family_name != "hist_gb":  # hist_gb grows in chunks of 100 but caps at the target
         assert model.n_iterations_ == 37
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("family_name", list(FAMILIES))
+def test_every_portfolio_configuration_is_in_the_search_space(family_name: str, task: str) -> None:
+    import warnings
+
+    import optuna
+
+    family = FAMILIES[family_name]
+    for params in family.portfolio(task):  # type: ignore[arg-type]
+        trial = optuna.trial.FixedTrial(family.prefixed(params))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Optuna warns about a value outside its range
+            drawn = family.suggest(trial, task=task, n_rows=10_000)  # type: ignore[arg-type]
+        assert drawn == params
