@@ -85,6 +85,7 @@ class HistGBFamily(ModelFamily):
     """scikit-learn HistGradientBoosting."""
 
     name = "hist_gb"
+    openmp = True
     encoding = "native"
     model_class = HistGBModel
 

@@ -124,6 +124,7 @@ class LightGBMFamily(ModelFamily):
     """LightGBM with native categoricals."""
 
     name = "lightgbm"
+    openmp = True
     encoding = "native"
     model_class = LightGBMModel
 

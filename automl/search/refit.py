@@ -230,6 +230,7 @@ def fit_members(
     seed: int,
     deadline: float | None,
     maximize: bool = True,
+    notes: list[str] | None = None,
 ) -> EnsembleModel:
     """Fit each chosen configuration on ``rows`` and average them with ``weights``.
 
@@ -238,6 +239,7 @@ def fit_members(
     its estimated refit fits before ``deadline``; if one is skipped, or a boosting member is cut
     short by the deadline (a truncated booster would spoil the average), the ensemble is given
     up and the first (best) member alone is kept: all members or the best one, never a subset.
+    Why, if so, is appended to ``notes`` (for the user).
     """
     prepared = data.prepared.iloc[rows]
     order = sorted(range(len(choices)), key=lambda i: choices[i].cv_mean, reverse=maximize)
@@ -251,8 +253,8 @@ def fit_members(
         if position and deadline is not None:
             needed = choice.refit_estimate - _CHILD_START_SECONDS
             if time.monotonic() + needed > deadline:
-                logger.info("No time to refit ensemble member %s#%d; keeping the best member.",
-                            choice.family, choice.number)  # fmt: skip
+                _give_up(notes, f"{choice.family}#{choice.number} had no time left to be "
+                         "refitted", names[0], len(choices))  # fmt: skip
                 members, kept_weights, names = members[:1], kept_weights[:1], names[:1]
                 break
         encoding = FAMILIES[choice.family].encoding
@@ -266,8 +268,8 @@ def fit_members(
         grown = getattr(model, "n_iterations_", None)
         cut_short = choice.family in _BOOSTING and wanted and grown and grown < wanted
         if position and cut_short:
-            logger.info("Ensemble member %s#%d was cut short by the deadline; keeping the best "
-                        "member.", choice.family, choice.number)  # fmt: skip
+            _give_up(notes, f"{choice.family}#{choice.number} was cut short by the time limit",
+                     names[0], len(choices))  # fmt: skip
             members, kept_weights, names = members[:1], kept_weights[:1], names[:1]
             break
         _predict_with_one_thread(model)
@@ -275,6 +277,16 @@ def fit_members(
         kept_weights.append(weights[i])
         names.append(f"{choice.family}#{choice.number}")
     return EnsembleModel(Preparer(data.profile), members, kept_weights, task=data.task, names=names)
+
+
+def _give_up(notes: list[str] | None, why: str, best: str, n_members: int) -> None:
+    note = (
+        f"The ensemble of {n_members} members was not refitted: {why}; the best member, "
+        f"{best}, is saved alone."
+    )
+    logger.info("%s", note)
+    if notes is not None:
+        notes.append(note)
 
 
 def without_member(model: EnsembleModel, index: int) -> EnsembleModel:
@@ -306,11 +318,13 @@ def fit_final(
     seed: int,
     deadline: float | None,
     maximize: bool = True,
+    notes: list[str] | None = None,
 ) -> tuple[Predictor, float]:
     """Refit the chosen configurations on every row; return the predictor and the seconds."""
     started = time.perf_counter()
     model = fit_members(choices, weights, data, np.arange(len(data.y)), n_threads=n_threads,
-                        seed=seed, deadline=deadline, maximize=maximize)  # fmt: skip
+                        seed=seed, deadline=deadline, maximize=maximize,
+                        notes=notes)  # fmt: skip
     predictor = Predictor(
         model,
         task=data.task,
@@ -392,6 +406,7 @@ def run_refit(
         seed=seed,
         deadline=deadline,
         maximize=maximize,
+        notes=notes,
     )
     classification = data.task != "regression"
     predict_ms = measure_predict_ms(predictor.model, data.raw, classification=classification,

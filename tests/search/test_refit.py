@@ -93,3 +93,39 @@ def test_a_best_trial_within_the_limit_is_kept() -> None:
     study = study_of([("lightgbm", 0.90, 30.0), ("catboost", 0.89, 6.0)], direction="maximize")
     choice = choose_trial(study, n_folds=5, seconds_left=None, max_predict_ms=50.0)
     assert choice.number == 0 and choice.note is None
+
+
+def test_an_ensemble_without_time_for_every_member_saves_the_best_alone_and_says_so(
+    tmp_path,
+) -> None:
+    import time
+
+    import numpy as np
+
+    from automl.data import profile_table, read_table
+    from automl.search.dataset import DataSpec, training_data
+    from automl.search.refit import fit_members
+    from tests.conftest import dataset
+
+    ds = dataset("titanic")
+    table = read_table(ds.path)
+    data = training_data(table.frame, profile_table(table, target=ds.target),
+                         DataSpec(target=ds.target, task="binary", cv=3))  # fmt: skip
+    quick = Choice(number=4, family="linear", params={"C": 1.0},
+                   cv_mean=0.85, cv_std=0.01, fold_scores=[0.85], n_iterations=None,
+                   refit_estimate=4.0)  # fmt: skip
+    slow = Choice(number=7, family="random_forest", params={"feature_scale": 1.0,
+                  "min_samples_leaf": 1}, cv_mean=0.84, cv_std=0.01, fold_scores=[0.84],
+                  n_iterations=None, refit_estimate=600.0)  # fmt: skip
+    rows = np.arange(len(data.y))
+    notes: list[str] = []
+    model = fit_members([slow, quick], [0.5, 0.5], data, rows, n_threads=1, seed=0,
+                        deadline=time.monotonic() + 60, notes=notes)  # fmt: skip
+    assert model.names == ["linear#4"] and model.weights == [1.0]
+    assert notes == [
+        "The ensemble of 2 members was not refitted: random_forest#7 had no time left to be "
+        "refitted; the best member, linear#4, is saved alone."
+    ]
+    both = fit_members([slow, quick], [0.5, 0.5], data, rows, n_threads=1, seed=0,
+                       deadline=None, notes=notes)  # fmt: skip
+    assert sorted(both.names) == ["linear#4", "random_forest#7"] and len(notes) == 1
