@@ -36,7 +36,7 @@ def prepare_frame(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return pd.DataFrame(
         {c.name: prepare_column(frame[c.name], c) for c in profile.features},
         index=frame.index,
-        copy=False,  # the columns are new already
+        copy=False,  # new columns, or the caller's shared copy-on-write (pandas 3)
     )
 
 
@@ -102,7 +102,6 @@ def arrow_text(column: pd.Series) -> Any:
 def _clean_text(column: pd.Series, profile: ColumnProfile) -> pd.Series:
     """Cells stripped, missing markers as missing (vectorised; Arrow compute when the column
     is Arrow-backed text, pandas 3's default, which is about 8 times faster than pandas)."""
-
     markers = MISSING_MARKERS | set(profile.missing_markers)
     array = arrow_text(column)
     if array is not None:
