@@ -95,9 +95,7 @@ def test_a_best_trial_within_the_limit_is_kept() -> None:
     assert choice.number == 0 and choice.note is None
 
 
-def test_an_ensemble_without_time_for_every_member_saves_the_best_alone_and_says_so(
-    tmp_path,
-) -> None:
+def test_an_ensemble_without_time_for_every_member_saves_the_best_alone_and_says_so() -> None:
     import time
 
     import numpy as np
