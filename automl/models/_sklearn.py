@@ -50,6 +50,7 @@ class SklearnModel(FamilyModel):
 
         y = np.asarray(y)
         self.model_ = self._make()
+        self.stopped_at_deadline_ = False
         with threadpool_limits(limits=self.n_threads):
             if not self.chunk:
                 self.model_.fit(X, y)
@@ -60,7 +61,10 @@ class SklearnModel(FamilyModel):
                     self._grow(members)
                     self.model_.fit(X, y)
                     out_of_time = deadline is not None and time.monotonic() > deadline
-                    if members >= target or self._done() or out_of_time:
+                    if members >= target or self._done():
+                        break
+                    if out_of_time:
+                        self.stopped_at_deadline_ = True
                         break
                     members = min(members + self.chunk, target)
         self.n_iterations_ = self._members()

@@ -13,9 +13,10 @@ A family is a stateless description of one kind of model:
 Estimators follow scikit-learn: ``fit(X, y, deadline=None)`` returns ``self``; classification
 estimators take ``y`` as integer codes ``0..n_classes-1`` and return probabilities with exactly
 ``n_classes`` columns even if a class is absent from a fold; ``deadline`` (``time.monotonic()``
-seconds) asks the fit to stop early, keeping what it has, when time runs out. Families that can
-early-stop record the iteration count in ``n_iterations_``; passing it back as
-``n_iterations`` when building makes a refit train exactly that many.
+seconds) asks the fit to stop early, keeping what it has, when time runs out, and such a fit
+sets ``stopped_at_deadline_`` (a booster that stops by itself, with nothing left to split, does
+not). Families that can early-stop record the iteration count in ``n_iterations_``; passing it
+back as ``n_iterations`` when building makes a refit train exactly that many.
 
 Thread safety: families are immutable and may be shared; estimators are not.
 """
@@ -30,6 +31,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import optuna
 
     from automl.data.target import Task
@@ -131,6 +134,16 @@ class ModelFamily(ABC):
         iterations = n_iterations if self.counts_iterations else None
         threads = openmp_threads(n_threads) if self.openmp else n_threads
         return self.model_class(task, n_classes, dict(params), threads, seed, iterations)
+
+    def effective(self, params: dict[str, Any], n_features: Callable[[], int]) -> dict[str, Any]:
+        """The parameters as the model will use them: two configurations with the same
+        effective parameters train the same model, so the search runs only one of them.
+
+        Args:
+            params: A configuration from :meth:`suggest`.
+            n_features: Returns the number of encoded features (called only if needed).
+        """
+        return dict(params)
 
     def prefixed(self, params: dict[str, Any]) -> dict[str, Any]:
         """``params`` with this family's prefix, as stored on Optuna trials."""

@@ -25,9 +25,11 @@ class _Deadline:
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
+        self.fired = False
 
     def after_iteration(self, info: Any) -> bool:
-        return time.monotonic() < self.deadline
+        self.fired = time.monotonic() >= self.deadline
+        return not self.fired
 
 
 class CatBoostModel(FamilyModel):
@@ -82,6 +84,7 @@ class CatBoostModel(FamilyModel):
                 callbacks=callbacks,
             )
         self.n_iterations_ = max(1, int(self.model_.tree_count_))
+        self.stopped_at_deadline_ = bool(callbacks and callbacks[0].fired)
         if self.task != "regression":
             self.classes_ = np.asarray(self.model_.classes_, dtype=int)
         return self

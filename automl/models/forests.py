@@ -17,6 +17,8 @@ from automl.models._sklearn import SklearnModel
 from automl.models.base import FamilyModel, ModelFamily, align_proba
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import optuna
 
     from automl.data.target import Task
@@ -118,6 +120,14 @@ class RandomForestFamily(ModelFamily):
             "feature_scale": trial.suggest_float(f"{p}.feature_scale", *FEATURE_SCALE, log=True),
             "min_samples_leaf": trial.suggest_int(f"{p}.min_samples_leaf", 1, 20, log=True),
         }
+
+    def effective(self, params: dict[str, Any], n_features: Callable[[], int]) -> dict[str, Any]:
+        """``feature_scale`` as the number of features per split it comes to: on tokyo1 (42
+        features) every scale from 0.772 to 0.925 gives 5, and a third of a search's trials
+        were that one forest again."""
+        effective = {k: v for k, v in params.items() if k != "feature_scale"}
+        effective["max_features"] = max_features(params, n_features())
+        return effective
 
     def portfolio(self, task: Task) -> list[dict[str, Any]]:
         """The classic defaults: sqrt(n) features per split for classification, all of them

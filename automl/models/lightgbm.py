@@ -62,7 +62,8 @@ class LightGBMModel(FamilyModel):
         import lightgbm as lgb
 
         params = self._lgb_params()
-        callbacks = [_deadline_callback(deadline)] if deadline is not None else []
+        self.stopped_at_deadline_ = False
+        callbacks = [_deadline_callback(deadline, self)] if deadline is not None else []
         y = np.asarray(y)
         if self.n_iterations is not None:
             train = lgb.Dataset(X, label=y, free_raw_data=True)
@@ -109,11 +110,14 @@ class LightGBMModel(FamilyModel):
         return np.argmax(self.predict_proba(X), axis=1)
 
 
-def _deadline_callback(deadline: float) -> Any:
+def _deadline_callback(deadline: float, model: LightGBMModel) -> Any:
+    """Stop training after the round that passes ``deadline``, marking ``model`` as cut short
+    (LightGBM also stops by itself when no split gains anything: that is not a deadline)."""
     import lightgbm as lgb
 
     def stop_at_deadline(env: Any) -> None:
         if time.monotonic() > deadline:
+            model.stopped_at_deadline_ = True
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
 
     stop_at_deadline.order = 40  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -176,17 +177,22 @@ def measure_predict_ms(model: Any, raw: Any, *, classification: bool, repeats: i
     return float(np.median(timings))
 
 
-def _same_configuration(trial: optuna.Trial, *, earlier_only: bool = False) -> int | None:
-    """The number of another started trial with exactly these parameters, if any (with
-    ``earlier_only``, only trials numbered before this one, so one of two twins goes on)."""
+def _same_configuration(
+    trial: optuna.Trial, configuration: str, *, earlier_only: bool = False
+) -> int | None:
+    """The number of another started trial that trains the same model, if any: the same
+    effective ``configuration`` (see :meth:`ModelFamily.effective`), or, for a trial recorded
+    without one, the same parameters. With ``earlier_only``, only trials numbered before this
+    one count, so that one of two twins goes on."""
     import optuna
 
     states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.RUNNING)
     params = trial.params
     for other in trial.study.get_trials(deepcopy=False, states=states):
-        if earlier_only and other.number > trial.number:
+        if other.number == trial.number or (earlier_only and other.number > trial.number):
             continue
-        if other.number != trial.number and other.params == params:
+        theirs = other.user_attrs.get("configuration")
+        if theirs == configuration if theirs is not None else other.params == params:
             return int(other.number)
     return None
 
@@ -222,6 +228,17 @@ class Objective:
         self.seed = seed
         self.deadline = deadline
         self.oof_dir = oof_dir
+        self._widths: dict[str, int] = {}
+
+    def _n_features(self, family: ModelFamily) -> int:
+        """Columns of ``family``'s encoding of the first training fold (measured once)."""
+        if family.encoding not in self._widths:
+            train = self.data.folds[0][0]
+            encoded = build_encoder(self.data.profile, family).fit_transform(
+                self.data.prepared.iloc[train]
+            )
+            self._widths[family.encoding] = int(encoded.shape[1])
+        return self._widths[family.encoding]
 
     def __call__(self, trial: optuna.Trial) -> float:
         """Run one trial; failures are recorded on the trial with their reason."""
@@ -239,7 +256,10 @@ class Objective:
             transform = "none"
             if self.data.log_target_allowed and name != "constant":
                 transform = trial.suggest_categorical("target_transform", ["none", "log"])
-            twin = _same_configuration(trial)
+            effective = family.effective(params, lambda: self._n_features(family))
+            configuration = json.dumps([name, transform, effective], sort_keys=True, default=str)
+            trial.set_user_attr("configuration", configuration)
+            twin = _same_configuration(trial, configuration)
             if twin is not None:  # another worker ran (or runs) exactly this: no work twice
                 trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
                 trial.set_user_attr("duplicate_of", twin)
@@ -247,7 +267,7 @@ class Objective:
 
             def report(fold: int, running: float) -> None:
                 if fold == 0:  # two workers may have drawn the same values at the same moment
-                    twin = _same_configuration(trial, earlier_only=True)
+                    twin = _same_configuration(trial, configuration, earlier_only=True)
                     if twin is not None:
                         trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
                         trial.set_user_attr("duplicate_of", twin)

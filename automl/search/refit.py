@@ -264,9 +264,7 @@ def fit_members(
         encoder, X = encoders[encoding], encoded[encoding]
         model = _build_model(choice, data, n_threads=n_threads, seed=seed)
         model.fit(X, data.y[rows], deadline=deadline)
-        wanted = getattr(model, "n_iterations", None)
-        grown = getattr(model, "n_iterations_", None)
-        cut_short = choice.family in _BOOSTING and wanted and grown and grown < wanted
+        cut_short = choice.family in _BOOSTING and getattr(model, "stopped_at_deadline_", False)
         if position and cut_short:
             _give_up(notes, f"{choice.family}#{choice.number} was cut short by the time limit",
                      names[0], len(choices))  # fmt: skip

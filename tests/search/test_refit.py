@@ -127,3 +127,41 @@ def test_an_ensemble_without_time_for_every_member_saves_the_best_alone_and_says
     both = fit_members([slow, quick], [0.5, 0.5], data, rows, n_threads=1, seed=0,
                        deadline=None, notes=notes)  # fmt: skip
     assert sorted(both.names) == ["linear#4", "random_forest#7"] and len(notes) == 1
+
+
+def test_a_booster_that_stops_by_itself_stays_in_the_ensemble() -> None:
+    import time
+
+    import numpy as np
+
+    from automl.data import profile_table, read_table
+    from automl.models import FAMILIES
+    from automl.search.dataset import DataSpec, training_data
+    from automl.search.refit import fit_members
+    from tests.conftest import dataset
+
+    ds = dataset("titanic")
+    table = read_table(ds.path)
+    data = training_data(table.frame, profile_table(table, target=ds.target),
+                         DataSpec(target=ds.target, task="binary", cv=3))  # fmt: skip
+    best = Choice(number=4, family="linear", params={"C": 1.0}, cv_mean=0.85, cv_std=0.01,
+                  fold_scores=[0.85], n_iterations=None, refit_estimate=0.0)  # fmt: skip
+    # strong L1 on 891 rows: LightGBM runs out of useful splits long before 3,000 rounds
+    params = {**FAMILIES["lightgbm"].portfolio("binary")[0], "lambda_l1": 10.0,
+              "min_data_in_leaf": 100}  # fmt: skip
+    saturating = Choice(number=9, family="lightgbm", params=params, cv_mean=0.84, cv_std=0.01,
+                        fold_scores=[0.84], n_iterations=3000, refit_estimate=0.0)  # fmt: skip
+    rows = np.arange(len(data.y))
+    notes: list[str] = []
+    model = fit_members([best, saturating], [0.5, 0.5], data, rows, n_threads=1, seed=0,
+                        deadline=time.monotonic() + 600, notes=notes)  # fmt: skip
+    assert model.names == ["linear#4", "lightgbm#9"] and notes == []
+    assert model.members[1][1].n_iterations_ < 3000
+
+    hurried = fit_members([best, saturating], [0.5, 0.5], data, rows, n_threads=1, seed=0,
+                          deadline=time.monotonic() - 1.0, notes=notes)  # fmt: skip
+    assert hurried.names == ["linear#4"]
+    assert notes == [
+        "The ensemble of 2 members was not refitted: lightgbm#9 was cut short by the time "
+        "limit; the best member, linear#4, is saved alone."
+    ]

@@ -1,0 +1,41 @@
+"""The objective runs each model once: a configuration that trains the same model as an earlier
+trial is pruned as its duplicate, even when its raw parameters differ."""
+
+from __future__ import annotations
+
+import math
+
+import optuna
+
+from automl.data import profile_table, read_table
+from automl.models import FAMILIES
+from automl.search.dataset import DataSpec, training_data
+from automl.search.metrics import get_metric
+from automl.search.objective import Objective
+from tests.conftest import dataset
+
+
+def test_forests_with_the_same_features_per_split_are_run_once() -> None:
+    ds = dataset("titanic")
+    table = read_table(ds.path)
+    data = training_data(table.frame, profile_table(table, target=ds.target),
+                         DataSpec(target=ds.target, task="binary", cv=3))  # fmt: skip
+    forest = FAMILIES["random_forest"]
+    objective = Objective(data, (forest,), get_metric("roc_auc", "binary"), n_threads=1,
+                          seed=0, deadline=None, oof_dir=None)  # fmt: skip
+    width = objective._n_features(forest)
+    root = math.sqrt(width)
+    k = int(root) + 1  # features per split, a scale of about 1 (the classic sqrt)
+    study = optuna.create_study(direction="maximize")
+    # k features per split twice (two scales that round down to k), then k + 1, then k again
+    for scale in ((k + 0.1) / root, (k + 0.9) / root, (k + 1.1) / root):
+        study.enqueue_trial({"family": "random_forest", "random_forest.feature_scale": scale,
+                             "random_forest.min_samples_leaf": 5})  # fmt: skip
+    study.enqueue_trial({"family": "random_forest", "random_forest.feature_scale": (k + 0.5) / root,
+                         "random_forest.min_samples_leaf": 6})  # fmt: skip
+    study.optimize(objective, n_trials=4)
+
+    states = [t.state.name for t in study.trials]
+    assert states == ["COMPLETE", "PRUNED", "COMPLETE", "COMPLETE"]
+    assert study.trials[1].user_attrs["pruned_reason"] == "duplicate of trial 0"
+    assert study.trials[0].value != study.trials[2].value  # k + 1 features per split: another model
