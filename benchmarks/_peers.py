@@ -280,6 +280,7 @@ def _run_folder(home: Path, work: Path) -> dict[str, Any]:
         "predict_ms_per_1000": saved.get("predict_ms_per_1000", row.get("predict_ms_per_1000")),
         "trials": trials,
         "fit_seconds_reported": (record.get("timings") or {}).get("seconds"),
+        "refit_seconds": (record.get("timings") or {}).get("refit_seconds"),
         "versions": record.get("versions"),
         "notes": record.get("notes"),
     }
