@@ -471,12 +471,7 @@ def _finish(
     )
     ensemble = _kept_ensemble(ensemble, refit, run_dir, data, metric)
     if ensemble is None and refit["trials"] != [choice.number]:  # one member of an ensemble kept
-        from automl.search.refit import choice_of
-        from automl.search.study import ranked_trials
-
-        ranked = ranked_trials(study)
-        position = [t.number for t in ranked].index(refit["trials"][0])
-        choice = choice_of(ranked[position], n_folds=len(data.folds), skipped_better=position)
+        choice = member_kept_alone(study, refit["trials"][0], metric, n_folds=len(data.folds))
     holdout = refit["holdout"]
     if holdout is not None:
         logger.info("Holdout %s of the chosen model: %.5g", metric.name, holdout)
@@ -561,6 +556,19 @@ def _ensemble(
     logger.info("No time to refit the ensemble (%.0f s needed); keeping the best trial.",
                 sum(cost.values()) + _CHILD_START_SECONDS)  # fmt: skip
     return None
+
+
+def member_kept_alone(study: Any, number: int, metric: Any, *, n_folds: int) -> Any:
+    """The :class:`~automl.search.refit.Choice` of an ensemble member saved alone (its
+    ensemble could not be refitted), counting the trials strictly better than it as skipped
+    (trials with the same score are not better)."""
+    from automl.search.refit import choice_of
+    from automl.search.study import ranked_trials
+
+    ranked = ranked_trials(study)
+    kept = next(t for t in ranked if t.number == number)
+    better = sum(metric.better(float(t.value), float(kept.value)) for t in ranked)
+    return choice_of(kept, n_folds=n_folds, skipped_better=better)
 
 
 def _kept_ensemble(

@@ -165,3 +165,15 @@ def test_a_booster_that_stops_by_itself_stays_in_the_ensemble() -> None:
         "The ensemble of 2 members was not refitted: lightgbm#9 was cut short by the time "
         "limit; the best member, linear#4, is saved alone."
     ]
+
+
+def test_a_member_saved_alone_counts_only_strictly_better_trials_as_skipped() -> None:
+    # tokyo1: the ensemble's best member tied 17 other forests, and the note said "17 better
+    # trial(s) could not be refitted"
+    from automl.search.metrics import get_metric
+    from automl.search.runner import member_kept_alone
+
+    study = study_of([("random_forest", 0.98, 10.0), ("random_forest", 0.98, 10.0),
+                      ("lightgbm", 0.99, 5.0)], direction="maximize")  # fmt: skip
+    choice = member_kept_alone(study, 1, get_metric("roc_auc", "binary"), n_folds=5)
+    assert (choice.number, choice.family, choice.skipped_better) == (1, "random_forest", 1)
