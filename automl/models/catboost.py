@@ -84,7 +84,10 @@ class CatBoostModel(FamilyModel):
                 callbacks=callbacks,
             )
         self.n_iterations_ = max(1, int(self.model_.tree_count_))
-        self.stopped_at_deadline_ = bool(callbacks and callbacks[0].fired)
+        fired = bool(callbacks and callbacks[0].fired)  # may fire after the last tree too
+        self.stopped_at_deadline_ = fired and self.n_iterations_ < (
+            self.n_iterations or MAX_ITERATIONS
+        )
         if self.task != "regression":
             self.classes_ = np.asarray(self.model_.classes_, dtype=int)
         return self

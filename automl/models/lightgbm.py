@@ -117,7 +117,7 @@ def _deadline_callback(deadline: float, model: LightGBMModel) -> Any:
 
     def stop_at_deadline(env: Any) -> None:
         if time.monotonic() > deadline:
-            model.stopped_at_deadline_ = True
+            model.stopped_at_deadline_ = env.iteration + 1 < env.end_iteration
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list or [])
 
     stop_at_deadline.order = 40  # type: ignore[attr-defined]
