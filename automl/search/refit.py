@@ -427,6 +427,13 @@ def run_refit(
             f"rows in {before:.0f} ms, over --max-predict-ms {limit:g}; {predict_ms:.0f} ms "
             "without it."
         )
+    if limit and predict_ms > limit:
+        notes.append(
+            f"The saved model predicts 1,000 rows in {predict_ms:.0f} ms, over "
+            f"--max-predict-ms {limit:g}: no model within the limit scored within noise of "
+            "it. Raise the limit, or keep to faster families with --models (the leaderboard's "
+            "ms/1k column)."
+        )
     sha = dump_model(out_dir / "model.joblib", predictor)
     model = predictor.model
     result = {

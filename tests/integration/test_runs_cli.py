@@ -122,6 +122,20 @@ def test_same_command_same_leaderboard(tmp_path: Path, titanic: Path) -> None:
     assert len([r for r in boards[0] if r[2] == "complete"]) >= 4
 
 
+def test_a_model_over_the_prediction_limit_is_saved_whole_with_a_note(tmp_path: Path, titanic):
+    # 0.01 ms per 1,000 rows: no model can meet it, so the best trial is kept as it is and the
+    # user is told, instead of a model silently slower than asked for
+    result = fit(tmp_path / "h", titanic, "--n-trials", "4", "--n-jobs", "1",
+                 "--models", "lightgbm,linear", "--max-predict-ms", "0.01", "--json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["model"]["kind"] == "single" and doc["model"]["predict_ms_per_1000"] > 0.01
+    (note,) = [n for n in doc["notes"] if "over --max-predict-ms 0.01" in n]
+    assert f"in {doc['model']['predict_ms_per_1000']:.0f} ms" in note and "--models" in note
+    saved = json.loads((Path(doc["run_dir"]) / "run.json").read_text())
+    assert note in saved["notes"]
+
+
 def test_resume_continues_the_study_and_refuses_other_data(tmp_path: Path, titanic: Path):
     home = tmp_path / "h"
     first = fit(home, titanic, "--n-trials", "5", "--n-jobs", "1")
