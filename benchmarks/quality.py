@@ -195,17 +195,15 @@ class RowScores:
     values: Any
     positive: Any = None
 
-    def score(self, rows: Any = None) -> float:
-        """The metric over all rows, or over ``rows`` (positions, repeats allowed)."""
+    def score(self) -> float:
+        """The metric over all rows."""
         import numpy as np
 
-        values = self.values if rows is None else self.values[rows]
         if self.metric == "rmse":
-            return float(np.sqrt(np.mean(values)))
+            return float(np.sqrt(np.mean(self.values)))
         if self.metric == "log_loss":
-            return float(np.mean(values))
-        positive = self.positive if rows is None else self.positive[rows]
-        return float(_auc(positive[None, :], values[None, :])[0])
+            return float(np.mean(self.values))
+        return float(_auc(self.positive[None, :], self.values[None, :])[0])
 
     def resampled(self, rows: Any) -> Any:
         """The metric on each row of ``rows``, a matrix of positions (one resample a row)."""
