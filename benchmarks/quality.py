@@ -52,7 +52,7 @@ import sys
 import time
 import traceback
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -602,36 +602,38 @@ def _paired_results(
     plan: _Plan, runs: list[dict[str, Any]], work: Path, splits: Path
 ) -> dict[str, dict[str, Paired | str]]:
     """automl against each other system on each dataset, where every seed's predictions of
-    both are in their folders under ``work`` (a reason otherwise)."""
-    others = [p.name for p in plan.peers if p.name != "automl"]
-    if len(others) == len(plan.peers):
+    both are in their folders under ``work`` (a reason otherwise). Each split and each
+    predictions file is read once."""
+    names = [p.name for p in plan.peers]
+    if "automl" not in names:
         return {}
     budget_key = f"{plan.budget:g}"
     scored = {(r["dataset"], r["seed"], r["system"]) for r in runs if r.get("score") is not None}
     table: dict[str, dict[str, Paired | str]] = {}
     for dataset in plan.datasets:
-        row = table.setdefault(dataset.name, {})
-        rows: dict[tuple[int, str], RowScores] = {}
-        for other in others:
-            pairs = []
-            for seed in dataset.seeds:
-                for system in ("automl", other):
-                    if (seed, system) in rows:
-                        continue
-                    if (dataset.name, seed, system) not in scored:
-                        break
-                    key = f"{dataset.name}-seed{seed}-{system}-{budget_key}s"
-                    try:
-                        split = make_split(dataset, seed, splits)
-                        rows[seed, system], _ = row_scores(split, work / key / "predictions.csv")
-                    except (BenchmarkError, ScoreError, OSError, ValueError):
-                        break
-                if (seed, "automl") in rows and (seed, other) in rows:
-                    pairs.append((rows[seed, "automl"], rows[seed, other]))
-            if len(pairs) == len(dataset.seeds):
-                row[other] = paired_bootstrap(pairs)
-            else:
-                row[other] = "no predictions"
+        found: dict[tuple[int, str], RowScores] = {}
+        for seed in dataset.seeds:
+            try:
+                split = make_split(dataset, seed, splits)
+            except BenchmarkError:
+                continue
+            for system in names:
+                if (dataset.name, seed, system) not in scored:
+                    continue
+                key = f"{dataset.name}-seed{seed}-{system}-{budget_key}s"
+                try:
+                    found[seed, system], _ = row_scores(split, work / key / "predictions.csv")
+                except (ScoreError, OSError, ValueError):
+                    continue
+        table[dataset.name] = {}
+        for other in names:
+            if other == "automl":
+                continue
+            pairs = [(found.get((s, "automl")), found.get((s, other))) for s in dataset.seeds]
+            complete = [(a, b) for a, b in pairs if a is not None and b is not None]
+            table[dataset.name][other] = (
+                paired_bootstrap(complete) if len(complete) == len(pairs) else "no predictions"
+            )
     return table
 
 
@@ -699,9 +701,9 @@ def _report(
             figures.append(Figure(label, achieved, f"of {n}", required - 0.5, "higher"))
             notes.append(f"{label}: needs {required} of {n} datasets, got {achieved}.")
     for other in others if paired else ():
-        tested = [row[other] for row in paired.values() if isinstance(row.get(other), Paired)]
+        tested = [p for row in paired.values() if isinstance(p := row.get(other), Paired)]
         if tested:
-            clearly = sum(1 for p in tested if isinstance(p, Paired) and p.ahead >= CLEARLY_AHEAD)
+            clearly = sum(1 for p in tested if p.ahead >= CLEARLY_AHEAD)
             figures.append(Figure(f"clearly_ahead_of_{other}", clearly, f"of {len(tested)}"))
     walls = [r["fit_wall_seconds"] for r in automl_runs if r.get("fit_wall_seconds") is not None]
     if walls:
@@ -766,7 +768,7 @@ def _report(
         "outcomes_vs": outcomes,
         "mean_rank": mean_rank,
         "paired_bootstrap": {
-            d: {o: p.__dict__ if isinstance(p, Paired) else p for o, p in row.items()}
+            d: {o: asdict(p) if isinstance(p, Paired) else p for o, p in row.items()}
             for d, row in paired.items()
         },
         "runs": [{k: r.get(k) for k in _RUN_SUMMARY} for r in runs],
