@@ -751,10 +751,13 @@ def _report(
             "re-runs them, --retry-errors only the failed ones."
         )
 
+    versus = _versus(plan, cells, names)
     tables = [
         _scores_table(plan, cells, outcomes, names, others),
         _rank_table(names, others, outcomes, mean_rank),
     ]
+    if len(names) > 2:
+        tables.append(_versus_table(names, versus))
     if paired:
         tables.append(_paired_table(plan, cells, paired, others))
     tables.append(_predict_table(plan, runs, names))
@@ -767,6 +770,7 @@ def _report(
         "scores": {d: {s: c.score for s, c in row.items()} for d, row in cells.items()},
         "outcomes_vs": outcomes,
         "mean_rank": mean_rank,
+        "versus": versus,
         "paired_bootstrap": {
             d: {o: asdict(p) if isinstance(p, Paired) else p for o, p in row.items()}
             for d, row in paired.items()
@@ -851,6 +855,41 @@ def _rank_table(
     if has_automl:
         title += "; automl's wins, losses and ties against each"
     return title + "\n" + text_table(rows, right={1, 2, 3, 4, 5})
+
+
+def _versus(
+    plan: _Plan, cells: dict[str, dict[str, _Cell]], names: list[str]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Every system's wins, losses and ties against every other, by :func:`compare`: what
+    the targets against default LightGBM and FLAML would give any system, automl or not."""
+    versus: dict[str, dict[str, dict[str, int]]] = {}
+    for name in names:
+        for other in names:
+            if other != name:
+                got = [
+                    compare(d.metric, cells[d.name][name].score, cells[d.name][other].score)
+                    for d in plan.datasets
+                ]
+                versus.setdefault(name, {})[other] = {x: got.count(x) for x in ("W", "L", "T")}
+    return versus
+
+
+def _versus_table(names: list[str], versus: dict[str, dict[str, dict[str, int]]]) -> str:
+    rows = [["system", *(f"vs {n}" for n in names)]]
+    for name in names:
+        rows.append(
+            [name]
+            + [
+                "-" if other == name else "{W}/{L}/{T}".format(**versus[name][other])
+                for other in names
+            ]
+        )
+    title = (
+        "Every system against every other: wins/losses/ties of the row's system over the "
+        f"datasets (a tie: ROC AUC within {TIE_AUC:g}, log loss or RMSE within "
+        f"{TIE_RELATIVE:.1%} of the other's)"
+    )
+    return title + "\n" + text_table(rows, right=set(range(1, len(names) + 1)))
 
 
 def _paired_table(
