@@ -29,7 +29,8 @@ in ``.bench-cache/<system-key>/quality-work/<same key>/``.
 
 Output: the scores per dataset and system with the winner, automl's wins, losses and ties
 against each system (a tie is a difference under 0.002 AUC, or under 0.5% of the other system's
-log loss or RMSE), each system's mean rank, and automl's fit wall time against its limit
+log loss or RMSE), each system's mean rank, every system's wins, losses and ties against
+every other by the same rule, and automl's fit wall time against its limit
 (1.1 x budget + 10 s), and every system's chosen model's predict time per 1,000 rows
 (automl's target: under 50 ms). Beside the fixed tie band, a paired bootstrap over the test
 rows (:func:`paired_bootstrap`: the same resampled rows for both systems, seeds averaged) gives
