@@ -1,5 +1,6 @@
 """The objective runs each model once: a configuration that trains the same model as an earlier
-trial is pruned as its duplicate, even when its raw parameters differ."""
+trial (completed, or pruned after a fold) is pruned as its duplicate, even when its raw
+parameters differ."""
 
 from __future__ import annotations
 
@@ -15,14 +16,18 @@ from automl.search.objective import Objective
 from tests.conftest import dataset
 
 
-def test_forests_with_the_same_features_per_split_are_run_once() -> None:
+def _titanic_forest_objective() -> Objective:
     ds = dataset("titanic")
     table = read_table(ds.path)
     data = training_data(table.frame, profile_table(table, target=ds.target),
                          DataSpec(target=ds.target, task="binary", cv=3))  # fmt: skip
+    return Objective(data, (FAMILIES["random_forest"],), get_metric("roc_auc", "binary"),
+                     n_threads=1, seed=0, deadline=None, oof_dir=None)  # fmt: skip
+
+
+def test_forests_with_the_same_features_per_split_are_run_once() -> None:
+    objective = _titanic_forest_objective()
     forest = FAMILIES["random_forest"]
-    objective = Objective(data, (forest,), get_metric("roc_auc", "binary"), n_threads=1,
-                          seed=0, deadline=None, oof_dir=None)  # fmt: skip
     width = objective._n_features(forest)
     root = math.sqrt(width)
     k = int(root) + 1  # features per split, a scale of about 1 (the classic sqrt)
@@ -39,3 +44,18 @@ def test_forests_with_the_same_features_per_split_are_run_once() -> None:
     assert states == ["COMPLETE", "PRUNED", "COMPLETE", "COMPLETE"]
     assert study.trials[1].user_attrs["pruned_reason"] == "duplicate of trial 0"
     assert study.trials[0].value != study.trials[2].value  # k + 1 features per split: another model
+
+
+def test_a_configuration_pruned_after_a_fold_is_not_run_again() -> None:
+    objective = _titanic_forest_objective()
+    # every trial that reports a fold is pruned (no ROC AUC reaches 1.1)
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(1.1))
+    forest = {"family": "random_forest", "random_forest.min_samples_leaf": 5}
+    for scale in (1.0, 1.0001, 2.0):  # the first two: the same features per split
+        study.enqueue_trial(forest | {"random_forest.feature_scale": scale})
+    study.optimize(objective, n_trials=3)
+
+    reasons = [t.user_attrs["pruned_reason"] for t in study.trials]
+    assert reasons[0].startswith("pruned after fold 1: ")
+    assert reasons[1] == "duplicate of trial 0"
+    assert reasons[2].startswith("pruned after fold 1: ")  # another model: it is run
