@@ -53,7 +53,8 @@ def create_study(
 
 
 def load_study(storage: Any, name: str, *, seed: int | None = None) -> optuna.Study:
-    """Load a study with a seeded multivariate TPE sampler and a median pruner on fold means."""
+    """Load a study with a seeded multivariate TPE sampler and a median pruner on fold means
+    (:class:`~automl.search.pruning.FoldMedianPruner`)."""
     import warnings
 
     import optuna
@@ -63,7 +64,9 @@ def load_study(storage: Any, name: str, *, seed: int | None = None) -> optuna.St
         sampler = optuna.samplers.TPESampler(
             seed=seed, multivariate=True, group=True, constant_liar=True, n_startup_trials=8
         )
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=6, n_warmup_steps=0)
+    from automl.search.pruning import FoldMedianPruner
+
+    pruner = FoldMedianPruner(n_startup_trials=6)
     return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
 
 

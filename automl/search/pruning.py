@@ -1,0 +1,58 @@
+"""The search's pruner: the median rule over every trial that reached the fold."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import optuna
+from optuna.trial import TrialState
+
+if TYPE_CHECKING:
+    from optuna.trial import FrozenTrial
+
+__all__ = ["FoldMedianPruner"]
+
+
+class FoldMedianPruner(optuna.pruners.BasePruner):
+    """Prune a trial whose best running mean so far is worse than the median of the running
+    means that every other trial, completed *or pruned*, reported at the same fold.
+
+    Optuna's ``MedianPruner`` takes the median over completed trials only. Every trial that
+    completes passed that median at each fold, so the median only rises, and once the best
+    family has set it no other family completes: at 300 s phoneme completed the same 13
+    trials as at 60 s. Counting the pruned trials too keeps the bar at the middle of what the
+    search actually tries.
+
+    Args:
+        n_startup_trials: No pruning until this many trials have completed.
+    """
+
+    def __init__(self, n_startup_trials: int = 6) -> None:
+        self.n_startup_trials = n_startup_trials
+
+    def prune(self, study: optuna.Study, trial: FrozenTrial) -> bool:
+        step = trial.last_step
+        if step is None:
+            return False
+        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if len(complete) < self.n_startup_trials:
+            return False
+        maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+        mine = [v for v in trial.intermediate_values.values() if not math.isnan(v)]
+        if not mine:
+            return True
+        best = max(mine) if maximize else min(mine)
+        others = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        values = sorted(
+            v
+            for t in others
+            if t.number != trial.number
+            and (v := t.intermediate_values.get(step)) is not None
+            and not math.isnan(v)
+        )
+        if not values:
+            return False
+        middle = len(values) // 2
+        median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+        return best < median if maximize else best > median
