@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from typing import TYPE_CHECKING
 
 import optuna
@@ -35,24 +36,22 @@ class FoldMedianPruner(optuna.pruners.BasePruner):
         step = trial.last_step
         if step is None:
             return False
-        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if len(complete) < self.n_startup_trials:
+        others = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        if sum(t.state == TrialState.COMPLETE for t in others) < self.n_startup_trials:
             return False
         maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
         mine = [v for v in trial.intermediate_values.values() if not math.isnan(v)]
         if not mine:
             return True
         best = max(mine) if maximize else min(mine)
-        others = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
-        values = sorted(
+        values = [
             v
             for t in others
             if t.number != trial.number
             and (v := t.intermediate_values.get(step)) is not None
             and not math.isnan(v)
-        )
+        ]
         if not values:
             return False
-        middle = len(values) // 2
-        median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+        median = statistics.median(values)
         return best < median if maximize else best > median
