@@ -673,17 +673,13 @@ def _report(
     others = [n for n in names if n != "automl"]
     has_automl = "automl" in names
     by_name = {d.name: d for d in plan.datasets}
-    outcomes: dict[str, dict[str, str | None]] = {n: {} for n in others}
+    pairwise = _pairwise(plan, cells, names)
+    outcomes = pairwise["automl"] if has_automl else {n: {} for n in others}
     rank_lists: dict[str, list[float]] = {n: [] for n in names}
     for dataset in plan.datasets:
         row = cells[dataset.name]
         for name, rank in _ranks(dataset.metric, {n: row[n].score for n in names}).items():
             rank_lists[name].append(rank)
-        if has_automl:
-            for other in others:
-                outcomes[other][dataset.name] = compare(
-                    dataset.metric, row["automl"].score, row[other].score
-                )
     mean_rank = {n: statistics.fmean(r) for n, r in rank_lists.items() if r}
     automl_runs = [r for r in runs if r["system"] == "automl"]
     limit = wall_limit(plan.budget)
@@ -752,7 +748,10 @@ def _report(
             "re-runs them, --retry-errors only the failed ones."
         )
 
-    versus = _versus(plan, cells, names)
+    versus = {
+        name: {other: {x: list(got.values()).count(x) for x in "WLT"} for other, got in row.items()}
+        for name, row in pairwise.items()
+    }
     tables = [
         _scores_table(plan, cells, outcomes, names, others),
         _rank_table(names, others, outcomes, mean_rank),
@@ -858,21 +857,22 @@ def _rank_table(
     return title + "\n" + text_table(rows, right={1, 2, 3, 4, 5})
 
 
-def _versus(
+def _pairwise(
     plan: _Plan, cells: dict[str, dict[str, _Cell]], names: list[str]
-) -> dict[str, dict[str, dict[str, int]]]:
-    """Every system's wins, losses and ties against every other, by :func:`compare`: what
-    the targets against default LightGBM and FLAML would give any system, automl or not."""
-    versus: dict[str, dict[str, dict[str, int]]] = {}
-    for name in names:
-        for other in names:
-            if other != name:
-                got = [
-                    compare(d.metric, cells[d.name][name].score, cells[d.name][other].score)
-                    for d in plan.datasets
-                ]
-                versus.setdefault(name, {})[other] = {x: got.count(x) for x in ("W", "L", "T")}
-    return versus
+) -> dict[str, dict[str, dict[str, str | None]]]:
+    """``{system: {other: {dataset: W, L, T or None}}}`` by :func:`compare`, for every pair:
+    automl's row gives its targets; the others show what those targets would give them."""
+    return {
+        name: {
+            other: {
+                d.name: compare(d.metric, cells[d.name][name].score, cells[d.name][other].score)
+                for d in plan.datasets
+            }
+            for other in names
+            if other != name
+        }
+        for name in names
+    }
 
 
 def _versus_table(names: list[str], versus: dict[str, dict[str, dict[str, int]]]) -> str:
