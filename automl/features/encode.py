@@ -41,8 +41,6 @@ _TEXT_WORDS = {"native": 20, "ordinal": 20, "onehot": 200}
 SKEW_LIMIT = 0.99
 #: Quantiles kept per skewed column (fewer when there are fewer distinct values).
 N_QUANTILES = 1000
-#: The normal scores are taken of probabilities clipped to this distance from 0 and 1.
-_CLIP = 1e-7
 
 
 class Preparer(BaseEstimator, TransformerMixin):
@@ -227,14 +225,23 @@ def _skewed_quantiles(values: np.ndarray) -> np.ndarray | None:
 
 
 def _normal_scores(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
-    """Each value's place among the training quantiles (ties: the middle of their run, as
-    scikit-learn's QuantileTransformer does), as a standard normal score."""
+    """Each value's place among the training quantiles (ties: the middle of their run), as a
+    standard normal score.
+
+    The place is kept half a quantile step away from 0 and 1, so the smallest and largest
+    training values score about -3.3 and 3.3 with 1,000 quantiles, and values beyond them no
+    more: scikit-learn's QuantileTransformer clips at 1e-7, which puts its extremes at 5.2, a
+    jump of 2 from the next quantile that a linear model extrapolates from. With it, two
+    houses of house_prices (seed 2's test split) larger than any in training were priced at
+    several times their price (test RMSE 90,762 against 25,600 on the other seeds).
+    """
     from scipy.special import ndtri
 
     grid = np.linspace(0.0, 1.0, quantiles.size)
     rising = np.interp(values, quantiles, grid)
     falling = -np.interp(-values, -quantiles[::-1], -grid[::-1])
-    probability = np.clip(0.5 * (rising + falling), _CLIP, 1.0 - _CLIP)
+    edge = 0.5 / quantiles.size
+    probability = np.clip(0.5 * (rising + falling), edge, 1.0 - edge)
     return np.asarray(ndtri(probability), dtype="float64")
 
 

@@ -75,3 +75,25 @@ def test_arrow_text_and_python_objects_encode_identically() -> None:
     )
     # " red" is not stripped here (the Preparer strips); unseen and "__other__" -> other (2)
     assert codes[1] == 2.0 and np.isnan(codes[2]) and codes[3] == 1.0 and codes[4] == 2.0
+
+
+def test_onehot_maps_skewed_numbers_to_normal_scores_and_keeps_order() -> None:
+    """A count column (heavy right tail) would give a linear model a few huge values after
+    plain standardising; it is mapped through its training quantiles instead, keeping order,
+    and new values beyond the training range stay finite."""
+    rng = np.random.default_rng(0)
+    counts = np.round(rng.lognormal(3.0, 1.5, size=500))
+    train = pd.DataFrame({"count": counts, "even": rng.normal(size=500)})
+    roles = {"count": "numeric", "even": "numeric"}
+    encoder = FeatureEncoder(roles, "onehot").fit(train)
+    out = encoder.transform(train)
+    mapped, plain = out["f0"].to_numpy(), out["f1"].to_numpy()
+    assert np.abs(mapped).max() < 6.0  # standardised, the largest count is over 10 sd out
+    assert (counts.max() - counts.mean()) / counts.std() > 10.0
+    order = np.argsort(counts, kind="stable")
+    assert np.all(np.diff(mapped[order]) >= 0)  # monotone in the count
+    expected = (train["even"] - train["even"].mean()) / train["even"].std(ddof=0)
+    assert np.allclose(plain, expected)  # a symmetric column is standardised as before
+    new = encoder.transform(pd.DataFrame({"count": [-5.0, 1e12, np.nan], "even": [0.0] * 3}))
+    values = new["f0"].to_numpy()
+    assert np.isfinite(values).all() and values[0] < mapped.min() + 1e-9 < values[1]
