@@ -7,10 +7,13 @@ Three encodings, one per kind of family (:data:`automl.models.base.Encoding`):
   too), for LightGBM, CatBoost and HistGradientBoosting;
 - ``ordinal``: categoricals as integer codes, missing stays NaN, for forests;
 - ``onehot``: median-imputed, standardised numbers with missing indicators, one indicator per
-  frequent level, for linear models. A strongly skewed number (counts, amounts: absolute
-  skewness over :data:`SKEW_LIMIT`) is mapped through its training quantiles to a standard
-  normal instead, as AutoGluon does for its linear models: standardising leaves a few huge
-  values that dominate a linear fit (tokyo1's 30 count columns of 44).
+  frequent level, for linear models. With ``normal_scores`` (classification), a strongly
+  skewed number (counts, amounts: absolute skewness over :data:`SKEW_LIMIT`) is mapped
+  through its training quantiles to a standard normal score first, as AutoGluon does for its
+  linear models: standardising leaves a few huge values that dominate a linear fit (tokyo1's
+  30 count columns of 44). Not for regression, where it made linear models win
+  cross-validation on house_prices and then price the houses larger than any in training
+  at several times their price (see :func:`_normal_scores`).
 
 Datetimes become year, month, day, weekday, hour and days since 1970; text becomes TF-IDF
 weights of its most frequent words. Output column names are safe (``f0``, ``f1``...) because
@@ -69,11 +72,18 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
     Args:
         roles: ``{column: role}`` for the feature columns, from the profile.
         encoding: ``native``, ``ordinal`` or ``onehot``.
+        normal_scores: ``onehot`` only: map strongly skewed numbers to normal scores.
     """
 
-    def __init__(self, roles: dict[str, str] | None = None, encoding: str = "native") -> None:
+    def __init__(
+        self,
+        roles: dict[str, str] | None = None,
+        encoding: str = "native",
+        normal_scores: bool = False,
+    ) -> None:
         self.roles = roles
         self.encoding = encoding
+        self.normal_scores = normal_scores
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> FeatureEncoder:
         """Learn levels, medians, scales and vocabularies from the training rows."""
@@ -97,7 +107,7 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                     median = float(np.median(finite)) if finite.size else 0.0
                     filled = np.where(np.isfinite(values), values, median)
                     self.medians_[part] = median
-                    quantiles = _skewed_quantiles(filled)
+                    quantiles = _skewed_quantiles(filled) if self.normal_scores else None
                     if quantiles is not None:
                         self.quantiles_[part] = quantiles
                         filled = _normal_scores(filled, quantiles)
@@ -231,9 +241,11 @@ def _normal_scores(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     The place is kept half a quantile step away from 0 and 1, so the smallest and largest
     training values score about -3.3 and 3.3 with 1,000 quantiles, and values beyond them no
     more: scikit-learn's QuantileTransformer clips at 1e-7, which puts its extremes at 5.2, a
-    jump of 2 from the next quantile that a linear model extrapolates from. With it, two
-    houses of house_prices (seed 2's test split) larger than any in training were priced at
-    several times their price (test RMSE 90,762 against 25,600 on the other seeds).
+    jump of 2 from the next quantile that a linear model extrapolates from. With that (in
+    regression), two houses of house_prices (seed 2's test split) larger than any in training
+    were priced at
+    several times their price (test RMSE 90,762 against 25,600 on the other seeds; still
+    88,896 with this bound, which is why regression does not use normal scores).
     """
     from scipy.special import ndtri
 

@@ -259,7 +259,9 @@ def fit_members(
                 break
         encoding = FAMILIES[choice.family].encoding
         if encoding not in encoders:  # members fitted on the same rows share their encoder
-            encoders[encoding] = build_encoder(data.profile, FAMILIES[choice.family])
+            encoders[encoding] = build_encoder(
+                data.profile, FAMILIES[choice.family], task=data.task
+            )
             encoded[encoding] = encoders[encoding].fit_transform(prepared)
         encoder, X = encoders[encoding], encoded[encoding]
         model = _build_model(choice, data, n_threads=n_threads, seed=seed)

@@ -85,7 +85,7 @@ def test_onehot_maps_skewed_numbers_to_normal_scores_and_keeps_order() -> None:
     counts = np.round(rng.lognormal(3.0, 1.5, size=500))
     train = pd.DataFrame({"count": counts, "even": rng.normal(size=500)})
     roles = {"count": "numeric", "even": "numeric"}
-    encoder = FeatureEncoder(roles, "onehot").fit(train)
+    encoder = FeatureEncoder(roles, "onehot", normal_scores=True).fit(train)
     out = encoder.transform(train)
     mapped, plain = out["f0"].to_numpy(), out["f1"].to_numpy()
     assert np.abs(mapped).max() < 6.0  # standardised, the largest count is over 10 sd out
@@ -97,3 +97,6 @@ def test_onehot_maps_skewed_numbers_to_normal_scores_and_keeps_order() -> None:
     new = encoder.transform(pd.DataFrame({"count": [-5.0, 1e12, np.nan], "even": [0.0] * 3}))
     values = new["f0"].to_numpy()
     assert np.isfinite(values).all() and values[0] < mapped.min() + 1e-9 < values[1]
+    assert values[1] <= mapped.max() + 1e-9  # beyond the training range: as its largest value
+    standardised = FeatureEncoder(roles, "onehot").fit(train).transform(train)["f0"]
+    assert standardised.max() > 10.0  # without normal scores (regression): as before
