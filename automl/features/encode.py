@@ -7,13 +7,12 @@ Three encodings, one per kind of family (:data:`automl.models.base.Encoding`):
   too), for LightGBM, CatBoost and HistGradientBoosting;
 - ``ordinal``: categoricals as integer codes, missing stays NaN, for forests;
 - ``onehot``: median-imputed, standardised numbers with missing indicators, one indicator per
-  frequent level, for linear models. With ``normal_scores`` (classification), a strongly
-  skewed number (counts, amounts: absolute skewness over :data:`SKEW_LIMIT`) is mapped
-  through its training quantiles to a standard normal score first, as AutoGluon does for its
-  linear models: standardising leaves a few huge values that dominate a linear fit (tokyo1's
-  30 count columns of 44). Not for regression, where it made linear models win
-  cross-validation on house_prices and then price the houses larger than any in training
-  at several times their price (see :func:`_normal_scores`).
+  frequent level, for linear models. With ``normal_scores``, a strongly skewed number
+  (counts, amounts: absolute skewness over :data:`SKEW_LIMIT`) is mapped through its training
+  quantiles to a standard normal score first, as AutoGluon does for its linear models:
+  standardised, a few huge values dominate a linear fit (tokyo1's 30 count columns of 44).
+  The linear family lets cross-validation choose (see
+  :meth:`automl.models.linear.LinearFamily.encoder_options`).
 
 Datetimes become year, month, day, weekday, hour and days since 1970; text becomes TF-IDF
 weights of its most frequent words. Output column names are safe (``f0``, ``f1``...) because
@@ -155,7 +154,8 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                         if part in self.medians_:
                             mean, std = self.scales_[part]
                             filled = np.where(missing, self.medians_[part], values)
-                            quantiles = self.quantiles_.get(part)
+                            # models saved before normal scores existed have no quantiles_
+                            quantiles = getattr(self, "quantiles_", {}).get(part)
                             if quantiles is not None:
                                 filled = _normal_scores(filled, quantiles)
                             parts[part] = (filled - mean) / std
@@ -243,9 +243,8 @@ def _normal_scores(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     more: scikit-learn's QuantileTransformer clips at 1e-7, which puts its extremes at 5.2, a
     jump of 2 from the next quantile that a linear model extrapolates from. With that (in
     regression), two houses of house_prices (seed 2's test split) larger than any in training
-    were priced at
-    several times their price (test RMSE 90,762 against 25,600 on the other seeds; still
-    88,896 with this bound, which is why regression does not use normal scores).
+    were priced at several times their price (test RMSE 90,762 against 25,600 on the other
+    seeds; still 88,896 with this bound: regression does not use normal scores).
     """
     from scipy.special import ndtri
 

@@ -21,18 +21,16 @@ def feature_roles(profile: Profile) -> dict[str, str]:
 
 
 def build_encoder(
-    profile: Profile, family: ModelFamily, *, task: str | None = None
+    profile: Profile, family: ModelFamily, params: dict[str, Any] | None = None
 ) -> FeatureEncoder:
-    """An unfitted encoder for ``family``'s kind of features; for classification (``task``),
-    skewed numbers in the ``onehot`` encoding become normal scores."""
-    normal_scores = family.encoding == "onehot" and task in ("binary", "multiclass")
-    return FeatureEncoder(
-        roles=feature_roles(profile), encoding=family.encoding, normal_scores=normal_scores
-    )
+    """An unfitted encoder for ``family``'s kind of features, with the options its
+    parameters choose (:meth:`ModelFamily.encoder_options`)."""
+    options = family.encoder_options(params or {})
+    return FeatureEncoder(roles=feature_roles(profile), encoding=family.encoding, **options)
 
 
 def build_pipeline(
-    profile: Profile, family: ModelFamily, model: Any, *, task: str | None = None
+    profile: Profile, family: ModelFamily, model: Any, params: dict[str, Any] | None = None
 ) -> Pipeline:
     """``Pipeline(prepare, encode, model)`` taking raw rows as read from the data file.
 
@@ -40,7 +38,7 @@ def build_pipeline(
         profile: The training profile.
         family: The model's family (decides the encoding).
         model: An unfitted estimator from ``family.build``.
-        task: The learning task (see :func:`build_encoder`).
+        params: The model's parameters (they may choose encoder options).
 
     Returns:
         The unfitted pipeline; fit it with ``fit(X, y, model__deadline=...)``.
@@ -50,7 +48,7 @@ def build_pipeline(
     return Pipeline(
         [
             ("prepare", Preparer(profile)),
-            ("encode", build_encoder(profile, family, task=task)),
+            ("encode", build_encoder(profile, family, params)),
             ("model", model),
         ]
     )

@@ -135,6 +135,15 @@ class ModelFamily(ABC):
         threads = openmp_threads(n_threads) if self.openmp else n_threads
         return self.model_class(task, n_classes, dict(params), threads, seed, iterations)
 
+    def encoder_options(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Options of :class:`automl.features.encode.FeatureEncoder` that ``params`` choose
+        (besides :attr:`encoding`); none by default.
+
+        Args:
+            params: A configuration from :meth:`suggest` or :meth:`portfolio`.
+        """
+        return {}
+
     def effective(self, params: dict[str, Any], n_features: Callable[[], int]) -> dict[str, Any]:
         """The parameters as the model will use them: two configurations with the same
         effective parameters train the same model, so the search runs only one of them.

@@ -114,7 +114,7 @@ def evaluate(
                     f"{max(left, 0):.0f} s to go"
                 )
         started = time.perf_counter()
-        encoder = build_encoder(data.profile, family, task=data.task)
+        encoder = build_encoder(data.profile, family, params)
         X_train = encoder.fit_transform(data.prepared.iloc[train])
         model = family.build(
             params, task=data.task, n_classes=data.n_classes, n_threads=n_threads, seed=seed + k
@@ -147,7 +147,7 @@ def evaluate(
         if report is not None:
             report(k, float(np.mean(scores)))
     assert encoder is not None and model is not None
-    pipeline = build_pipeline(data.profile, family, model, task=data.task)
+    pipeline = build_pipeline(data.profile, family, model, params)
     pipeline.steps[1] = ("encode", encoder)
     predict_ms = measure_predict_ms(pipeline, data.raw, classification=classification)
     return Evaluation(

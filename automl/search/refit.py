@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 import time
@@ -257,11 +258,11 @@ def fit_members(
                          "refitted", names[0], len(choices))  # fmt: skip
                 members, kept_weights, names = members[:1], kept_weights[:1], names[:1]
                 break
-        encoding = FAMILIES[choice.family].encoding
+        family = FAMILIES[choice.family]
+        options = family.encoder_options(choice.params)
+        encoding = json.dumps([family.encoding, options], sort_keys=True)
         if encoding not in encoders:  # members fitted on the same rows share their encoder
-            encoders[encoding] = build_encoder(
-                data.profile, FAMILIES[choice.family], task=data.task
-            )
+            encoders[encoding] = build_encoder(data.profile, family, choice.params)
             encoded[encoding] = encoders[encoding].fit_transform(prepared)
         encoder, X = encoders[encoding], encoded[encoding]
         model = _build_model(choice, data, n_threads=n_threads, seed=seed)

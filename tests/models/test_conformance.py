@@ -19,7 +19,8 @@ TASKS = ("binary", "multiclass", "regression")
 
 
 def synthetic(task: str, n: int = 400, seed: int = 0) -> pd.DataFrame:
-    """Two informative numbers, a categorical, a yes/no column, a date, blanks everywhere."""
+    """Two informative numbers, a categorical, a yes/no column, a date, a skewed amount,
+    blanks everywhere."""
     rng = np.random.default_rng(seed)
     x1 = rng.normal(size=n)
     x2 = rng.uniform(-1, 1, size=n)
@@ -39,10 +40,11 @@ def synthetic(task: str, n: int = 400, seed: int = 0) -> pd.DataFrame:
             "city": city,
             "member": rng.choice(["Yes", "No"], size=n),
             "joined": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "amount": np.round(rng.lognormal(4.0, 1.5, size=n), 2),
             "y": y,
         }
     ).astype({"x1": object, "x2": object, "city": object})
-    for column in ("x1", "x2", "city", "member"):
+    for column in ("x1", "x2", "city", "member", "amount"):
         frame.loc[rng.random(n) < 0.08, column] = None
     return frame
 
@@ -83,6 +85,33 @@ def test_family_fits_and_predicts_raw_rows(family_name: str, task_data) -> None:
         majority = np.bincount(data.y[valid]).max() / len(valid)
         if family_name != "constant":
             assert accuracy > majority + 0.1, f"{family_name} accuracy {accuracy:.3f}"
+
+
+@pytest.mark.parametrize("family_name", list(FAMILIES))
+def test_every_portfolio_configuration_fits_with_its_encoder_options(
+    family_name: str, task_data
+) -> None:
+    """The search tries the portfolio first: each configuration (with the encoder options its
+    parameters choose, such as the linear family's normal scores) fits and predicts."""
+    task, data = task_data
+    family = FAMILIES[family_name]
+    train, valid = data.folds[0]
+    mapped = []
+    for params in family.portfolio(task):
+        model = family.build(params, task=task, n_classes=data.n_classes, n_threads=1, seed=0)
+        pipeline = build_pipeline(data.profile, family, model, params)
+        pipeline.fit(data.raw.iloc[train], data.y[train], model__deadline=time.monotonic() + 60)
+        encoder = pipeline.named_steps["encode"]
+        for option, value in family.encoder_options(params).items():
+            assert getattr(encoder, option) == value
+        mapped.append(sorted(getattr(encoder, "quantiles_", {})))
+        rows = data.raw.iloc[valid]
+        out = pipeline.predict(rows) if task == "regression" else pipeline.predict_proba(rows)
+        assert np.isfinite(np.asarray(out)).all(), params
+    if family_name == "linear" and task != "regression":
+        assert mapped == [[], ["amount"]]  # standardised, then the skewed amount as scores
+    else:
+        assert not any(mapped)
 
 
 @pytest.mark.parametrize("family_name", list(FAMILIES))
