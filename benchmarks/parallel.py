@@ -4,10 +4,11 @@ budget.
 1. The same trials: ``automl fit spambase.csv --target target --n-trials 12`` with ``--n-jobs 1``
    and then ``--n-jobs 2`` (each in a fresh ``AUTOML_HOME``). Every run queues the same
    known-good configurations first (the portfolio, 12 of them for classification), so both
-   runs evaluate the same 12 configurations; the figures are the ratio of wall times, of the whole fit and without
-   the final refit (the same single process either way). With more trials than the
-   portfolio, each run samples its own configurations and the ratio measures the mix of
-   trials as much as parallelism (one sampled CatBoost of depth 8 took 90 s of a 133 s run).
+   runs evaluate the same 12 configurations; the figures are the ratio of wall times, of the
+   whole fit and without the final refit (the same single process either way). With more
+   trials than the portfolio, each run samples its own configurations and the ratio measures
+   the mix of trials as much as parallelism (one sampled CatBoost of depth 8 took 90 s of a
+   133 s run).
 2. The same time: ``--time-budget 60`` with 1 and with 2 workers; the figure is the ratio of
    trials evaluated (completed, pruned or failed).
 3. ``--time-budget 10`` and ``--time-budget 30`` runs check the contract "the whole fit ends
