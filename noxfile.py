@@ -42,7 +42,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """Mypy on the package."""
+    """Mypy on the package and the benchmarks."""
     session.install("mypy>=1.10", "pandas-stubs", "-e", ".")
     session.run("mypy")
 

@@ -266,10 +266,9 @@ def _run_folder(home: Path, work: Path) -> dict[str, Any]:
     trials = record.get("trials") or {}
     saved = record.get("model") or {}
     members = saved.get("members") or []
+    model: str | None = best.get("family")
     if saved.get("kind") == "ensemble" and len(members) > 1:
         model = "ensemble(" + ",".join(str(m).split("#")[0] for m in members) + ")"
-    else:
-        model = best.get("family")
     return {
         "run_id": record.get("run_id"),
         "status": record.get("status"),

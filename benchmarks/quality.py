@@ -791,11 +791,11 @@ def _format_score(metric: str, value: float | None) -> str:
 
 
 def _winner(metric: str, row: dict[str, _Cell], names: list[str]) -> str:
-    scored = {n: row[n].score for n in names if row[n].score is not None}
+    scored = {n: score for n in names if (score := row[n].score) is not None}
     if not scored:
         return "-"
     pick = max if _HIGHER_IS_BETTER[metric] else min
-    best = pick(scored, key=lambda n: scored[n])  # type: ignore[arg-type]
+    best = pick(scored, key=lambda n: scored[n])
     tied = [n for n in scored if n != best and compare(metric, scored[n], scored[best]) == "T"]
     return " ~".join([best, *tied])
 
@@ -952,7 +952,7 @@ def _automl_table(plan: _Plan, runs: list[dict[str, Any]], by_name: dict[str, Da
              "predict ms/1k", "cv score", "test score", "trials ok/pruned/failed"]]  # fmt: skip
     order = {d.name: i for i, d in enumerate(plan.datasets)}
     for r in sorted(runs, key=lambda r: (order.get(r["dataset"], 0), r["seed"])):
-        info = r.get("info") if isinstance(r.get("info"), dict) else {}
+        info: dict[str, Any] = r["info"] if isinstance(r.get("info"), dict) else {}
         wall = r.get("fit_wall_seconds")
         trials = info.get("trials") or {}
         metric = by_name[r["dataset"]].metric if r["dataset"] in by_name else r.get("metric")
