@@ -196,12 +196,11 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
             if level_set is None or level_set.type != array.type:
                 level_set = self.indexes_[(name, "arrow")] = pa.array(categories, type=array.type)
             positions = pc.index_in(array, value_set=level_set)
-            found = positions.to_numpy(zero_copy_only=False)
-            found = np.where(positions.is_null().to_numpy(zero_copy_only=False), -1, found)
-            found = found.astype("int64")
-            found[(found < 0) & array.is_valid().to_numpy(zero_copy_only=False)] = (
-                len(categories) - 1
-            )
+            found = pc.fill_null(positions, -1).to_numpy().astype("int64")
+            unseen = found < 0
+            if array.null_count:
+                unseen &= array.is_valid().to_numpy(zero_copy_only=False)
+            found[unseen] = len(categories) - 1
             return found
         index = self.indexes_.get(name)
         if index is None:

@@ -52,3 +52,35 @@ def test_small_batches_convert_exactly_like_large_ones(monkeypatch) -> None:
         pd.testing.assert_frame_equal(small, large, check_dtype=False)
         objects = rows.astype(object).where(rows.notna(), None)  # as a JSON request builds them
         pd.testing.assert_frame_equal(prepare_frame(objects, profile), large, check_dtype=False)
+
+
+def test_text_in_several_arrow_chunks_converts_like_one_chunk(tmp_path: Path) -> None:
+    """Arrow-backed text can arrive in several chunks (a large file read in blocks, rows
+    concatenated from several requests); labels, missing markers and level codes must not
+    depend on that."""
+    from automl.features.encode import FeatureEncoder
+
+    path = tmp_path / "d.csv"
+    cities = ["Oslo", " Lima ", "?", "", "Pune", "Oslo"]
+    path.write_text(
+        "city,amount,paid,y\n"
+        + "".join(
+            f"{cities[i % 6]},{i % 40},{'Yes' if i % 3 else 'No'},{i % 2}\n" for i in range(120)
+        )
+    )
+    table = read_table(path)
+    profile = profile_table(table, target="y")
+    one = table.frame
+    several = pd.concat([one.iloc[:50], one.iloc[50:]], ignore_index=True)
+    assert several["city"].array._pa_array.num_chunks == 2  # the case under test
+    prepared = prepare_frame(several, profile)
+    pd.testing.assert_frame_equal(prepared, prepare_frame(one, profile), check_exact=True)
+    assert prepared["city"].iloc[:4].tolist()[:2] == ["Oslo", "Lima"]
+    assert prepared["city"].iloc[2:4].isna().all()  # "?" and "" are missing
+    assert prepared["amount"].dtype == "float64" and prepared["amount"].iloc[47] == 7.0
+    encoder = FeatureEncoder({"city": "categorical"}, "native").fit(prepare_frame(one, profile))
+    assert np.array_equal(
+        encoder.transform_matrix(prepared),
+        encoder.transform_matrix(prepare_frame(one, profile)),
+        equal_nan=True,
+    )
