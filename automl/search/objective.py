@@ -177,6 +177,31 @@ def measure_predict_ms(model: Any, raw: Any, *, classification: bool, repeats: i
     return float(np.median(timings))
 
 
+def _too_little_time(trial: optuna.Trial, family: str, deadline: float | None) -> str | None:
+    """Why ``trial`` is not worth starting, or ``None``: less time is left than the fastest
+    completed trial of its family took. Such a trial used to run one fold, cut short at the
+    deadline, and then fail for lack of time (six CatBoost trials at the end of the README's
+    30-second titanic fit, three per worker), which the summary counted as failures."""
+    import optuna
+
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    durations = [
+        (t.datetime_complete - t.datetime_start).total_seconds()
+        for t in trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if t.user_attrs.get("family") == family
+        and t.datetime_start is not None
+        and t.datetime_complete is not None
+    ]
+    if not durations or left >= min(durations):
+        return None
+    return (
+        f"not enough time: {family} trials took at least {min(durations):.1f} s, "
+        f"{max(left, 0.0):.1f} s left"
+    )
+
+
 def _same_configuration(
     trial: optuna.Trial, configuration: str, *, earlier_only: bool = False
 ) -> int | None:
@@ -241,6 +266,8 @@ class Objective:
         self.deadline = deadline
         self.oof_dir = oof_dir
         self._widths: dict[str, int] = {}
+        #: Set when a trial was skipped for lack of time: its worker should stop asking.
+        self.out_of_time = False
 
     def _n_features(self, family: ModelFamily) -> int:
         """Columns of ``family``'s encoding of the first training fold (measured once)."""
@@ -275,6 +302,11 @@ class Objective:
             if twin is not None:  # another worker ran (or runs) exactly this: no work twice
                 trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
                 trial.set_user_attr("duplicate_of", twin)
+                raise optuna.TrialPruned()
+            short = _too_little_time(trial, name, self.deadline)
+            if short is not None:
+                self.out_of_time = True
+                trial.set_user_attr("pruned_reason", short)
                 raise optuna.TrialPruned()
 
             def report(fold: int, running: float) -> None:

@@ -59,3 +59,34 @@ def test_a_configuration_pruned_after_a_fold_is_not_run_again() -> None:
     assert reasons[0].startswith("pruned after fold 1: ")
     assert reasons[1] == "duplicate of trial 0"
     assert reasons[2].startswith("pruned after fold 1: ")  # another model: it is run
+
+
+def test_a_trial_is_not_started_with_less_time_left_than_its_family_needs() -> None:
+    """Near the deadline a trial that cannot finish used to run a fold cut short and then fail
+    ("deadline: 4 of 5 folds left"), and the summary counted it as a failure; now it is
+    skipped before any fold, pruned with the reason, and its worker stops asking."""
+    import time
+
+    objective = _titanic_forest_objective()
+    objective.deadline = time.monotonic() + 600
+    study = optuna.create_study(direction="maximize")
+    forest = {"family": "random_forest", "random_forest.min_samples_leaf": 5}
+    for scale in (1.0, 2.0, 3.0):
+        study.enqueue_trial(forest | {"random_forest.feature_scale": scale})
+    study.optimize(objective, n_trials=1)
+    first = study.trials[0]
+    took = (first.datetime_complete - first.datetime_start).total_seconds()
+    assert first.state.name == "COMPLETE" and not objective.out_of_time
+
+    objective.deadline = time.monotonic() + took / 3  # less than a forest trial takes
+    study.optimize(objective, n_trials=1)
+    skipped = study.trials[1]
+    assert skipped.state.name == "PRUNED"
+    assert skipped.user_attrs["pruned_reason"].startswith("not enough time: random_forest ")
+    assert skipped.intermediate_values == {}  # no fold was run
+    assert objective.out_of_time
+
+    objective.out_of_time = False
+    objective.deadline = time.monotonic() + 600  # time enough again: it runs
+    study.optimize(objective, n_trials=1)
+    assert study.trials[2].state.name == "COMPLETE" and not objective.out_of_time
