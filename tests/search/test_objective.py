@@ -90,3 +90,45 @@ def test_a_trial_is_not_started_with_less_time_left_than_its_family_needs() -> N
     objective.deadline = time.monotonic() + 600  # time enough again: it runs
     study.optimize(objective, n_trials=1)
     assert study.trials[2].state.name == "COMPLETE" and not objective.out_of_time
+
+
+def test_a_worker_goes_on_while_another_family_can_still_finish() -> None:
+    """A slow family that cannot finish is skipped, but its worker keeps drawing while most
+    families can still finish a trial in the time left; it stops when at most half can."""
+    import datetime
+    import time
+
+    ds = dataset("titanic")
+    table = read_table(ds.path)
+    data = training_data(table.frame, profile_table(table, target=ds.target),
+                         DataSpec(target=ds.target, task="binary", cv=3))  # fmt: skip
+    families = (FAMILIES["random_forest"], FAMILIES["linear"], FAMILIES["hist_gb"])
+    objective = Objective(data, families, get_metric("roc_auc", "binary"), n_threads=1,
+                          seed=0, deadline=None, oof_dir=None)  # fmt: skip
+    study = optuna.create_study(direction="maximize")
+    start = datetime.datetime(2026, 1, 1)
+    durations = (("linear", 0.5), ("hist_gb", 1.0), ("random_forest", 100.0))
+    for number, (family, seconds) in enumerate(durations):
+        study.add_trial(
+            optuna.trial.FrozenTrial(
+                number=number, trial_id=number, state=optuna.trial.TrialState.COMPLETE,
+                value=0.8, values=None, datetime_start=start,
+                datetime_complete=start + datetime.timedelta(seconds=seconds),
+                params={}, distributions={}, user_attrs={"family": family},
+                system_attrs={}, intermediate_values={},
+            )
+        )  # fmt: skip
+    forest = {"family": "random_forest", "random_forest.min_samples_leaf": 5,
+              "random_forest.feature_scale": 1.0}  # fmt: skip
+    objective.deadline = time.monotonic() + 30  # two of three families can finish, forests not
+    study.enqueue_trial(forest)
+    study.optimize(objective, n_trials=1)
+    reason = study.trials[-1].user_attrs["pruned_reason"]
+    assert reason.startswith("not enough time: random_forest trials took at least 100.0 s, ")
+    assert not objective.out_of_time  # the worker goes on
+
+    objective.deadline = time.monotonic() + 0.2  # none can
+    study.enqueue_trial(forest | {"random_forest.feature_scale": 2.0})
+    study.optimize(objective, n_trials=1)
+    assert study.trials[-1].state.name == "PRUNED"
+    assert objective.out_of_time  # the worker stops
