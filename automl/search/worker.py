@@ -103,7 +103,7 @@ def run_worker(options: WorkerOptions) -> int:
             logger.warning("trial not recorded: %s", error)
             continue
         ran += 1
-        if objective.out_of_time:  # no family can finish a trial before the deadline
+        if objective.out_of_time:  # at most half the families could finish a trial in time
             break
     return ran
 
