@@ -57,7 +57,7 @@ def _render(result: Evaluation) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from automl.formatting import format_score, plural
+    from automl.formatting import decimals_for, format_score, plural
 
     console = out_console()
     for note in result.notes:
@@ -71,7 +71,8 @@ def _render(result: Evaluation) -> None:
     title = f"Run {result.run_id} on {result.data}: {plural(result.n_rows, 'row')} scored"
     print_titled(console, title, table)
     if result.cv_score is not None:
-        console.print(f"The saved model's score in the search: {result.metric} "
+        kind = "out-of-fold" if result.cv_score_kind == "oof" else "CV"
+        console.print(f"The saved model's score in the search: {kind} {result.metric} "
                       f"{format_score(result.cv_score)}.")  # fmt: skip
     if result.confusion_matrix:
         _confusion(console, result)
@@ -79,7 +80,8 @@ def _render(result: Evaluation) -> None:
         residuals = Table()
         for name in result.residuals:
             residuals.add_column(name, justify="right")
-        residuals.add_row(*(format_score(v) for v in result.residuals.values()))
+        places = decimals_for(max(abs(v) for v in result.residuals.values()))
+        residuals.add_row(*(format_score(v, places) for v in result.residuals.values()))
         print_titled(console, "Residuals (true value - prediction)", residuals)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from automl.cli._options import KeepNaOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -105,15 +106,7 @@ def fit_command(
         str | None,
         typer.Option("--pos-label", metavar="LABEL", help="The positive class (binary)."),
     ] = None,
-    keep_na: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--keep-na-as-category",
-            metavar="COL",
-            help="In COL, read markers such as 'NA' or 'None' as a category of their own, not "
-            "as missing (repeatable).",
-        ),
-    ] = None,
+    keep_na: KeepNaOption = None,
     ensemble: Annotated[
         bool,
         typer.Option(

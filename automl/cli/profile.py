@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from automl.cli._options import KeepNaOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled
 
 if TYPE_CHECKING:
@@ -33,15 +34,7 @@ def profile_command(
     target: Annotated[
         str | None, typer.Option("--target", "-t", metavar="COL", help="The column to predict.")
     ] = None,
-    keep_na: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--keep-na-as-category",
-            metavar="COL",
-            help="In COL, read markers such as 'NA' or 'None' as a category of their own, not "
-            "as missing (repeatable).",
-        ),
-    ] = None,
+    keep_na: KeepNaOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document on stdout.")
     ] = False,

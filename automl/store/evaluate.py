@@ -46,8 +46,9 @@ class Evaluation:
         target: The target column.
         task: The run's task.
         metric: The run's metric (first in ``scores``).
-        cv_score: The saved model's score in the search (CV mean, or out-of-fold for an
-            ensemble), to compare with.
+        cv_score: The saved model's score in the search, to compare with.
+        cv_score_kind: ``cv`` (a trial's CV mean) or ``oof`` (an ensemble's pooled
+            out-of-fold score).
         n_rows: Rows scored.
         n_missing_target: Rows dropped because their target is missing.
         scores: Metric name to value, the run's metric first; a metric that cannot be
@@ -68,6 +69,7 @@ class Evaluation:
     task: str
     metric: str
     cv_score: float | None
+    cv_score_kind: str | None
     n_rows: int
     n_missing_target: int
     scores: dict[str, float]
@@ -125,6 +127,7 @@ def evaluate_file(store: Store, ref: RunRef, data: Path) -> Evaluation:
         "task": predictor.task,
         "metric": str(record["metric"]),
         "cv_score": (record.get("model") or {}).get("cv_mean"),
+        "cv_score_kind": (record.get("model") or {}).get("score_kind"),
         "n_missing_target": int((~present).sum()),
     }
     if predictor.task == "regression":
