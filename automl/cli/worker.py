@@ -14,9 +14,15 @@ __all__ = ["worker_command"]
 
 def worker_command(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Argument(help="An exact copy of the run's data file.")],
-    experiment: Annotated[str, typer.Option(help="The experiment whose latest run to join.")],
-    storage: Annotated[str, typer.Option(help="The run's storage URL (postgresql://...).")],
+    data: Annotated[
+        Path, typer.Argument(metavar="DATA", help="An exact copy of the run's data file.")
+    ],
+    experiment: Annotated[
+        str, typer.Option(metavar="NAME", help="The experiment whose latest run to join.")
+    ],
+    storage: Annotated[
+        str, typer.Option(metavar="URL", help="The run's storage URL (postgresql://...).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Join the search of the experiment's latest run until its deadline or trial count."""
@@ -28,4 +34,6 @@ def worker_command(
         if as_json:
             emit_json({"run": study_name, "trials": ran})
         else:
-            err_console().print(f"Worker done: ran {ran} trial(s) of run {study_name}.")
+            from automl.formatting import plural
+
+            err_console().print(f"Worker done: ran {plural(ran, 'trial')} of run {study_name}.")
