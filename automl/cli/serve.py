@@ -19,7 +19,23 @@ def scaffold_serve_command(
         "default"
     ),
     run: Annotated[str | None, typer.Option("--run", help="Use this run.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write over an earlier scaffold in --out.")
+    ] = False,
+    synthetic_golden: Annotated[
+        bool,
+        typer.Option(
+            "--synthetic-golden",
+            help="Make the test records and README example from the profile: no training row.",
+        ),
+    ] = False,
+    hashes: Annotated[
+        bool,
+        typer.Option(
+            "--hashes/--no-hashes",
+            help="Hash-pin every requirement (asks the package index through pip).",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Generate a tested FastAPI service (Dockerfile, pinned requirements) for a run."""
@@ -29,13 +45,17 @@ def scaffold_serve_command(
         quiet_libraries()
         store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        result = scaffold_service(store, ref, out, force=force)
+        result = scaffold_service(
+            store, ref, out, force=force, synthetic_golden=synthetic_golden, hashes=hashes
+        )
         if as_json:
-            emit_json({"run_id": result.run_id, "out": str(result.out), "files": result.files})
+            emit_json({"run_id": result.run_id, "out": str(result.out), "files": result.files,
+                       "hashed": result.hashed})  # fmt: skip
             return
         err_console().print(
             f"Wrote a service for run {result.run_id} to {result.out} "
             f"({len(result.files)} files).\n"
-            f"Next: cd {result.out} && pip install -r requirements-test.txt && python -m pytest\n"
+            f"Next: cd {result.out} && pip install {'--require-hashes ' if result.hashed else ''}"
+            "-r requirements-test.txt && python -m pytest\n"
             f"Then: uvicorn app.main:app --host 127.0.0.1 --port 8000"
         )
