@@ -148,6 +148,18 @@ def test_every_v1_route_needs_one_of_the_keys() -> None:
         assert c.get("/openapi.json").status_code == 200
 
 
+def test_the_key_holds_when_the_app_is_mounted_under_a_prefix() -> None:
+    from fastapi import FastAPI
+
+    parent = FastAPI()
+    parent.mount("/api", service.create_app(Settings(api_keys=("k",))))
+    with TestClient(parent) as c:
+        for headers in ({}, {"X-API-Key": "wrong"}):
+            assert c.get("/api/v1/metadata", headers=headers).status_code == 401
+            assert c.post("/api/v1/predict", json=RECORD, headers=headers).status_code == 401
+        assert c.get("/api/v1/metadata", headers={"X-API-Key": "k"}).status_code == 200
+
+
 def test_metrics_series_stay_bounded_whatever_the_method_or_path(client: TestClient) -> None:
     def series() -> set[str]:
         text = client.get("/metrics").text
