@@ -42,7 +42,6 @@ def create_app(settings: Settings) -> FastAPI:
         title=f"automl model {MANIFEST['run_id']}",
         version=MANIFEST["run_id"],
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
@@ -73,9 +72,11 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _v1(settings: Settings, state: dict[str, Any]) -> APIRouter:
-    """``/v1/*``: behind the API key when one is set, whatever path prefix a proxy adds."""
+    """``/v1/*``: behind the API key when one is set, whatever path prefix a proxy adds; bodies
+    limited to MAX_BODY_BYTES as they are read (FastAPI's ``max_body_size``: chunked too). The
+    limit is the router's, not the app's, so that its 413 passes through the metrics."""
     guard = [Depends(_key_check(settings.api_keys))] if settings.api_keys else []
-    v1 = APIRouter(prefix="/v1", dependencies=guard)
+    v1 = APIRouter(prefix="/v1", dependencies=guard, max_body_size=settings.max_body_bytes)
     rows = Annotated[list[Record], Field(min_length=1, max_length=settings.max_rows)]
     body_type = Annotated[
         Annotated[Record, Tag("record")] | Annotated[rows, Tag("records")],

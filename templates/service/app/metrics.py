@@ -26,7 +26,6 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from starlette.exceptions import HTTPException
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -98,9 +97,6 @@ class Observe:
 
         try:
             await self.app(scope, receive, send_and_watch)
-        except HTTPException as exc:  # the body limit's 413, answered outside this middleware
-            status = exc.status_code
-            raise
         except Exception:
             access_log.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
             status = 500
