@@ -125,6 +125,8 @@ def test_the_body_limit_holds_for_chunked_bodies_too() -> None:
         response = c.post("/v1/predict", content=chunks,
                           headers={"content-type": "application/json"})  # fmt: skip
         assert response.status_code == 413
+        counted = c.get("/metrics").text
+        assert 'path="/v1/predict",status="413"' in counted and 'status="500"' not in counted
 
 
 def test_every_v1_route_needs_one_of_the_keys() -> None:
