@@ -32,7 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     state: dict[str, Any] = {}
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI):
         state["model"] = load_model(MANIFEST, settings.model_sha256)
         yield
         state.clear()
@@ -136,7 +136,9 @@ def _predict(model: Any, records: list[Record]) -> dict[str, Any]:
         proba = model.predict_proba(rows)
         classes = MANIFEST["classes"]
         out["predictions"] = [classes[i] for i in np.argmax(proba, axis=1)]
-        out["probabilities"] = [{str(c): float(p) for c, p in zip(classes, row)} for row in proba]
+        out["probabilities"] = [
+            {str(c): float(p) for c, p in zip(classes, row, strict=True)} for row in proba
+        ]
     metrics.ROWS.inc(len(records))
     return out
 
@@ -150,7 +152,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
             found = (error.get("ctx") or {}).get("actual_length")
             limit = (error.get("ctx") or {}).get("max_length")
             return JSONResponse({"detail": f"{found} records exceed the limit of {limit}"}, 413)
-    shown = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in errors[:MAX_ERRORS]]
+    shown = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]}
+             for e in errors[:MAX_ERRORS]]  # fmt: skip
     return JSONResponse({"detail": shown, "error_count": len(errors)}, 422)
 
 

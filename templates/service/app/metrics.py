@@ -34,7 +34,8 @@ disable_created_metrics()  # no *_created series: half the lines, nothing a dash
 REQUESTS = Counter("http_requests", "Requests by method, route and status code.",
                    ["method", "path", "status"])  # fmt: skip
 ERRORS = Counter("http_request_errors", "Requests answered with a 5xx status.")
-LATENCY = Histogram("http_request_duration_seconds", "Time from a request's arrival to its answer, by route.",
+LATENCY = Histogram("http_request_duration_seconds",
+                    "Time from a request's arrival to its answer, by route.",
                     ["path"], buckets=BUCKETS)  # fmt: skip
 ROWS = Counter("predicted_rows", "Records predicted.")
 

@@ -7,11 +7,10 @@ import json
 import random
 from pathlib import Path
 
-import pytest
-from fastapi.testclient import TestClient
-
 import app.main as service
+import pytest
 from app.settings import Settings
+from fastapi.testclient import TestClient
 
 PROJECT = Path(__file__).resolve().parents[1]
 GOLDEN = json.loads((PROJECT / "tests" / "golden.json").read_text())
@@ -40,11 +39,11 @@ def test_golden_predictions(client: TestClient) -> None:
     body = response.json()
     assert body["model_version"] == GOLDEN["run_id"]
     if service.MANIFEST["task"] == "regression":
-        for got, want in zip(body["predictions"], GOLDEN["predictions"]):
+        for got, want in zip(body["predictions"], GOLDEN["predictions"], strict=True):
             assert abs(got - want) <= 1e-9 * max(1.0, abs(want))
         return
     assert [str(p) for p in body["predictions"]] == [str(p) for p in GOLDEN["predictions"]]
-    for got, want in zip(body["probabilities"], GOLDEN["probabilities"]):
+    for got, want in zip(body["probabilities"], GOLDEN["probabilities"], strict=True):
         assert got.keys() == want.keys()
         for key in want:
             assert abs(got[key] - want[key]) <= 1e-9
@@ -85,7 +84,8 @@ def test_a_number_that_is_not_finite_is_422_naming_the_field(client: TestClient,
     if not numeric:
         pytest.skip("the model has no numeric feature")
     body = json.dumps(RECORD)[:-1] + f", {json.dumps(numeric[0])}: {raw}}}"
-    response = client.post("/v1/predict", content=body, headers={"content-type": "application/json"})
+    json_type = {"content-type": "application/json"}
+    response = client.post("/v1/predict", content=body, headers=json_type)
     assert response.status_code == 422, response.text
     assert numeric[0] in response.text
 
@@ -174,8 +174,9 @@ def test_metrics_series_stay_bounded_whatever_the_method_or_path(client: TestCli
     client.get("/metrics")
     before = series()
     for _ in range(500):
-        method = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(rng.randint(3, 40)))
-        client.request(method, rng.choice(paths[:2] + [f"/x{rng.random()}"]))
+        length = rng.randint(3, 40)
+        method = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(length))
+        client.request(method, rng.choice([*paths[:2], f"/x{rng.random()}"]))
     after = series()
     assert after == before
     assert 'http_requests_total{method="other",path="/v1/predict",status="405"}' in "\n".join(
@@ -184,9 +185,8 @@ def test_metrics_series_stay_bounded_whatever_the_method_or_path(client: TestCli
 
 
 def test_a_wrong_model_sha256_pin_stops_the_start() -> None:
-    with pytest.raises(RuntimeError, match="MODEL_SHA256"):
-        with client_for(model_sha256="0" * 64):
-            pass
+    with pytest.raises(RuntimeError, match="MODEL_SHA256"), client_for(model_sha256="0" * 64):
+        pass
     with client_for(model_sha256=service.MANIFEST["model_sha256"]) as c:
         assert c.get("/readyz").status_code == 200
 
