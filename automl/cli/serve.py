@@ -23,7 +23,23 @@ def scaffold_serve_command(
         str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
     ] = ("default"),
     run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write over an earlier scaffold in --out.")
+    ] = False,
+    synthetic_golden: Annotated[
+        bool,
+        typer.Option(
+            "--synthetic-golden",
+            help="Make the test records and README example from the profile: no training row.",
+        ),
+    ] = False,
+    hashes: Annotated[
+        bool,
+        typer.Option(
+            "--hashes/--no-hashes",
+            help="Hash-pin every requirement (asks the package index through pip).",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Generate a tested FastAPI service (Dockerfile, pinned requirements) for a run."""
@@ -33,18 +49,21 @@ def scaffold_serve_command(
         quiet_libraries()
         store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        result = scaffold_service(store, ref, out, force=force)
+        result = scaffold_service(
+            store, ref, out, force=force, synthetic_golden=synthetic_golden, hashes=hashes
+        )
         predict_ms = (store.run_record(ref).get("model") or {}).get("predict_ms_per_1000")
         if as_json:
             emit_json({"run_id": result.run_id, "out": str(result.out), "files": result.files,
-                       "predict_ms_per_1000": predict_ms})  # fmt: skip
+                       "hashed": result.hashed, "predict_ms_per_1000": predict_ms})  # fmt: skip
             return
         from automl.formatting import plural
 
         err_console().print(
             f"Wrote a service for run {result.run_id} to {result.out} "
             f"({plural(len(result.files), 'file')}).\n"
-            f"Next: cd {result.out} && pip install -r requirements-test.txt && python -m pytest\n"
+            f"Next: cd {result.out} && pip install {'--require-hashes ' if result.hashed else ''}"
+            "-r requirements-test.txt && python -m pytest\n"
             f"Then: uvicorn app.main:app --host 127.0.0.1 --port 8000"
         )
         if predict_ms is not None:

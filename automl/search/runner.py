@@ -481,6 +481,7 @@ def _finish(
         logger.info("Holdout %s of the chosen model: %.5g", metric.name, holdout)
     refit_seconds = float(refit["seconds"])
     artifacts = {"model.joblib": str(refit["sha256"])}
+    study.set_user_attr("model_sha256", str(refit["sha256"]))  # checked with run.json's at load
     for name in ("profile.json", "schema.json"):
         artifacts[name] = sha256_of(run_dir / name)
     counts = count_trials(study)
