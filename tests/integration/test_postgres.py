@@ -45,18 +45,21 @@ def test_fit_and_two_workers_share_the_search(tmp_path: Path) -> None:
     assert URL is not None
     data = dataset("titanic").path
     experiment = f"pg-{uuid.uuid4().hex[:8]}"
+    # a trial count, not a time budget: on a busy machine the workers start late and must still
+    # find trials to run (alone, the fit's worker takes about a minute for 15; a worker starts
+    # its first trial about 5 s after it is launched)
     fit = popen(
-        "--home", tmp_path / "h", "fit", data, "--target", "Survived", "--time-budget", "45",
+        "--home", tmp_path / "h", "fit", data, "--target", "Survived", "--n-trials", "15",
         "--n-jobs", "1", "--experiment", experiment, "--storage", URL, "--json",
     )  # fmt: skip
-    end = time.monotonic() + 60
+    end = time.monotonic() + 300
     while study_of(experiment) is None:
         assert time.monotonic() < end and fit.poll() is None, fit.communicate()
         time.sleep(0.5)
     workers = [popen("worker", data, "--experiment", experiment, "--storage", URL, "--json")
                for _ in range(2)]  # fmt: skip
-    results = [p.communicate(timeout=180) for p in workers]
-    out, err = fit.communicate(timeout=180)
+    results = [p.communicate(timeout=900) for p in workers]
+    out, err = fit.communicate(timeout=900)
     assert fit.returncode == 0, err
     for worker, (w_out, w_err) in zip(workers, results, strict=True):
         assert worker.returncode == 0, w_err
@@ -95,15 +98,17 @@ def test_a_worker_with_other_data_is_refused(tmp_path: Path) -> None:
     assert URL is not None
     experiment = f"pg-{uuid.uuid4().hex[:8]}"
     data = dataset("titanic").path
-    fit = popen("--home", tmp_path / "h", "fit", data, "--target", "Survived", "--time-budget",
-                "25", "--n-jobs", "1", "--experiment", experiment, "--storage", URL)  # fmt: skip
-    end = time.monotonic() + 60
+    # a trial count: a run without a deadline is never "finished" for a joining worker, so the
+    # data check is reached however late the worker starts
+    fit = popen("--home", tmp_path / "h", "fit", data, "--target", "Survived", "--n-trials",
+                "3", "--n-jobs", "1", "--experiment", experiment, "--storage", URL)  # fmt: skip
+    end = time.monotonic() + 300
     while study_of(experiment) is None:
         assert time.monotonic() < end and fit.poll() is None, fit.communicate()
         time.sleep(0.5)
     other = tmp_path / "other.csv"
     other.write_bytes(data.read_bytes() + b"\n")
     result = run_automl("worker", other, "--experiment", experiment, "--storage", URL)
-    fit.communicate(timeout=120)
+    fit.communicate(timeout=600)
     assert result.code == 3
     assert "is not the run's data" in " ".join(result.stderr.split())
