@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DATASETS = REPO.parent / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parent / "datasets"
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """One row of ``shared/datasets/MANIFEST.csv``."""
+    """One row of ``tests/datasets/MANIFEST.csv``."""
 
     name: str
     path: Path
@@ -27,20 +27,34 @@ class Dataset:
 
 
 def load_manifest() -> list[Dataset]:
-    """Every dataset of the shared manifest; fails loudly when the folder is missing."""
+    """Every dataset vendored in ``tests/datasets``; fails loudly when the folder is missing.
+
+    The tests read only these copies (whole files or seeded subsets, see the README there),
+    never ``../shared/datasets``: a clone of the repository must be able to run them.
+    """
     manifest = DATASETS / "MANIFEST.csv"
     if not manifest.is_file():
-        raise RuntimeError(f"{manifest} is missing: the tests need ../shared/datasets.")
-    with manifest.open(newline="") as fh:
-        return [
+        raise RuntimeError(
+            f"{manifest} is missing: the tests need the datasets vendored in tests/datasets "
+            "(a checkout of the whole repository has them)."
+        )
+    with manifest.open(newline="", encoding="utf-8") as fh:
+        found = [
             Dataset(row["name"], DATASETS / row["file"], row["target"], row["task"])
             for row in csv.DictReader(fh)
         ]
+    missing = [str(d.path) for d in found if not d.path.is_file()]
+    if missing:
+        raise RuntimeError(f"Vendored test datasets are missing: {', '.join(missing)}.")
+    return found
 
 
 def dataset(name: str) -> Dataset:
-    """One dataset of the manifest by name."""
-    return next(d for d in load_manifest() if d.name == name)
+    """One vendored dataset by name."""
+    found = {d.name: d for d in load_manifest()}
+    if name not in found:
+        raise KeyError(f"No test dataset {name!r} in {DATASETS}; known: {', '.join(found)}.")
+    return found[name]
 
 
 def automl_executable() -> list[str]:

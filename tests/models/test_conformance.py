@@ -68,7 +68,7 @@ def test_family_fits_and_predicts_raw_rows(family_name: str, task_data) -> None:
     model = family.build(params, task=task, n_classes=data.n_classes, n_threads=1, seed=0)
     pipeline = build_pipeline(data.profile, family, model)
     train, valid = data.folds[0]
-    pipeline.fit(data.raw.iloc[train], data.y[train], model__deadline=time.monotonic() + 60)
+    pipeline.fit(data.raw.iloc[train], data.y[train], model__deadline=time.monotonic() + 600)
     rows = data.raw.iloc[valid]
     if task == "regression":
         prediction = pipeline.predict(rows)
@@ -100,7 +100,7 @@ def test_every_portfolio_configuration_fits_with_its_encoder_options(
     for params in family.portfolio(task):
         model = family.build(params, task=task, n_classes=data.n_classes, n_threads=1, seed=0)
         pipeline = build_pipeline(data.profile, family, model, params)
-        pipeline.fit(data.raw.iloc[train], data.y[train], model__deadline=time.monotonic() + 60)
+        pipeline.fit(data.raw.iloc[train], data.y[train], model__deadline=time.monotonic() + 600)
         encoder = pipeline.named_steps["encode"]
         for option, value in family.encoder_options(params).items():
             assert getattr(encoder, option) == value
@@ -146,9 +146,10 @@ def test_a_past_deadline_still_gives_a_usable_model(family_name: str, task_data)
         family.portfolio(task)[0], task=task, n_classes=data.n_classes, n_threads=1, seed=0
     )
     pipeline = build_pipeline(data.profile, family, model)
-    started = time.monotonic()
     pipeline.fit(data.raw, data.y, model__deadline=time.monotonic() - 1)
-    assert time.monotonic() - started < 10
+    trained = pipeline.named_steps["model"]
+    # stopped at once, counted rather than timed: one boosting round, or one chunk of trees
+    assert trained.n_iterations_ <= (getattr(trained, "chunk", None) or 1)
     predict = pipeline.predict if task == "regression" else pipeline.predict_proba
     assert np.isfinite(np.asarray(predict(data.raw.iloc[:10]))).all()
 
