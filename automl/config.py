@@ -15,11 +15,13 @@ __all__ = [
     "DEFAULT_MAX_PREDICT_MS",
     "HOME_ENV",
     "FitConfig",
+    "is_valid_name",
     "redact_url",
     "resolve_home",
 ]
 
-_EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Experiment names and run ids: one path component inside the home, never ``.`` or ``..``.
+_NAME = re.compile(r"(?!\.+$)[A-Za-z0-9._-]{1,64}")
 
 #: The environment variable that says where experiments live.
 HOME_ENV = "AUTOML_HOME"
@@ -44,6 +46,12 @@ def resolve_home(home: str | Path | None = None) -> Path:
     if from_env:
         return Path(from_env)
     return Path.cwd() / "automl-runs"
+
+
+def is_valid_name(name: str) -> bool:
+    """Whether ``name`` may be an experiment name or a run id: 1 to 64 letters, digits, ``.``,
+    ``_`` or ``-``, and not only dots (so that it is one folder inside the home)."""
+    return bool(_NAME.fullmatch(name))
 
 
 TaskOption = Literal["auto", "binary", "multiclass", "regression"]
@@ -123,10 +131,11 @@ class FitConfig:
             )
         if self.group and self.time:
             raise UsageError("--group and --time cannot be used together.")
-        if not _EXPERIMENT_NAME.fullmatch(self.experiment):
+        if not is_valid_name(self.experiment):
             raise UsageError(
                 f"Experiment name {self.experiment!r} is not allowed.",
-                hint="Use letters, digits, '.', '_' and '-' (at most 64 characters).",
+                hint="Use letters, digits, '.', '_' and '-' (at most 64 characters, not only "
+                "dots).",
             )
 
     @property

@@ -7,6 +7,7 @@ An experiment is a name; a run is one ``fit``, stored as the Optuna study
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import sqlite3
 import time
@@ -40,10 +41,29 @@ def new_run_id() -> str:
 
 @dataclass(frozen=True)
 class RunRef:
-    """One run: its experiment, id, and Optuna study name."""
+    """One run: its experiment, id, and Optuna study name.
+
+    Both names are checked when a reference is made (:func:`automl.config.is_valid_name`), so
+    that a run folder is always one experiment folder and one run folder inside the home.
+
+    Raises:
+        DataError: A name that is not one plain folder name (``..``, ``/abs``, ``a/b``...).
+    """
 
     experiment: str
     run_id: str
+
+    def __post_init__(self) -> None:
+        from automl.config import is_valid_name
+
+        for what, name in (("experiment name", self.experiment), ("run id", self.run_id)):
+            if not is_valid_name(name):
+                raise DataError(
+                    f"Run {self.experiment}/{self.run_id} has an invalid {what} {name!r}.",
+                    hint="Experiment names and run ids are 1 to 64 letters, digits, '.', '_' or "
+                    "'-', not only dots; a storage shared with other tools may hold studies "
+                    "that are not automl runs.",
+                )
 
     @property
     def study_name(self) -> str:
@@ -52,9 +72,14 @@ class RunRef:
 
     @classmethod
     def from_study_name(cls, name: str) -> RunRef | None:
-        """Parse ``<experiment>/<run_id>``; ``None`` for studies that are not automl runs."""
+        """Parse ``<experiment>/<run_id>``; ``None`` for studies that are not automl runs,
+        among them names that would lead outside the home (``../x``, ``/abs/x``)."""
+        from automl.config import is_valid_name
+
         experiment, sep, run_id = name.rpartition("/")
-        return cls(experiment, run_id) if sep and experiment and run_id else None
+        if not (sep and is_valid_name(experiment) and is_valid_name(run_id)):
+            return None
+        return cls(experiment, run_id)
 
 
 class Store:
@@ -69,6 +94,7 @@ class Store:
         self.home = Path(home)
         self.storage_url = storage_url or f"sqlite:///{self.home.resolve() / 'automl.db'}"
         self._storage: Any = None
+        self._skipped: set[str] = set()
 
     # -- storage ---------------------------------------------------------------------------
     def storage(self) -> optuna.storages.RDBStorage:
@@ -85,8 +111,23 @@ class Store:
 
     # -- runs ------------------------------------------------------------------------------
     def run_dir(self, ref: RunRef) -> Path:
-        """The run's folder."""
-        return self.home / ref.experiment / ref.run_id
+        """The run's folder, ``<home>/<experiment>/<run_id>``.
+
+        Raises:
+            DataError: The folder would not be inside the home (a name read from a shared
+                storage that is not one plain folder name).
+        """
+        path = self.home / ref.experiment / ref.run_id
+        home = os.path.abspath(self.home)
+        inside = os.path.dirname(os.path.dirname(os.path.abspath(path))) == home
+        if not inside:
+            raise DataError(
+                f"Run {ref.experiment}/{ref.run_id} would be stored outside the home "
+                f"{self.home} ({path}); refusing to use it.",
+                hint="Experiment names and run ids are plain folder names; check the storage "
+                "for studies written by something other than automl.",
+            )
+        return path
 
     def runs(self, experiment: str | None = None) -> list[RunRef]:
         """Runs known to the storage, oldest first, optionally of one experiment.
@@ -98,8 +139,14 @@ class Store:
             and not Path(self.storage_url[len("sqlite:///") :]).is_file()
         ):
             return []
-        refs = [RunRef.from_study_name(n) for n in self.study_names()]
-        found = [r for r in refs if r is not None]
+        found = []
+        for name in self.study_names():
+            ref = RunRef.from_study_name(name)
+            if ref is None and "/" in name and name not in self._skipped:
+                self._skipped.add(name)  # not plain folder names: they would leave the home
+                logger.warning("Skipped study %r: not a valid automl run name.", name)
+            elif ref is not None:
+                found.append(ref)
         if experiment is not None:
             found = [r for r in found if r.experiment == experiment]
         return sorted(found, key=lambda r: r.run_id)
