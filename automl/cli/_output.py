@@ -18,7 +18,15 @@ from rich.console import Console
 
 from automl.errors import AutomlError, ExitCode
 
-__all__ = ["AppState", "emit_json", "err_console", "fail", "guarded", "out_console"]
+__all__ = [
+    "AppState",
+    "emit_json",
+    "err_console",
+    "fail",
+    "guarded",
+    "out_console",
+    "storage_of",
+]
 
 SCHEMA_VERSION = 1
 
@@ -163,10 +171,19 @@ def quiet_libraries() -> None:
 
 def store_of(ctx: typer.Context, storage: str | None = None) -> Any:
     """The store of this invocation: ``--home`` and the storage URL (``storage`` if given,
-    else the global ``--storage``, else the home's SQLite file)."""
+    else the global ``--storage``, else ``$AUTOML_STORAGE_URL``, else the home's SQLite
+    file)."""
     from automl.store.runs import Store
 
-    return Store(home_of(ctx), storage or state(ctx).storage)
+    return Store(home_of(ctx), storage_of(ctx, storage))
+
+
+def storage_of(ctx: typer.Context, storage: str | None = None) -> str | None:
+    """The storage URL: ``storage`` (a command's own option), else the global ``--storage``,
+    else ``$AUTOML_STORAGE_URL``; ``None`` for the SQLite file in the home."""
+    from automl.config import resolve_storage
+
+    return resolve_storage(storage or state(ctx).storage)
 
 
 def home_of(ctx: typer.Context) -> Path:

@@ -52,7 +52,8 @@ def main_options(
         str | None,
         typer.Option(
             "--storage",
-            help="Optuna storage URL of the runs (postgresql://...). Default: SQLite in the home.",
+            help="Optuna storage URL of the runs (postgresql://...). Default: "
+            "$AUTOML_STORAGE_URL, else SQLite in the home.",
             show_default=False,
         ),
     ] = None,

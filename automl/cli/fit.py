@@ -16,8 +16,8 @@ from automl.cli._output import (
     home_of,
     out_console,
     quiet_libraries,
-    state,
     stdout_to_stderr,
+    storage_of,
     store_of,
 )
 from automl.config import DEFAULT_MAX_PREDICT_MS
@@ -62,7 +62,10 @@ def fit_command(
     ] = None,
     experiment: Annotated[str, typer.Option(help="Experiment name.")] = "default",
     storage: Annotated[
-        str | None, typer.Option(help="Optuna storage URL. Default: SQLite in the home folder.")
+        str | None,
+        typer.Option(
+            help="Optuna storage URL. Default: $AUTOML_STORAGE_URL, else SQLite in the home."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the latest run.")] = False,
@@ -123,7 +126,7 @@ def fit_command(
             models=tuple(m.strip() for m in models.split(",") if m.strip()) if models else None,
             n_jobs=n_jobs,
             experiment=experiment,
-            storage=storage or state(ctx).storage,
+            storage=storage_of(ctx, storage),
             seed=seed,
             resume=resume,
             ignore=tuple(ignore or ()),

@@ -168,6 +168,7 @@ def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: floa
     from automl.store.runs import RunRef, new_run_id
 
     families = resolve_families(list(config.models) if config.models else None)
+    store.storage()  # an unreachable storage fails before any run folder is made
     table = read_table(config.data)
     profile = profile_table(table, target=config.target)
     spec = DataSpec(

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from automl.config import STORAGE_ENV
 from automl.errors import AutomlError, DataError
 
-__all__ = ["WorkerOptions", "join_run", "run_worker", "worker_seed"]
+__all__ = ["STORAGE_ENV", "WorkerOptions", "join_run", "run_worker", "worker_seed"]
 
 logger = logging.getLogger(__name__)
-
-STORAGE_ENV = "AUTOML_STORAGE_URL"
 
 
 @dataclass(frozen=True)

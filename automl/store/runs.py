@@ -280,10 +280,7 @@ def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.stora
                 **kwargs,
             )
     except Exception as exc:  # SQLAlchemy and drivers raise many types for an unreachable server
-        raise DataError(
-            f"Cannot open the experiment storage {redact(url)}: {_first_line(exc)}",
-            hint="Check the URL, that the server is running and reachable, and the credentials.",
-        ) from None
+        raise storage_error(url, exc) from None
 
 
 @contextmanager
@@ -318,6 +315,38 @@ def redact(url: str) -> str:
     from automl.config import redact_url
 
     return redact_url(url)
+
+
+def storage_error(url: str, exc: BaseException) -> DataError:
+    """The error for a storage that cannot be opened: the URL without its password, the
+    driver's reason (scrubbed of the password too), and a hint that fits the kind of storage."""
+    from automl.config import url_is_ambiguous
+
+    if url_is_ambiguous(url):  # the parser's own message may quote part of the password
+        return DataError(
+            f"Cannot open the experiment storage {redact(url)}: the URL cannot be parsed.",
+            hint="Percent-encode special characters in the user name and password (@ as %40, "
+            ": as %3A, / as %2F), or leave the password out of the URL (~/.pgpass or "
+            "PGPASSWORD).",
+        )
+    detail = redact(_first_line(exc))
+    password = _password_of(url)
+    if password:
+        detail = detail.replace(password, "***")
+    if url.startswith("sqlite"):
+        hint = "Check that the home folder exists and that you may read it (and write it, for fit)."
+    else:
+        hint = "Check the URL, that the server is running and reachable, and the credentials."
+    return DataError(f"Cannot open the experiment storage {redact(url)}: {detail}", hint=hint)
+
+
+def _password_of(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password
+    except Exception:  # not a URL SQLAlchemy can parse: nothing to scrub by name
+        return None
 
 
 def _first_line(exc: BaseException) -> str:
