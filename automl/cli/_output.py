@@ -110,6 +110,9 @@ def guarded(ctx: typer.Context) -> Iterator[None]:
         err_console().print("[yellow]Interrupted.[/]")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except Exception as error:
+        known = _known_error(ctx, error)
+        if known is not None:
+            fail(known, debug=debug)
         console = err_console()
         console.print(
             f"[bold red]Unexpected error:[/] {type(error).__name__}: {_escape(str(error))}\n"
@@ -118,6 +121,20 @@ def guarded(ctx: typer.Context) -> Iterator[None]:
         if debug:
             console.print_exception()
         raise typer.Exit(int(ExitCode.UNEXPECTED)) from None
+
+
+def _known_error(ctx: typer.Context, error: Exception) -> AutomlError | None:
+    """The user's error behind a library exception: a full, read-only or forbidden file
+    system (exit 3), or a damaged SQLite storage (exit 3)."""
+    from automl.errors import file_system_error
+    from automl.store.sqlite import damaged, is_damage, sqlite_path
+
+    found = file_system_error(error)
+    if found is None and is_damage(error):
+        storage = storage_of(ctx)
+        path = (sqlite_path(storage) if storage else None) or home_of(ctx) / "automl.db"
+        return damaged(path, type(error).__name__)
+    return found
 
 
 def configure_logging(debug: bool) -> None:
@@ -175,7 +192,8 @@ def store_of(ctx: typer.Context, storage: str | None = None) -> Any:
     file)."""
     from automl.store.runs import Store
 
-    return Store(home_of(ctx), storage_of(ctx, storage))
+    # every command that asks for it only reads: a home may be mounted read-only
+    return Store(home_of(ctx), storage_of(ctx, storage), read_only=True)
 
 
 def storage_of(ctx: typer.Context, storage: str | None = None) -> str | None:

@@ -474,16 +474,26 @@ def main(argv: list[str] | None = None) -> int:
     exit_with_parent(os.getppid())
     logging.basicConfig(level=logging.WARNING, format="refit %(process)d: %(message)s")
     quiet_libraries()
-    run_refit(
-        args.data,
-        os.environ[STORAGE_ENV],
-        args.study,
-        [int(n) for n in args.trials.split(",")],
-        [float(w) for w in args.weights.split(",")],
-        n_threads=args.threads,
-        deadline_epoch=args.deadline_epoch,
-        out_dir=args.out,
-    )
+    try:
+        run_refit(
+            args.data,
+            os.environ[STORAGE_ENV],
+            args.study,
+            [int(n) for n in args.trials.split(",")],
+            [float(w) for w in args.weights.split(",")],
+            n_threads=args.threads,
+            deadline_epoch=args.deadline_epoch,
+            out_dir=args.out,
+        )
+    except Exception as error:  # a full or read-only disk: tell the coordinator which
+        from automl.errors import os_errno
+        from automl.search.pool import FILE_SYSTEM_EXIT
+
+        found = os_errno(error)
+        if found is None:
+            raise
+        logging.getLogger(__name__).error("%s", error)  # the log may be unwritable too
+        return FILE_SYSTEM_EXIT + found[0]
     return 0
 
 

@@ -133,6 +133,19 @@ def run_fit(
     started_epoch = time.time()
     budget = _Budget.plan(config.time_budget, started)
     store = Store(home, config.storage)
+    try:
+        return _run(store, config, budget, started_epoch, progress)
+    finally:
+        store.close()  # the run's lock, and the database connections (SQLite's WAL)
+
+
+def _run(
+    store: Any,
+    config: FitConfig,
+    budget: _Budget,
+    started_epoch: float,
+    progress: Callable[[Progress], None] | None,
+) -> FitResult:
     if config.resume:
         ref, study, config, data, metric, data_sha = _resume(store, config, budget, started_epoch)
     else:
@@ -187,6 +200,7 @@ def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: floa
     ref = RunRef(config.experiment, new_run_id())
     run_dir = store.run_dir(ref)
     run_dir.mkdir(parents=True, exist_ok=False)
+    store.lock_run(ref)
     write_json(run_dir / "profile.json", data.profile.to_dict())
     write_json(run_dir / "schema.json", input_schema(data))
     write_json(run_dir / "sample.json", sample_rows(data))
@@ -209,6 +223,7 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
     from automl.search.metrics import get_metric
 
     ref = store.latest_run(config.experiment)
+    store.lock_run(ref)  # a second resume of this run, or the fit still running it, refuses
     study = optuna.load_study(study_name=ref.study_name, storage=store.storage())
     attrs = study.user_attrs
     stored = attrs["config"]
@@ -409,6 +424,9 @@ def _search(
     if progress is not None:
         progress(Progress(count_trials(study), time.monotonic() - budget.started, 0.0,
                           config.n_trials, metric))  # fmt: skip
+    refused = pool.file_system_error()
+    if refused is not None:  # a full or read-only disk: the trials so far are in the storage
+        raise refused
     failures = pool.failures()
     if failures:
         logger.warning("Some workers failed: %s", "; ".join(failures))

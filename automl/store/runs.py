@@ -9,11 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import sqlite3
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,20 +85,51 @@ class Store:
     Args:
         home: The home folder (``--home``, ``$AUTOML_HOME`` or ``./automl-runs``).
         storage_url: An Optuna storage URL; default ``sqlite:///<home>/automl.db``.
+        read_only: Open a SQLite storage read-only, creating nothing (the commands that only
+            read: a home may be mounted read-only).
     """
 
-    def __init__(self, home: Path, storage_url: str | None = None) -> None:
+    def __init__(
+        self, home: Path, storage_url: str | None = None, *, read_only: bool = False
+    ) -> None:
         self.home = Path(home)
+        self.read_only = read_only
         self.storage_url = storage_url or f"sqlite:///{self.home.resolve() / 'automl.db'}"
         self._storage: Any = None
         self._skipped: set[str] = set()
+        self._locks: list[Any] = []
 
     # -- storage ---------------------------------------------------------------------------
     def storage(self) -> optuna.storages.RDBStorage:
         """The Optuna storage, created on first use (SQLite in WAL mode, with heartbeats)."""
         if self._storage is None:
-            self._storage = open_storage(self.storage_url, create_folder=self.home)
+            self._storage = open_storage(
+                self.storage_url, create_folder=self.home, read_only=self.read_only
+            )
         return self._storage
+
+    def close(self) -> None:
+        """Release the runs this store locked, and close its database connections (SQLite
+        folds its write-ahead log back into ``automl.db`` when the last writer closes)."""
+        for lock in self._locks:
+            lock.release()
+        self._locks.clear()
+        if self._storage is not None:
+            self._storage.engine.dispose()
+            self._storage = None
+
+    def lock_run(self, ref: RunRef) -> None:
+        """Lock the run's folder for this process until :meth:`close` (see
+        :mod:`automl.store.locks`).
+
+        Raises:
+            RunBusyError: Another process is fitting that run.
+        """
+        from automl.store.locks import RunLock
+
+        lock = RunLock(self.run_dir(ref), ref.study_name)
+        lock.acquire()
+        self._locks.append(lock)
 
     def study_names(self) -> list[str]:
         """Names of every study in the storage."""
@@ -132,12 +160,15 @@ class Store:
     def runs(self, experiment: str | None = None) -> list[RunRef]:
         """Runs known to the storage, oldest first, optionally of one experiment.
 
-        Reading never creates anything: a home folder without a database has no runs.
+        Reading never creates anything: a home folder without a database (or with an empty
+        one) has no runs.
         """
-        if (
-            self.storage_url.startswith("sqlite:///")
-            and not Path(self.storage_url[len("sqlite:///") :]).is_file()
-        ):
+        from automl.store.sqlite import has_schema, read_only_connector, sqlite_path
+
+        path = sqlite_path(self.storage_url)
+        if path is not None and not path.is_file():
+            return []
+        if path is not None and self.read_only and not has_schema(read_only_connector(path)):
             return []
         found = []
         for name in self.study_names():
@@ -245,21 +276,37 @@ class Store:
         return load_model(self.run_dir(ref) / MODEL_FILE, artifact["sha256"]), record
 
 
-def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.storages.RDBStorage:
+def open_storage(
+    url: str, *, create_folder: Path | None = None, read_only: bool = False
+) -> optuna.storages.RDBStorage:
     """Open (creating if needed) an Optuna RDB storage with heartbeats.
 
-    SQLite files get WAL journaling and a 60 s lock timeout so that several processes can
-    write at once.
+    SQLite files are checked for damage first, then get WAL journaling and a 60 s lock
+    timeout so that several processes can write at once. With ``read_only``, an existing
+    SQLite file is opened read-only and nothing is created: no lock file, no WAL switch, no
+    schema (see :mod:`automl.store.sqlite`).
 
     Raises:
-        DataError: The storage cannot be reached; the message names the host, never a password.
+        DataError: The storage cannot be reached, or the SQLite file is damaged; the message
+            names the host, never a password.
     """
     import optuna
 
+    from automl.errors import AutomlError
+    from automl.store.sqlite import (
+        check_database,
+        enable_wal,
+        file_lock,
+        sqlite_path,
+        writable_connector,
+    )
+
     kwargs: dict[str, Any] = {}
+    path = sqlite_path(url)
     lock_path = None
-    if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///") :])
+    if path is not None and read_only:
+        return _open_read_only(url, path)
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = path.with_name(path.name + ".lock")
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
@@ -269,9 +316,11 @@ def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.stora
         kwargs["engine_kwargs"] = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
     try:
         # Two processes creating a fresh SQLite schema at once collide: take turns.
-        with _file_lock(lock_path), warnings.catch_warnings():
-            if lock_path is not None:
-                _enable_wal(lock_path.with_name(lock_path.name[: -len(".lock")]))
+        with file_lock(lock_path), warnings.catch_warnings():
+            if path is not None:
+                if path.is_file() and path.stat().st_size:
+                    check_database(writable_connector(path), path)
+                enable_wal(path)
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return optuna.storages.RDBStorage(
                 url,
@@ -279,35 +328,27 @@ def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.stora
                 grace_period=GRACE_SECONDS,
                 **kwargs,
             )
+    except AutomlError:
+        raise
     except Exception as exc:  # SQLAlchemy and drivers raise many types for an unreachable server
         raise storage_error(url, exc) from None
 
 
-@contextmanager
-def _file_lock(path: Path | None) -> Iterator[None]:
-    """An exclusive advisory lock on ``path`` (no lock when ``None`` or without fcntl)."""
-    if path is None:
-        yield
-        return
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _open_read_only(url: str, path: Path) -> optuna.storages.RDBStorage:
+    import optuna
 
+    from automl.store.sqlite import check_database, damaged, is_damage, read_only_connector
 
-def _enable_wal(path: Path) -> None:
+    connect = read_only_connector(path)
+    check_database(connect, path)
     try:
-        with sqlite3.connect(path, timeout=60) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.Error as exc:
-        raise DataError(f"Cannot open the SQLite storage {path}: {exc}.") from exc
+        return optuna.storages.RDBStorage(
+            url, engine_kwargs={"creator": connect}, skip_table_creation=True
+        )
+    except Exception as exc:  # as in open_storage
+        if is_damage(exc):
+            raise damaged(path, exc) from None
+        raise storage_error(url, exc) from None
 
 
 def redact(url: str) -> str:
@@ -321,6 +362,7 @@ def storage_error(url: str, exc: BaseException) -> DataError:
     """The error for a storage that cannot be opened: the URL without its password, the
     driver's reason (scrubbed of the password too), and a hint that fits the kind of storage."""
     from automl.config import url_is_ambiguous
+    from automl.errors import file_system_error
 
     if url_is_ambiguous(url):  # the parser's own message may quote part of the password
         return DataError(
@@ -329,12 +371,21 @@ def storage_error(url: str, exc: BaseException) -> DataError:
             ": as %3A, / as %2F), or leave the password out of the URL (~/.pgpass or "
             "PGPASSWORD).",
         )
+    refused = file_system_error(exc)
+    if refused is not None:
+        return DataError(
+            f"Cannot open the experiment storage {redact(url)}: {refused.message}",
+            hint=refused.hint,
+        )
     detail = redact(_first_line(exc))
     password = _password_of(url)
     if password:
         detail = detail.replace(password, "***")
     if url.startswith("sqlite"):
-        hint = "Check that the home folder exists and that you may read it (and write it, for fit)."
+        hint = (
+            "Check that the home folder exists, that you may read it (and write it, for fit), "
+            "and that its disk is not full."
+        )
     else:
         hint = "Check the URL, that the server is running and reachable, and the credentials."
     return DataError(f"Cannot open the experiment storage {redact(url)}: {detail}", hint=hint)
