@@ -449,7 +449,7 @@ def _finish(
     import os
 
     from automl.search.pool import refit_in_child
-    from automl.search.refit import choose_trial
+    from automl.search.refit import check_trials, choose_trial
     from automl.search.study import count_trials
     from automl.store.artifacts import sha256_of, write_json
 
@@ -475,6 +475,7 @@ def _finish(
     )
     trials = ensemble.trials if ensemble else [choice.number]
     weights = ensemble.weights if ensemble else [1.0]
+    check_trials(study, trials, task=data.task)  # parameters read back from a shared storage
     refit_deadline_epoch = None
     if budget.refit_deadline is not None:
         refit_deadline_epoch = time.time() + (budget.refit_deadline - time.monotonic())
