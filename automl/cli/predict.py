@@ -20,6 +20,14 @@ def predict_command(
         "default"
     ),
     run: Annotated[str | None, typer.Option("--run", help="Use this run.")] = None,
+    excel_safe: Annotated[
+        bool,
+        typer.Option(
+            "--excel-safe",
+            help="Prefix text cells starting with = + - @ (or a tab or carriage return) with ' so "
+            "that a spreadsheet shows them instead of running them as formulas.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
@@ -29,7 +37,7 @@ def predict_command(
         quiet_libraries()
         store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        result = predict_file(store, ref, data, output)
+        result = predict_file(store, ref, data, output, excel_safe=excel_safe)
         if as_json:
             emit_json(
                 {

@@ -30,11 +30,15 @@ class PredictResult:
     ignored_columns: list[str]
 
 
-def predict_file(store: Store, ref: RunRef, data: Path, output: Path) -> PredictResult:
+def predict_file(
+    store: Store, ref: RunRef, data: Path, output: Path, *, excel_safe: bool = False
+) -> PredictResult:
     """Predict every row of ``data`` with the run's model and write ``output`` (CSV).
 
     Rows keep their order. Extra columns are ignored (with a note); unseen categories and new
-    missing values are handled by the model's preprocessing.
+    missing values are handled by the model's preprocessing. With ``excel_safe``, text cells
+    that a spreadsheet would run as a formula get a leading ``'``
+    (:func:`automl.store.excel.excel_safe`).
 
     Raises:
         NotFoundError: The data file or the run's model does not exist.
@@ -60,6 +64,10 @@ def predict_file(store: Store, ref: RunRef, data: Path, output: Path) -> Predict
         logger.info("Ignoring %d column(s) the model does not use: %s", len(ignored),
                     ", ".join(ignored[:10]))  # fmt: skip
     frame = predictor.predict_frame(table.frame)
+    if excel_safe:
+        from automl.store.excel import excel_safe as neutralise
+
+        frame = neutralise(frame)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     write_bytes(Path(output), buffer.getvalue().encode("utf-8"))
