@@ -442,13 +442,41 @@ def run_refit(
     """
     import optuna
 
+    from automl.search.worker import load_run
+
+    storage, _, data = load_run(data_path, storage_url, study_name, check_hash=False)
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    return refit_run(study, data, trials, weights, n_threads=n_threads,
+                     deadline_epoch=deadline_epoch, out_dir=out_dir)  # fmt: skip
+
+
+def refit_run(
+    study: optuna.Study,
+    data: TrainingData,
+    trials: list[int],
+    weights: list[float],
+    *,
+    n_threads: int,
+    deadline_epoch: float | None,
+    out_dir: Path,
+) -> dict[str, Any]:
+    """Score the chosen trial(s) on the holdout, refit them on every row, and save
+    ``model.joblib`` and ``refit.json`` in ``out_dir``: the refit process's work on a loaded
+    study and its data (``fit`` also calls it in its own process after Ctrl-C).
+
+    Returns:
+        What ``refit.json`` holds (see :func:`run_refit`).
+
+    Raises:
+        DataError: A trial's parameters are outside its family's search space.
+    """
+    import optuna
+
     from automl.search.metrics import get_metric
     from automl.search.objective import measure_predict_ms
-    from automl.search.worker import load_run
     from automl.store.artifacts import dump_model, write_json
 
-    storage, attrs, data = load_run(data_path, storage_url, study_name, check_hash=False)
-    study = optuna.load_study(study_name=study_name, storage=storage)
+    attrs = study.user_attrs
     check_trials(study, trials, task=data.task)
     choices = [choice_of(study.trials[n], n_folds=len(data.folds)) for n in trials]
     notes: list[str] = []

@@ -181,7 +181,6 @@ def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: floa
     from automl.store.runs import RunRef, new_run_id
 
     families = resolve_families(list(config.models) if config.models else None)
-    store.storage()  # an unreachable storage fails before any run folder is made
     table = read_table(config.data)
     profile = profile_table(table, target=config.target)
     spec = DataSpec(
@@ -199,6 +198,7 @@ def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: floa
     metric = get_metric(config.metric or default_metric(data.task), data.task)
     ref = RunRef(config.experiment, new_run_id())
     run_dir = store.run_dir(ref)
+    store.storage()  # an unreachable storage fails before any run folder is made
     run_dir.mkdir(parents=True, exist_ok=False)
     store.lock_run(ref)
     write_json(run_dir / "profile.json", data.profile.to_dict())
@@ -448,6 +448,8 @@ def _finish(
 ) -> FitResult:
     import os
 
+    from automl.search.interrupt import quick_refit
+    from automl.search.interrupt import seconds_left as quick_seconds_left
     from automl.search.pool import refit_in_child
     from automl.search.refit import check_trials, choose_trial
     from automl.search.study import count_trials
@@ -457,6 +459,8 @@ def _finish(
     left = budget.left(budget.refit_deadline)
     if left is not None and len(data.holdout_rows):
         left /= 2  # one fit on the search rows for the holdout score, one on every row
+    if interrupted:  # the user waits: refit a quick trial here (automl.search.interrupt)
+        left = quick_seconds_left()
     max_predict_ms = config.max_predict_ms or None
     choice = choose_trial(
         study, n_folds=len(data.folds), seconds_left=left, max_predict_ms=max_predict_ms
@@ -470,7 +474,7 @@ def _finish(
             seconds_left=left,
             max_predict_ms=max_predict_ms,
         )
-        if config.ensemble
+        if config.ensemble and not interrupted
         else None
     )
     trials = ensemble.trials if ensemble else [choice.number]
@@ -479,15 +483,19 @@ def _finish(
     refit_deadline_epoch = None
     if budget.refit_deadline is not None:
         refit_deadline_epoch = time.time() + (budget.refit_deadline - time.monotonic())
-    refit = refit_in_child(
-        data=Path(config.data).resolve(),
-        storage_url=store.storage_url,
-        study_name=ref.study_name,
-        trials=trials,
-        weights=weights,
-        n_threads=os.cpu_count() or 1,
-        deadline_epoch=refit_deadline_epoch,
-        run_dir=run_dir,
+    refit = (
+        quick_refit(study, data, choice, run_dir)
+        if interrupted
+        else refit_in_child(
+            data=Path(config.data).resolve(),
+            storage_url=store.storage_url,
+            study_name=ref.study_name,
+            trials=trials,
+            weights=weights,
+            n_threads=os.cpu_count() or 1,
+            deadline_epoch=refit_deadline_epoch,
+            run_dir=run_dir,
+        )
     )
     ensemble = _kept_ensemble(ensemble, refit, run_dir, data, metric)
     if ensemble is None and refit["trials"] != [choice.number]:  # one member of an ensemble kept
