@@ -127,13 +127,14 @@ def _known_error(ctx: typer.Context, error: Exception) -> AutomlError | None:
     """The user's error behind a library exception: a full, read-only or forbidden file
     system (exit 3), or a damaged SQLite storage (exit 3)."""
     from automl.errors import file_system_error
-    from automl.store.sqlite import damaged, is_damage, sqlite_path
+    from automl.store.sqlite import damage_of, damaged, sqlite_path
 
     found = file_system_error(error)
-    if found is None and is_damage(error):
+    damage = damage_of(error) if found is None else None
+    if damage is not None:
         storage = storage_of(ctx)
         path = (sqlite_path(storage) if storage else None) or home_of(ctx) / "automl.db"
-        return damaged(path, type(error).__name__)
+        return damaged(path, damage)
     return found
 
 

@@ -25,8 +25,9 @@ __all__ = ["FILE_SYSTEM_EXIT", "WorkerPool", "refit_in_child", "threads_per_work
 
 logger = logging.getLogger(__name__)
 
-#: The refit process exits with this plus the error number when the file system refused a
-#: write (full, over quota, read-only): its log may be unwritable too, so the exit code says it.
+#: A worker or the refit process exits with this plus the error number when the file system
+#: refused a write (full, over quota, read-only): its log may be unwritable too, so the exit
+#: code says it.
 FILE_SYSTEM_EXIT = 64
 
 

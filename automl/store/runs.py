@@ -337,7 +337,7 @@ def open_storage(
 def _open_read_only(url: str, path: Path) -> optuna.storages.RDBStorage:
     import optuna
 
-    from automl.store.sqlite import check_database, damaged, is_damage, read_only_connector
+    from automl.store.sqlite import check_database, damage_of, damaged, read_only_connector
 
     connect = read_only_connector(path)
     check_database(connect, path)
@@ -346,8 +346,9 @@ def _open_read_only(url: str, path: Path) -> optuna.storages.RDBStorage:
             url, engine_kwargs={"creator": connect}, skip_table_creation=True
         )
     except Exception as exc:  # as in open_storage
-        if is_damage(exc):
-            raise damaged(path, exc) from None
+        damage = damage_of(exc)
+        if damage is not None:
+            raise damaged(path, damage) from None
         raise storage_error(url, exc) from None
 
 

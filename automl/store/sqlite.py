@@ -21,12 +21,14 @@ from automl.errors import DataError
 
 __all__ = [
     "check_database",
+    "damage_of",
+    "damaged",
     "enable_wal",
     "file_lock",
     "has_schema",
-    "is_damage",
     "read_only_connector",
     "sqlite_path",
+    "writable_connector",
 ]
 
 #: What SQLite says about a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB).
@@ -115,8 +117,9 @@ def damaged(path: Path, error: object) -> DataError:
     )
 
 
-def is_damage(error: BaseException) -> bool:
-    """Whether ``error`` (or what caused it) is SQLite reporting a damaged file."""
+def damage_of(error: BaseException) -> str | None:
+    """SQLite's report of a damaged file behind ``error`` (itself, a driver's original error,
+    its cause or context), such as ``database disk image is malformed``; ``None`` if none."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
@@ -125,9 +128,9 @@ def is_damage(error: BaseException) -> bool:
             current, sqlite3.OperationalError
         )
         if corrupt and any(marker in str(current).lower() for marker in _DAMAGE):
-            return True
+            return str(current)
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
-    return False
+    return None
 
 
 @contextmanager
