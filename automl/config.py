@@ -12,7 +12,6 @@ from automl.errors import UsageError
 
 __all__ = [
     "DEFAULT_EXPERIMENT",
-    "DEFAULT_MAX_PREDICT_MS",
     "HOME_ENV",
     "STORAGE_ENV",
     "FitConfig",
@@ -31,8 +30,6 @@ HOME_ENV = "AUTOML_HOME"
 STORAGE_ENV = "AUTOML_STORAGE_URL"
 #: The experiment used when none is named.
 DEFAULT_EXPERIMENT = "default"
-#: Ensembles are grown while their estimated time to predict 1,000 rows stays within this.
-DEFAULT_MAX_PREDICT_MS = 50.0
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -102,8 +99,11 @@ class FitConfig:
         holdout: Fraction of rows kept out of the search to score the chosen model honestly.
         pos_label: The positive class for binary metrics.
         ensemble: Whether the saved model may be an ensemble of the best trials.
-        max_predict_ms: An ensemble is only grown while its estimated time to predict 1,000
-            rows stays within this many milliseconds; 0 for no limit.
+        keep_na: Columns whose missing markers (``NA``, ``None``...) are a category of their
+            own rather than missing.
+        max_predict_ms: A limit on the saved model's time to predict 1,000 rows, in
+            milliseconds: ensembles are only grown within it, and a slower best trial may give
+            way to a faster one within noise of it. ``None`` (the default) or 0: no limit.
     """
 
     data: Path
@@ -125,7 +125,8 @@ class FitConfig:
     holdout: float | None = None
     pos_label: str | None = None
     ensemble: bool = True
-    max_predict_ms: float = DEFAULT_MAX_PREDICT_MS
+    max_predict_ms: float | None = None
+    keep_na: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.time_budget is not None and self.time_budget <= 0:
@@ -144,7 +145,7 @@ class FitConfig:
                 f"--holdout must be a fraction between 0 and 0.9, got {self.holdout!r}.",
                 hint="For example --holdout 0.2 keeps 20% of rows out of the search.",
             )
-        if self.max_predict_ms < 0:
+        if self.max_predict_ms is not None and self.max_predict_ms < 0:
             raise UsageError(
                 f"--max-predict-ms must be 0 (no limit) or positive, got {self.max_predict_ms!r}."
             )
@@ -168,6 +169,7 @@ class FitConfig:
         data["data"] = str(self.data)
         data["models"] = list(self.models) if self.models else None
         data["ignore"] = list(self.ignore)
+        data["keep_na"] = list(self.keep_na)
         if self.storage:
             data["storage"] = redact_url(self.storage)
         return data

@@ -25,6 +25,7 @@ __all__ = [
     "fail",
     "guarded",
     "out_console",
+    "print_titled",
     "storage_of",
 ]
 
@@ -41,9 +42,23 @@ class AppState:
 
 
 def out_console() -> Console:
-    """The console for results (stdout). Rich drops colour when stdout is not a terminal."""
-    width = None if sys.stdout.isatty() else 160
+    """The console for results (stdout), as wide as the terminal; when stdout is not a
+    terminal, ``COLUMNS`` wide, else 80 (Rich alone would take the width of a terminal on
+    stdin or stderr). Rich drops colour when stdout is not a terminal."""
+    width = None
+    if not sys.stdout.isatty():
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 80
     return Console(soft_wrap=False, highlight=False, width=width)
+
+
+def print_titled(console: Console, title: str, table: Any) -> None:
+    """Print ``title`` on a line of its own, never wrapped, then ``table``: a table's own
+    title is wrapped to the table's width, which can cut it in the middle of a parenthesis."""
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(title)}[/]", soft_wrap=True)
+    console.print(table)
 
 
 def err_console() -> Console:

@@ -13,6 +13,7 @@ import typer
 
 from automl import __version__
 from automl.cli._output import AppState
+from automl.cli.evaluate import evaluate_command
 from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
@@ -25,6 +26,9 @@ app = typer.Typer(
     name="automl",
     help="From a tabular dataset to a tuned, honestly validated model and a prediction service.",
     add_completion=False,
+    # Click's plain help: flags shown as flags (Typer's Rich panels print `--json <bool>`),
+    # and help text wrapped at the terminal's width instead of cut off
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -44,7 +48,8 @@ def main_options(
         Path | None,
         typer.Option(
             "--home",
-            help="Where experiments live. Default: $AUTOML_HOME, else ./automl-runs.",
+            metavar="DIR",
+            help="Where experiments live. Default: ./automl-runs, or $AUTOML_HOME if set.",
             show_default=False,
         ),
     ] = None,
@@ -52,6 +57,7 @@ def main_options(
         str | None,
         typer.Option(
             "--storage",
+            metavar="URL",
             help="Optuna storage URL of the runs (postgresql://...). Default: "
             "$AUTOML_STORAGE_URL, else SQLite in the home.",
             show_default=False,
@@ -73,15 +79,24 @@ def main_options(
     ctx.obj = AppState(home=home, storage=storage, debug=debug)
 
 
-app.command("profile")(profile_command)
-app.command("fit")(fit_command)
-app.command("leaderboard")(leaderboard_command)
-app.command("predict")(predict_command)
-app.command("experiments")(experiments_command)
-app.command("runs")(runs_command)
-app.command("show")(show_command)
-app.command("worker")(worker_command)
-app.command("scaffold-serve")(scaffold_serve_command)
+app.command("profile", short_help="Column roles, the target's task and warnings.")(profile_command)
+app.command("fit", short_help="Search models with cross-validation; save the best.")(fit_command)
+app.command("leaderboard", short_help="Every trial of a run, ranked.")(leaderboard_command)
+app.command("predict", short_help="Predict every row of a file with a run's model.")(
+    predict_command
+)
+app.command("evaluate", short_help="Score a run's model on rows that hold the target.")(
+    evaluate_command
+)
+app.command("experiments", short_help="List experiments with their number of runs.")(
+    experiments_command
+)
+app.command("runs", short_help="List runs with status, task, metric and score.")(runs_command)
+app.command("show", short_help="Everything about one run, and what was saved.")(show_command)
+app.command("worker", short_help="Join a run's search from another machine.")(worker_command)
+app.command("scaffold-serve", short_help="Generate a FastAPI service for a run.")(
+    scaffold_serve_command
+)
 
 
 def main() -> None:

@@ -9,18 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from automl.cli._options import KeepNaOption
 from automl.cli._output import (
     emit_json,
     err_console,
     guarded,
     home_of,
     out_console,
+    print_titled,
     quiet_libraries,
     stdout_to_stderr,
     storage_of,
     store_of,
 )
-from automl.config import DEFAULT_MAX_PREDICT_MS
 
 if TYPE_CHECKING:
     from automl.search.runner import FitResult, Progress
@@ -31,60 +32,84 @@ __all__ = ["fit_command"]
 def fit_command(
     ctx: typer.Context,
     data: Annotated[
-        Path, typer.Argument(help="Training data: CSV (any delimiter, .gz) or Parquet.")
+        Path,
+        typer.Argument(metavar="DATA", help="Training data: CSV (any delimiter, .gz) or Parquet."),
     ],
-    target: Annotated[str, typer.Option("--target", "-t", help="The column to predict.")],
-    task: Annotated[str, typer.Option(help="auto, binary, multiclass or regression.")] = "auto",
+    target: Annotated[
+        str, typer.Option("--target", "-t", metavar="COL", help="The column to predict.")
+    ],
+    task: Annotated[
+        str, typer.Option(metavar="TASK", help="auto, binary, multiclass or regression.")
+    ] = "auto",
     metric: Annotated[
         str | None,
-        typer.Option(help="roc_auc, log_loss, accuracy, balanced_accuracy, f1, rmse, mae, r2."),
+        typer.Option(
+            metavar="NAME",
+            help="roc_auc, log_loss, accuracy, balanced_accuracy, f1 (classification); rmse, "
+            "mae, r2 (regression). Default: roc_auc, log_loss or rmse by task.",
+        ),
     ] = None,
     time_budget: Annotated[
         float | None,
-        typer.Option("--time-budget", help="Seconds for the whole fit. Default 120."),
+        typer.Option(
+            "--time-budget",
+            metavar="SECONDS",
+            help="Seconds for the whole fit. Default: 120, none with --n-trials alone.",
+        ),
     ] = None,
     n_trials: Annotated[
-        int | None, typer.Option("--n-trials", help="Stop after this many trials.")
+        int | None, typer.Option("--n-trials", metavar="N", help="Stop after this many trials.")
     ] = None,
     cv: Annotated[
         int | None,
-        typer.Option("--cv", help="Cross-validation folds. Default: 5, or 3 above 10,000 rows."),
+        typer.Option(
+            "--cv", metavar="K", help="Cross-validation folds. Default: 5, or 3 above 10,000 rows."
+        ),
     ] = None,
     models: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated families: lightgbm,catboost,hist_gb,random_forest,"
-            "extra_trees,linear,constant."
+            metavar="F1,F2,...",
+            help="Comma-separated families, from: lightgbm, catboost, hist_gb, random_forest, "
+            "extra_trees, linear, constant. Default: all.",
         ),
     ] = None,
     n_jobs: Annotated[
-        int | None, typer.Option("--n-jobs", help="Worker processes. Default: all cores.")
+        int | None,
+        typer.Option("--n-jobs", metavar="N", help="Worker processes. Default: all cores."),
     ] = None,
-    experiment: Annotated[str, typer.Option(help="Experiment name.")] = "default",
+    experiment: Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")] = "default",
     storage: Annotated[
         str | None,
         typer.Option(
-            help="Optuna storage URL. Default: $AUTOML_STORAGE_URL, else SQLite in the home."
+            metavar="URL",
+            help="Optuna storage URL. Default: $AUTOML_STORAGE_URL, else SQLite in the home.",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(metavar="S", help="Random seed.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the latest run.")] = False,
     ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", help="A column not to use (repeatable).")
+        list[str] | None,
+        typer.Option("--ignore", metavar="COL", help="A column not to use (repeatable)."),
     ] = None,
     group: Annotated[
-        str | None, typer.Option(help="Column whose groups must not be split across folds.")
+        str | None,
+        typer.Option(metavar="COL", help="Column whose groups must not be split across folds."),
     ] = None,
     time_column: Annotated[
-        str | None, typer.Option("--time", help="Column ordering rows in time.")
+        str | None, typer.Option("--time", metavar="COL", help="Column ordering rows in time.")
     ] = None,
     holdout: Annotated[
         float | None,
-        typer.Option(help="Fraction of rows kept out of the search for an honest score."),
+        typer.Option(
+            metavar="F", help="Fraction of rows kept out of the search for an honest score."
+        ),
     ] = None,
     pos_label: Annotated[
-        str | None, typer.Option("--pos-label", help="The positive class (binary).")
+        str | None,
+        typer.Option("--pos-label", metavar="LABEL", help="The positive class (binary)."),
     ] = None,
+    keep_na: KeepNaOption = None,
     ensemble: Annotated[
         bool,
         typer.Option(
@@ -93,13 +118,15 @@ def fit_command(
         ),
     ] = True,
     max_predict_ms: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--max-predict-ms",
-            help="Grow an ensemble only while its estimated time to predict 1,000 rows stays "
-            "within this many milliseconds (0: no limit).",
+            metavar="MS",
+            help="Keep the saved model's estimated time to predict 1,000 rows within MS "
+            "milliseconds: smaller ensembles, or a faster trial within noise of the best. "
+            "Default: no limit.",
         ),
-    ] = DEFAULT_MAX_PREDICT_MS,
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document on stdout.")
     ] = False,
@@ -136,6 +163,7 @@ def fit_command(
             pos_label=pos_label,
             ensemble=ensemble,
             max_predict_ms=max_predict_ms,
+            keep_na=tuple(keep_na or ()),
         )
         quiet_libraries()
         reporter = _Reporter()
@@ -175,15 +203,17 @@ class _Reporter:
 
 
 def _status(progress: Progress) -> str:
+    from automl.formatting import format_score, plural
+
     c = progress.counts
-    done = f"{c.complete} done"
+    started = c.complete + c.pruned + c.failed
     if progress.n_trials:
-        done = f"{c.complete + c.pruned + c.failed}/{progress.n_trials} trials ({c.complete} done"
+        done = f"{started}/{plural(progress.n_trials, 'trial')} ({c.complete} done"
     else:
-        done = f"{c.complete + c.pruned + c.failed} trials ({c.complete} done"
+        done = f"{plural(started, 'trial')} ({c.complete} done"
     parts = [f"{done}, {c.running} running, {c.pruned} pruned, {c.failed} failed)"]
     if c.best is not None:
-        parts.append(f"best {progress.metric} {c.best:.5g} ({c.best_family})")
+        parts.append(f"best {progress.metric} {format_score(c.best)} ({c.best_family})")
     if progress.time_left is not None:
         parts.append(f"{max(0.0, progress.time_left):.0f} s left")
     else:
@@ -229,34 +259,26 @@ def _render(ctx: typer.Context, result: FitResult, *, as_json: bool, storage: st
             }
         )
         return
+    from rich.markup import escape
+
+    from automl.cli._model import saved_model_text, trial_score_text
+    from automl.formatting import plural
+
     console = out_console()
-    console.print(leaderboard_table(rows[:10], metric=result.metric, title="Top trials"))
-    holdout = (
-        f"; holdout {result.metric} {result.holdout:.5g}" if result.holdout is not None else ""
+    table = leaderboard_table(rows[:10], metric=result.metric, width=console.width)
+    print_titled(console, "Top trials", table)
+    top = next((r for r in rows if r.trial is not None and r.cv_mean is not None), None)
+    c = result.counts
+    summary = (
+        f"{plural(c.complete, 'trial')} completed, {c.pruned} pruned, {c.failed} failed, "
+        f"in {result.seconds:.1f} s."
     )
-    console.print(
-        f"[bold]Best trial:[/] {result.best_family} (trial {result.best_trial}), "
-        f"{result.metric} {result.cv_mean:.5g} ± {result.cv_std:.3g} in CV. "
-        f"{result.counts.complete} trials completed, {result.counts.pruned} pruned, "
-        f"{result.counts.failed} failed, in {result.seconds:.1f} s."
-    )
-    model = result.model
-    if model["kind"] == "ensemble":
-        members = ", ".join(
-            f"{m} ({w:.2f})" for m, w in zip(model["members"], model["weights"], strict=True)
-        )
-        console.print(
-            f"[bold]Saved model:[/] an ensemble of {members}; out-of-fold {result.metric} "
-            f"{model['cv_mean']:.5g} (selected on those predictions, so optimistic){holdout}."
-        )
-    else:
-        console.print(f"[bold]Saved model:[/] trial {result.best_trial}, refitted on all rows"
-                      f"{holdout}.")  # fmt: skip
-    if result.skipped_better:
-        console.print(
-            f"[yellow]Note:[/] {result.skipped_better} better trial(s) could not be refitted in "
-            "the time left; a larger --time-budget would keep them."
-        )
+    if top is not None:
+        score = trial_score_text(result.metric, top.cv_mean or 0.0, top.cv_std)
+        summary = f"{top.family}#{top.trial}, {score} in CV. {summary}"
+    console.print(f"[bold]Best trial:[/] {escape(summary)}")
+    text = saved_model_text(result.model, result.metric, result.holdout)
+    console.print(f"[bold]Saved model:[/] {escape(text)}")
     console.print(f"Saved run [bold]{result.run_id}[/] in {result.run_dir}")
     if result.interrupted:
         err_console().print("[yellow]Interrupted: the best model so far was saved.[/]")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automl.cli._output import emit_json, guarded, out_console, store_of
+from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 
 if TYPE_CHECKING:
     from automl.store.leaderboard import LeaderboardRow
@@ -22,12 +22,14 @@ _CSV_FIELDS = ["rank", "run_id", "trial", "family", "state", "score_kind", "cv_m
 
 def leaderboard_command(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Option(help="Experiment name.")] = "default",
-    run: Annotated[str | None, typer.Option("--run", help="One run by id.")] = None,
+    experiment: Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")] = "default",
+    run: Annotated[str | None, typer.Option("--run", metavar="ID", help="One run by id.")] = None,
     all_runs: Annotated[
         bool, typer.Option("--all-runs", help="Rank every run of the experiment together.")
     ] = False,
-    top: Annotated[int | None, typer.Option("--top", help="Show the N best rows.")] = None,
+    top: Annotated[
+        int | None, typer.Option("--top", metavar="N", help="Show the N best rows.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
 ) -> None:
@@ -68,7 +70,9 @@ def leaderboard_command(
             title = (
                 f"{refs[-1].experiment}: {len(refs)} runs" if len(refs) > 1 else refs[-1].study_name
             )
-            out_console().print(leaderboard_table(rows, metric=metric, title=title))
+            console = out_console()
+            table = leaderboard_table(rows, metric=metric, width=console.width)
+            print_titled(console, title, table)
 
 
 def _has_record(store: Any, ref: Any) -> bool:
@@ -89,26 +93,41 @@ def leaderboard_csv(rows: list[LeaderboardRow]) -> str:
     return buffer.getvalue()
 
 
-def leaderboard_table(rows: list[LeaderboardRow], *, metric: str, title: str) -> Any:
-    """A Rich table of leaderboard rows."""
-    from rich.markup import escape
-    from rich.table import Table
+def leaderboard_table(rows: list[LeaderboardRow], *, metric: str, width: int = 200) -> Any:
+    """The leaderboard rows as Rich renderables (print a title first with
+    :func:`automl.cli._output.print_titled`).
 
-    table = Table(title=title, title_justify="left")
+    Under :data:`WIDE` columns the parameters (or the reason a trial was pruned or failed)
+    do not fit beside the numbers: they follow the table, one line per trial, instead of
+    being squeezed into a column a few characters wide.
+    """
+    from rich import box
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    from automl.formatting import format_score, format_score_pair
+
+    wide = width >= WIDE
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     several_runs = len({row.run_id for row in rows}) > 1
     if several_runs:
-        table.add_column("run")
+        table.add_column("run", no_wrap=True)
     for name, justify in [("rank", "right"), ("trial", "right"), ("family", "left"),
                           ("state", "left"), (f"{metric} (cv)", "right"), ("std", "right"),
-                          ("fit s", "right"), ("ms/1k rows", "right"),
-                          ("params / reason", "left")]:  # fmt: skip
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+                          ("fit s", "right"), ("ms/1k", "right")]:  # fmt: skip
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    if wide:
+        table.add_column("params / reason", overflow="fold")
+    details = []
     for row in rows:
         detail = row.reason or _params(row.params)
         state_style = {"complete": "green", "pruned": "yellow", "failed": "red"}.get(row.state, "")
-        score = _num(row.cv_mean)
+        score, std = ("", "") if row.cv_mean is None else format_score_pair(row.cv_mean, row.cv_std)
         if row.holdout is not None:
-            score += f" (holdout {row.holdout:.5g})"
+            score += f" (holdout {format_score(row.holdout)})"
         table.add_row(
             *([row.run_id] if several_runs else []),
             str(row.rank or ""),
@@ -116,12 +135,21 @@ def leaderboard_table(rows: list[LeaderboardRow], *, metric: str, title: str) ->
             row.family,
             f"[{state_style}]{row.state}[/]" if state_style else row.state,
             score,
-            _num(row.cv_std, 3),
+            std,
             _num(row.fit_seconds, 3),
             _num(row.predict_ms_per_1000, 3),
-            escape(detail),
+            *([escape(detail)] if wide else []),
         )
-    return table
+        if detail and not wide:
+            name = row.family if row.trial is None else f"{row.family}#{row.trial}"
+            details.append(
+                Padding(Text(f"{name}: {detail}", overflow="fold"), (0, 0, 0, 2), expand=False)
+            )
+    return Group(table, *details) if details else table
+
+
+#: The console width from which the parameters get a column of their own.
+WIDE = 120
 
 
 def _num(value: float | None, digits: int = 5) -> str:

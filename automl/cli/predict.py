@@ -2,24 +2,45 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, store_of
+from automl.cli._output import (
+    emit_json,
+    err_console,
+    guarded,
+    quiet_libraries,
+    stdout_to_stderr,
+    store_of,
+)
 
 __all__ = ["predict_command"]
 
 
 def predict_command(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Argument(help="Rows to predict: CSV or Parquet.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the CSV.")],
-    experiment: Annotated[str, typer.Option(help="Use the latest run of this experiment.")] = (
-        "default"
-    ),
-    run: Annotated[str | None, typer.Option("--run", help="Use this run.")] = None,
+    data: Annotated[Path, typer.Argument(metavar="DATA", help="Rows to predict: CSV or Parquet.")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", metavar="PATH", help="Where to write the CSV; '-' for stdout."
+        ),
+    ],
+    experiment: Annotated[
+        str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
+    ] = "default",
+    run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
+    ids: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--id",
+            metavar="COL",
+            help="Copy this input column into the output, before the predictions (repeatable).",
+        ),
+    ] = None,
     excel_safe: Annotated[
         bool,
         typer.Option(
@@ -32,12 +53,31 @@ def predict_command(
 ) -> None:
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
     with guarded(ctx):
+        from automl.errors import UsageError
         from automl.store.predict import predict_file
 
+        to_stdout = output == "-"
+        if to_stdout and as_json:
+            raise UsageError(
+                "--json and --output - both write to stdout; choose one.",
+                hint="Write the predictions to a file with --output PATH to get the JSON "
+                "summary, or drop --json.",
+            )
         quiet_libraries()
         store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        result = predict_file(store, ref, data, output, excel_safe=excel_safe)
+        with stdout_to_stderr(to_stdout or as_json):
+            result = predict_file(
+                store,
+                ref,
+                data,
+                None if to_stdout else Path(output),
+                id_columns=ids or (),
+                excel_safe=excel_safe,
+            )
+        if result.text is not None:
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
         if as_json:
             emit_json(
                 {
@@ -47,9 +87,13 @@ def predict_command(
                     "n_rows": result.n_rows,
                     "columns": result.columns,
                     "ignored_columns": result.ignored_columns,
+                    "id_columns": result.id_columns,
                 }
             )
         else:
+            from automl.formatting import plural
+
+            where = "stdout" if result.output is None else result.output
             err_console().print(
-                f"Wrote {result.n_rows:,} predictions from run {result.run_id} to {result.output}"
+                f"Wrote {plural(result.n_rows, 'prediction')} from run {result.run_id} to {where}"
             )

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automl.cli._output import emit_json, guarded, out_console
+from automl.cli._options import KeepNaOption
+from automl.cli._output import emit_json, guarded, out_console, print_titled
 
 if TYPE_CHECKING:
     from automl.data.profile import Profile
@@ -27,10 +28,13 @@ _ROLE_STYLE = {
 
 def profile_command(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Argument(help="CSV (any delimiter, .gz too) or Parquet file.")],
+    data: Annotated[
+        Path, typer.Argument(metavar="DATA", help="CSV (any delimiter, .gz too) or Parquet file.")
+    ],
     target: Annotated[
-        str | None, typer.Option("--target", "-t", help="The column to predict.")
+        str | None, typer.Option("--target", "-t", metavar="COL", help="The column to predict.")
     ] = None,
+    keep_na: KeepNaOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document on stdout.")
     ] = False,
@@ -39,7 +43,7 @@ def profile_command(
     with guarded(ctx):
         from automl.data import profile_table, read_table
 
-        profile = profile_table(read_table(data), target=target)
+        profile = profile_table(read_table(data), target=target, keep_na=keep_na or ())
         if as_json:
             emit_json(profile.to_dict())
         else:
@@ -50,14 +54,15 @@ def render_profile(profile: Profile) -> None:
     """Print the profile as a Rich table of columns, the target summary, then the warnings."""
     from rich.table import Table
 
+    from automl.formatting import plural
+
     console = out_console()
     delimiter = f", delimiter {profile.delimiter!r}" if profile.delimiter else ""
-    table = Table(
-        title=f"{profile.source}: {profile.n_rows:,} rows x {profile.n_columns} columns "
-        f"({profile.format}{delimiter})",
-        title_justify="left",
-        expand=False,
+    title = (
+        f"{profile.source}: {plural(profile.n_rows, 'row')} x "
+        f"{plural(profile.n_columns, 'column')} ({profile.format}{delimiter})"
     )
+    table = Table(expand=False)
     table.add_column("column", overflow="fold")
     table.add_column("role")
     table.add_column("missing", justify="right")
@@ -69,7 +74,7 @@ def render_profile(profile: Profile) -> None:
         name = f"[bold]{column.name}[/] (target)" if column.name == target_name else column.name
         missing = f"{column.n_missing:,}" if column.n_missing else ""
         table.add_row(name, role, missing, f"{column.n_unique:,}", _escape(column.reason))
-    console.print(table)
+    print_titled(console, title, table)
     target = profile.target
     if target is not None:
         line = f"[bold]Target[/] {target.name!r}: [bold]{target.task}[/] ({target.reason})"
@@ -85,10 +90,10 @@ def render_profile(profile: Profile) -> None:
             stats = target.stats
             line += f"; min {stats['min']:g}, mean {stats['mean']:g}, max {stats['max']:g}"
         if target.n_missing:
-            line += f"; {target.n_missing:,} rows without a target"
+            line += f"; {plural(target.n_missing, 'row')} without a target"
         console.print(line)
     if profile.warnings:
-        console.print(f"[bold yellow]{len(profile.warnings)} warning(s)[/]")
+        console.print(f"[bold yellow]{plural(len(profile.warnings), 'warning')}[/]")
         for warning in profile.warnings:
             console.print(f"  [yellow]![/] {_escape(warning.message)}")
 

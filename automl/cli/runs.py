@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from automl.cli._output import emit_json, guarded, out_console, store_of
+from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 
 __all__ = ["experiments_command", "runs_command", "show_command"]
 
@@ -29,18 +29,18 @@ def experiments_command(
         if not rows:
             out_console().print(f"No experiments in {store.home} yet.")
             return
-        table = Table(title=f"Experiments in {store.home}", title_justify="left")
+        table = Table()
         for name in ("experiment", "runs", "latest run"):
             table.add_column(name)
         for row in rows:
             table.add_row(row["experiment"], str(row["runs"]), row["latest_run"])
-        out_console().print(table)
+        print_titled(out_console(), f"Experiments in {store.home}", table)
 
 
 def runs_command(
     ctx: typer.Context,
     experiment: Annotated[
-        str | None, typer.Option(help="Only this experiment (default: all).")
+        str | None, typer.Option(metavar="NAME", help="Only this experiment (default: all).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
@@ -48,6 +48,7 @@ def runs_command(
     with guarded(ctx):
         from rich.table import Table
 
+        from automl.formatting import format_score
         from automl.store.summary import list_runs
 
         store = store_of(ctx)
@@ -57,21 +58,25 @@ def runs_command(
         if as_json:
             emit_json({"home": str(store.home), "runs": rows})
             return
-        table = Table(title=f"Runs in {store.home}", title_justify="left")
+        table = Table()
         for name in ("experiment", "run", "status", "task", "metric", "score", "model", "trials"):
             table.add_column(name)
         for row in rows:
             trials = ", ".join(f"{n} {state}" for state, n in sorted(row["trials"].items()))
-            score = "" if row["score"] is None else f"{row['score']:.5g}"
+            score = format_score(row["score"])
             table.add_row(row["experiment"], row["run_id"], row["status"], row["task"] or "",
                           row["metric"] or "", score, row["model"] or "", trials)  # fmt: skip
-        out_console().print(table)
+        print_titled(out_console(), f"Runs in {store.home}", table)
 
 
 def show_command(
     ctx: typer.Context,
-    run: Annotated[str | None, typer.Argument(help="Run id (default: the latest run).")] = None,
-    experiment: Annotated[str, typer.Option(help="Experiment of the latest run.")] = "default",
+    run: Annotated[
+        str | None, typer.Argument(metavar="RUN_ID", help="Run id (default: the latest run).")
+    ] = None,
+    experiment: Annotated[
+        str, typer.Option(metavar="NAME", help="Experiment of the latest run.")
+    ] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Show a run: options, CV scores per fold, data fingerprint, versions, artifacts."""
@@ -91,38 +96,46 @@ def _render(details: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from automl.cli._model import saved_model_text, trial_score_text
+    from automl.formatting import decimals_for, format_score, plural
+
     console = out_console()
     console.print(f"[bold]Run {details['run_id']}[/] of experiment {details['experiment']!r}: "
-                  f"{details['status']}  ({details['run_dir']})")  # fmt: skip
+                  f"{details['status']}  ({details['run_dir']})", soft_wrap=True)  # fmt: skip
     if details.get("command"):
         console.print(f"Command: {escape(' '.join(details['command']))}")
     data = details.get("data") or {}
+    rows = data.get("n_rows")
     console.print(
         f"Task {details['task']}, metric {details['metric']}; data {data.get('name')} "
-        f"(SHA-256 {str(data.get('sha256'))[:16]}..., {data.get('n_rows', '?')} rows)"
+        f"(SHA-256 {str(data.get('sha256'))[:16]}..., "
+        f"{'? rows' if rows is None else plural(int(rows), 'row')})"
     )
+    metric = str(details.get("metric"))
+    model = details.get("model")
     best = details.get("best")
     if best:
-        folds = ", ".join(f"{s:.5g}" for s in best.get("fold_scores", []))
-        console.print(
-            f"Best trial {best['trial']} ({best['family']}): CV mean {best['cv_mean']:.5g} "
-            f"± {best['cv_std']:.3g}; folds: {folds}"
-        )
-    model = details.get("model")
+        places = decimals_for(max(abs(best["cv_mean"]), abs(best["cv_std"])))
+        folds = ", ".join(format_score(s, places) for s in best.get("fold_scores", []))
+        label = "Refitted trial" if model and model.get("substitution") else "Best trial"
+        console.print(f"{label} {best['family']}#{best['trial']}: "
+                      f"{trial_score_text(metric, best['cv_mean'], best['cv_std'])} in CV; "
+                      f"folds: {folds}")  # fmt: skip
     if model:
-        members = ", ".join(f"{m} ({w:.2f})" for m, w in zip(model["members"], model["weights"],
-                                                              strict=True))  # fmt: skip
-        what = f"an ensemble of {members}" if model["kind"] == "ensemble" else model["members"][0]
-        console.print(f"Saved model: {what}; {model['score_kind']} score {model['cv_mean']:.5g}")
+        holdout = (details.get("holdout") or {}).get("score")
+        console.print(f"Saved model: {escape(saved_model_text(model, metric, holdout))}")
+        if model.get("predict_ms_per_1000") is not None:
+            console.print(f"Prediction time: {model['predict_ms_per_1000']:,.1f} ms per 1,000 "
+                          "rows (measured after the refit).")  # fmt: skip
     trials = ", ".join(f"{n} {state}" for state, n in sorted(details["trials"].items()))
     console.print(f"Trials: {trials}")
     versions = details.get("versions") or {}
     if versions:
         console.print("Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    table = Table(title="Artifacts", title_justify="left")
+    table = Table()
     for name in ("file", "bytes", "sha256"):
         table.add_column(name)
     for name, meta in details["artifacts"].items():
         size = "missing" if not meta["present"] else f"{meta['bytes']:,}"
         table.add_row(name, size, str(meta["sha256"])[:16] + "...")
-    console.print(table)
+    print_titled(console, "Artifacts", table)

@@ -14,12 +14,17 @@ __all__ = ["worker_command"]
 
 def worker_command(
     ctx: typer.Context,
-    data: Annotated[Path, typer.Argument(help="An exact copy of the run's data file.")],
-    experiment: Annotated[str, typer.Option(help="The experiment whose latest run to join.")],
+    data: Annotated[
+        Path, typer.Argument(metavar="DATA", help="An exact copy of the run's data file.")
+    ],
+    experiment: Annotated[
+        str, typer.Option(metavar="NAME", help="The experiment whose latest run to join.")
+    ],
     storage: Annotated[
         str | None,
         typer.Option(
-            help="The run's storage URL (postgresql://...). Default: $AUTOML_STORAGE_URL."
+            metavar="URL",
+            help="The run's storage URL (postgresql://...). Default: $AUTOML_STORAGE_URL.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
@@ -41,4 +46,6 @@ def worker_command(
         if as_json:
             emit_json({"run": study_name, "trials": ran})
         else:
-            err_console().print(f"Worker done: ran {ran} trial(s) of run {study_name}.")
+            from automl.formatting import plural
+
+            err_console().print(f"Worker done: ran {plural(ran, 'trial')} of run {study_name}.")

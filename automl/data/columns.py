@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MISSING_MARKERS", "ColumnProfile", "Role", "profile_column"]
+__all__ = ["ABSENCE_MARKERS", "MISSING_MARKERS", "ColumnProfile", "Role", "profile_column"]
 
 Role = Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant"]
 Parse = Literal["number", "bool", "date", "yyyymmdd"]
@@ -26,6 +26,9 @@ MISSING_MARKERS = frozenset(
     {"", "?", "??", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null",
      "None", "none", "NONE", "-", "--", "#N/A", "#NA", "missing", "Missing", "MISSING"}
 )  # fmt: skip
+#: Markers that, in a column of categories, often name a category of their own ("no pool",
+#: "no garage") rather than an unknown value.
+ABSENCE_MARKERS = frozenset({"NA", "N/A", "n/a", "na", "None", "none", "NONE"})
 _TRUE_FALSE = (
     ({"yes", "no"}, "yes"),
     ({"y", "n"}, "y"),
@@ -70,6 +73,8 @@ class ColumnProfile:
             ``bool``, ``date`` or ``yyyymmdd``; ``None`` when read values are used as they are.
         parse_options: Details for ``parse`` (thousands separator, true value, date format).
         stats: Summary numbers (numeric: min, max, mean, std) or top values with counts.
+        markers_kept: Missing markers such as ``NA`` are values of this column, not missing
+            (``--keep-na-as-category``): only empty cells are missing.
     """
 
     name: str
@@ -82,6 +87,7 @@ class ColumnProfile:
     parse: Parse | None = None
     parse_options: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    markers_kept: bool = False
 
     @property
     def is_feature(self) -> bool:
@@ -89,15 +95,19 @@ class ColumnProfile:
         return self.role not in ("identifier", "constant")
 
 
-def profile_column(column: pd.Series) -> ColumnProfile:
+def profile_column(column: pd.Series, *, keep_markers: bool = False) -> ColumnProfile:
     """Profile one column: role, reason, missing markers, parsing and summary statistics.
 
     Args:
         column: The column as read by :func:`automl.data.load.read_table`.
+        keep_markers: Read missing markers such as ``NA`` as values (only empty cells are
+            missing).
 
     Returns:
         The column's profile.
     """
+    import dataclasses
+
     import pandas as pd
 
     name = str(column.name)
@@ -112,15 +122,20 @@ def profile_column(column: pd.Series) -> ColumnProfile:
         return _finish(name, dtype, column, values, "boolean", "true/false values", None, {})
     if pd.api.types.is_numeric_dtype(column):
         return _numeric_profile(name, dtype, column, column.dropna(), {}, None, {})
+    if keep_markers:  # text cells only: numbers, booleans and dates have no markers
+        found = _text_profile(name, dtype, column, keep_markers=True)
+        return dataclasses.replace(found, markers_kept=True)
     return _text_profile(name, dtype, column)
 
 
-def _text_profile(name: str, dtype: str, column: pd.Series) -> ColumnProfile:
+def _text_profile(
+    name: str, dtype: str, column: pd.Series, *, keep_markers: bool = False
+) -> ColumnProfile:
     import pandas as pd
 
     stripped = column.astype("str").str.strip()
     stripped = stripped.where(column.notna(), "")
-    is_marker = stripped.isin(MISSING_MARKERS)
+    is_marker = (stripped == "") if keep_markers else stripped.isin(MISSING_MARKERS)
     markers = _marker_counts(column, stripped, is_marker)
     values = stripped[~is_marker]
 
@@ -465,7 +480,9 @@ def _marker_note(markers: dict[str, int]) -> str:
     words = {k: v for k, v in markers.items() if k.strip() and k.strip() != "?"}
     if not words:
         return ""
-    shown = ", ".join(f"{k!r} in {v} rows" for k, v in words.items())
+    from automl.formatting import plural
+
+    shown = ", ".join(f"{k!r} in {plural(v, 'row')}" for k, v in words.items())
     return f"; {shown} read as missing (a level of its own for models)"
 
 

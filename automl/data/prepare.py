@@ -111,7 +111,7 @@ def arrow_text(column: pd.Series) -> Any:
 def _clean_text(column: pd.Series, profile: ColumnProfile) -> pd.Series:
     """Cells stripped, missing markers as missing (vectorised; Arrow compute when the column
     is Arrow-backed text, pandas 3's default, which is about 8 times faster than pandas)."""
-    markers = MISSING_MARKERS | set(profile.missing_markers)
+    markers = missing_markers_of(profile)
     array = arrow_text(column)
     if array is not None:
         import pyarrow as pa
@@ -204,7 +204,7 @@ def _prepare_small(column: pd.Series, profile: ColumnProfile) -> pd.Series:
             return pd.Series(numbers, index=column.index, dtype="float64")
         labels = [None if np.isnan(v) else code_label(v) for v in numbers]
         return pd.Series(labels, index=column.index, dtype="str")
-    markers = set(profile.missing_markers)
+    markers = missing_markers_of(profile)
     text = [_clean(v, markers) for v in values]
     if role == "numeric" or (role == "boolean" and profile.parse != "bool"):
         numbers = [_number(t, profile.parse_options) for t in text]
@@ -228,7 +228,18 @@ def code_label(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _clean(value: object, markers: set[str]) -> str | None:
+def missing_markers_of(profile: ColumnProfile) -> frozenset[str]:
+    """The cell texts (after stripping) read as missing in this column: the usual markers
+    and those the profile found, or only empty cells and the markers found when the column
+    keeps its markers as values (``--keep-na-as-category``)."""
+    base = _BLANK if profile.markers_kept else MISSING_MARKERS
+    return base | frozenset(profile.missing_markers)
+
+
+_BLANK = frozenset({""})
+
+
+def _clean(value: object, markers: frozenset[str]) -> str | None:
     if _missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -236,7 +247,7 @@ def _clean(value: object, markers: set[str]) -> str | None:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return code_label(float(value))
     text = str(value).strip()
-    return None if text in MISSING_MARKERS or text in markers else text
+    return None if text in markers else text
 
 
 def _number(text: str | None, options: dict[str, object]) -> float:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import difflib
 import logging
+import shlex
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from automl.data.columns import ColumnProfile, profile_column
+from automl.data.columns import ABSENCE_MARKERS, ColumnProfile, profile_column
 from automl.data.target import TargetProfile, analyse_target, target_values
 from automl.errors import NotFoundError
+from automl.formatting import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,18 +172,22 @@ def find_column(frame: pd.DataFrame, name: str, *, source: str, what: str = "Col
     raise NotFoundError(f"{what} {name!r} not found in {source}.", hint=f"{hint}Columns: {shown}.")
 
 
-def profile_table(table: Table, *, target: str | None = None) -> Profile:
+def profile_table(
+    table: Table, *, target: str | None = None, keep_na: Sequence[str] = ()
+) -> Profile:
     """Profile every column of a table and, if given, analyse the target.
 
     Args:
         table: The table from :func:`automl.data.load.read_table`.
         target: The target column's name.
+        keep_na: Columns whose missing markers (``NA``, ``None``...) are values, a category
+            of their own, rather than missing (``--keep-na-as-category``).
 
     Returns:
         The profile.
 
     Raises:
-        NotFoundError: The target column does not exist.
+        NotFoundError: The target column, or a ``keep_na`` column, does not exist.
         DataError: The target is entirely missing or has a single value (in two rows or more:
             a file with one data row is profiled, with a warning, and no target analysis).
     """
@@ -188,7 +195,11 @@ def profile_table(table: Table, *, target: str | None = None) -> Profile:
     source = str(table.path)
     if target is not None:
         target = find_column(frame, target, source=source, what="Target column")
-    columns = tuple(profile_column(frame[name]) for name in frame.columns)
+    kept = {find_column(frame, n, source=source, what="--keep-na-as-category column")
+            for n in keep_na}  # fmt: skip
+    columns = tuple(
+        profile_column(frame[name], keep_markers=str(name) in kept) for name in frame.columns
+    )
     target_profile = None
     if target is not None and len(frame) >= 2:
         index = list(frame.columns).index(target)
@@ -251,7 +262,8 @@ def _warnings(
         found.append(
             ProfileWarning(
                 "duplicate_rows",
-                f"{n_duplicates} rows ({n_duplicates / n:.1%}) repeat an earlier row exactly; "
+                f"{plural(n_duplicates, 'row')} ({n_duplicates / n:.1%}) "
+                f"{'repeats' if n_duplicates == 1 else 'repeat'} an earlier row exactly; "
                 "cross-validation scores may be optimistic.",
             )
         )
@@ -300,11 +312,28 @@ def _column_warnings(column: ColumnProfile, n: int) -> list[ProfileWarning]:
         found.append(
             ProfileWarning(
                 "mostly_missing",
-                f"{name!r} is {column.n_missing / n:.1%} missing ({column.n_missing} of {n} rows).",
+                f"{name!r} is {column.n_missing / n:.1%} missing ({column.n_missing:,} of "
+                f"{plural(n, 'row')}).{_absence_note(column)}",
                 name,
             )
         )
     return found
+
+
+def _absence_note(column: ColumnProfile) -> str:
+    """For a column of categories whose missing cells are mostly a marker such as ``NA`` or
+    ``None``: that the marker may name a category ("no pool"), and how to keep it as one."""
+    if column.role not in ("categorical", "text", "boolean"):
+        return ""
+    absent = {k: v for k, v in column.missing_markers.items() if k.strip() in ABSENCE_MARKERS}
+    if not absent or 2 * sum(absent.values()) < column.n_missing:
+        return ""
+    marker = max(absent, key=lambda k: absent[k])
+    return (
+        f" Most are {marker!r}, which in a column of categories may mean 'none' (no such "
+        "thing) rather than unknown: models see it as a level of its own, and "
+        f"--keep-na-as-category {shlex.quote(column.name)} keeps it as a named category."
+    )
 
 
 def _target_warnings(target: TargetProfile, n: int) -> list[ProfileWarning]:
@@ -313,7 +342,9 @@ def _target_warnings(target: TargetProfile, n: int) -> list[ProfileWarning]:
         found.append(
             ProfileWarning(
                 "missing_target",
-                f"{target.n_missing} rows have no target value; fit drops them.",
+                f"{plural(target.n_missing, 'row')} "
+                f"{'has' if target.n_missing == 1 else 'have'} no target value; fit drops "
+                f"{'it' if target.n_missing == 1 else 'them'}.",
                 target.name,
             )
         )

@@ -9,6 +9,7 @@ import numpy as np
 
 from automl.data.columns import MISSING_MARKERS, ColumnProfile, parse_number_text
 from automl.errors import DataError
+from automl.formatting import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,14 +106,17 @@ def analyse_target(column: pd.Series, profile: ColumnProfile, *, source: str) ->
     n_missing = int(len(labels) - len(present))
     if present.empty:
         raise DataError(
-            f"Target column {name!r} in {source} is empty: all {len(labels)} values are missing.",
+            f"Target column {name!r} in {source} is empty: "
+            f"{'its only value is' if len(labels) == 1 else f'all {len(labels):,} values are'} "
+            "missing.",
             hint="Choose another --target, or fill in the target values.",
         )
     counts = present.value_counts().sort_index()
     if len(counts) == 1:
         raise DataError(
             f"Target column {name!r} in {source} has a single value, {_native(counts.index[0])!r}, "
-            f"in all {len(present)} rows with a target: there is nothing to learn.",
+            f"in {'the only row' if len(present) == 1 else f'all {len(present):,} rows'} with a "
+            "target: there is nothing to learn.",
             hint="Check that you chose the right --target column.",
         )
     numeric = pd.api.types.is_numeric_dtype(present) and not pd.api.types.is_bool_dtype(present)
@@ -132,7 +136,7 @@ def analyse_target(column: pd.Series, profile: ColumnProfile, *, source: str) ->
         n_infinite = int((~np.isfinite(values)).sum())
         if n_infinite:
             raise DataError(
-                f"Target column {name!r} in {source} has {n_infinite} infinite value(s); "
+                f"Target column {name!r} in {source} has {plural(n_infinite, 'infinite value')}; "
                 "a regression target must be finite.",
                 hint="Remove or correct those rows.",
             )

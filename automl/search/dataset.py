@@ -17,6 +17,7 @@ import numpy as np
 from automl.data.prepare import prepare_frame
 from automl.data.target import target_values
 from automl.errors import DataError, UsageError
+from automl.formatting import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -151,7 +152,7 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
     labels_series = target_values(frame[spec.target], profile.column(spec.target))
     keep = labels_series.notna().to_numpy()
     if (~keep).any():
-        notes.append(f"Dropped {int((~keep).sum())} rows without a target value.")
+        notes.append(f"Dropped {plural(int((~keep).sum()), 'row')} without a target value.")
     if task == "regression":
         y_all, labels = _regression_target(labels_series, spec.target)
     else:
@@ -162,7 +163,8 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
     y = y_all[rows]
     if len(y) < 10:
         raise DataError(
-            f"Only {len(y)} rows with a target in {profile.source}; at least 10 are needed.",
+            f"Only {plural(len(y), 'row')} with a target in {profile.source}; at least 10 are "
+            "needed.",
             hint="Add rows, or check the --target column.",
         )
     prepared = prepare_frame(raw, profile)
@@ -225,7 +227,8 @@ def _class_target(
     rare = [label for label, count in counts.items() if count < 2]
     if rare:
         shown = ", ".join(repr(_native(r)) for r in rare)
-        notes.append(f"Dropped class(es) {shown} with fewer than 2 rows.")
+        classes = "class" if len(rare) == 1 else "classes"
+        notes.append(f"Dropped {classes} {shown} with fewer than 2 rows.")
         keep = keep & ~labels.isin(rare).to_numpy()
         counts = counts.drop(rare)
     ordered = [_native(v) for v in counts.index]
@@ -291,7 +294,7 @@ def _folds(
         smallest = int(np.bincount(y_search).min())
         if smallest < k:
             k = max(2, smallest)
-            note = f"Using {k} folds: the smallest class has {smallest} rows."
+            note = f"Using {k} folds: the smallest class has {plural(smallest, 'row')}."
     k = min(k, len(rows))
     if spec.time:
         import pandas as pd

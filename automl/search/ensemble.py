@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from automl.search.metrics import Metric, score_predictions
+from automl.metrics import Metric, score_predictions
 
 if TYPE_CHECKING:
     import optuna

@@ -32,8 +32,11 @@ def seconds_left() -> float:
     return _CHILD_START_SECONDS + QUICK_REFIT_SECONDS
 
 
-def quick_refit(study: Any, data: Any, choice: Any, run_dir: Path) -> dict[str, Any]:
-    """Refit ``choice`` on every row in this process, with one thread, and save the model.
+def quick_refit(
+    study: Any, data: Any, choice: Any, run_dir: Path, *, max_predict_ms: float | None = None
+) -> dict[str, Any]:
+    """Refit ``choice`` on every row in this process, with one thread, and save the model
+    (``max_predict_ms`` as in :func:`automl.search.refit.run_refit`).
 
     Returns:
         What the refit process would have returned (``refit.json``), with a note saying why
@@ -42,7 +45,8 @@ def quick_refit(study: Any, data: Any, choice: Any, run_dir: Path) -> dict[str, 
     from automl.search.refit import refit_run
 
     refit = refit_run(study, data, [choice.number], [1.0], n_threads=1,
-                      deadline_epoch=time.time() + _DEADLINE_SECONDS, out_dir=run_dir)  # fmt: skip
+                      deadline_epoch=time.time() + _DEADLINE_SECONDS, out_dir=run_dir,
+                      max_predict_ms=max_predict_ms)  # fmt: skip
     if choice.skipped_better:
         refit["notes"] = [
             *refit.get("notes", []),

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl.features.pipeline import build_encoder, build_pipeline
+from automl.metrics import Metric, score_predictions
 from automl.models.base import ModelFamily
 from automl.models.target import with_transform
-from automl.search.metrics import Metric, score_predictions
 
 if TYPE_CHECKING:
     import optuna
@@ -223,6 +223,18 @@ def _same_configuration(
     return None
 
 
+def _pruned_reason(trial: optuna.Trial, fold: int, running: float) -> str:
+    """Why the pruner stopped ``trial``: its score and what it was compared with."""
+    from automl.formatting import format_score
+    from automl.search.pruning import FoldMedianPruner
+
+    pruner = trial.study.pruner
+    found = pruner.comparison(trial.number) if isinstance(pruner, FoldMedianPruner) else None
+    if found is not None:
+        return found.reason()
+    return f"pruned after fold {fold + 1}: {format_score(running)}"
+
+
 class Objective:
     """The Optuna objective of a run: choose a family, draw its parameters, cross-validate.
 
@@ -333,9 +345,7 @@ class Objective:
                         raise optuna.TrialPruned()
                 trial.report(running, fold)
                 if trial.should_prune():
-                    trial.set_user_attr(
-                        "pruned_reason", f"pruned after fold {fold + 1}: {running:.5g}"
-                    )
+                    trial.set_user_attr("pruned_reason", _pruned_reason(trial, fold, running))
                     raise optuna.TrialPruned()
 
             result = evaluate(

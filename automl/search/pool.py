@@ -142,12 +142,13 @@ def refit_in_child(
     n_threads: int,
     deadline_epoch: float | None,
     run_dir: Path,
+    max_predict_ms: float | None = None,
 ) -> dict[str, Any]:
     """Refit the chosen trial(s) in a fresh process (with ``OMP_WAIT_POLICY=PASSIVE``), which
     writes ``model.joblib`` and ``refit.json`` into the run folder.
 
     Returns:
-        ``refit.json``: ``sha256``, ``holdout`` and ``seconds``.
+        ``refit.json`` (see :func:`automl.search.refit.run_refit`).
 
     Raises:
         OSError: The refit process could not write (full, read-only...): its error number.
@@ -164,6 +165,8 @@ def refit_in_child(
     ]  # fmt: skip
     if deadline_epoch is not None:
         command += ["--deadline-epoch", repr(deadline_epoch)]
+    if max_predict_ms:
+        command += ["--max-predict-ms", repr(float(max_predict_ms))]
     log_path = run_dir / "logs" / "refit.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:

@@ -16,11 +16,11 @@ import numpy as np
 from automl.errors import NoTrialSucceededError
 from automl.features.encode import Preparer
 from automl.features.pipeline import build_encoder
+from automl.metrics import Metric, score_predictions
 from automl.models.ensemble import EnsembleModel
 from automl.models.predictor import Predictor
 from automl.models.registry import FAMILIES
 from automl.models.target import with_transform
-from automl.search.metrics import Metric, score_predictions
 
 if TYPE_CHECKING:
     import optuna
@@ -127,14 +127,14 @@ def faster_within_noise(
             continue
         if budget.fits([trial.number]):
             family = trial.user_attrs.get("family", "?")
+            best_label = f"{best.user_attrs.get('family', '?')}#{best.number}"
             note = (
-                f"Kept {family}#{trial.number} (CV {best_mean:.5g} -> "
-                f"{float(trial.user_attrs['cv_mean']):.5g}, within the best trial's standard "
-                f"error {band:.2g}) instead of {best.user_attrs.get('family', '?')}#"
-                f"{best.number}: it predicts 1,000 rows in about "
-                f"{budget.estimate([trial.number]):.0f} ms instead of "
-                f"{budget.estimate([best.number]):.0f}, within --max-predict-ms "
-                f"{max_predict_ms:g} (0 keeps the best)."
+                f"Kept {family}#{trial.number} instead of the best trial {best_label}: "
+                f"{best_label} would predict 1,000 rows in about "
+                f"{budget.estimate([best.number]):.0f} ms, over --max-predict-ms "
+                f"{max_predict_ms:g}; {family}#{trial.number} takes about "
+                f"{budget.estimate([trial.number]):.0f} ms and scores within {best_label}'s "
+                f"standard error ({band:.2g})."
             )
             return trial, note
     return None, None
@@ -432,13 +432,16 @@ def run_refit(
     n_threads: int,
     deadline_epoch: float | None,
     out_dir: Path,
+    max_predict_ms: float | None = None,
 ) -> dict[str, Any]:
     """In the refit process: score the chosen trial(s) on the holdout, refit them on every
     row, save ``model.joblib`` and ``refit.json`` in ``out_dir``.
 
     Returns:
-        What ``refit.json`` holds: the model's SHA-256, the holdout score, seconds, and the
-        final model's prediction time.
+        What ``refit.json`` holds: the kept members and weights, the model's SHA-256, the
+        holdout score, seconds, the final model's prediction time, notes for the user, and
+        ``changes``: how the saved model differs from what was asked for, one record each
+        (``fewer_trees``, ``ensemble_not_refitted``, ``member_dropped``) with its note.
     """
     import optuna
 
@@ -447,7 +450,8 @@ def run_refit(
     storage, _, data = load_run(data_path, storage_url, study_name, check_hash=False)
     study = optuna.load_study(study_name=study_name, storage=storage)
     return refit_run(study, data, trials, weights, n_threads=n_threads,
-                     deadline_epoch=deadline_epoch, out_dir=out_dir)  # fmt: skip
+                     deadline_epoch=deadline_epoch, out_dir=out_dir,
+                     max_predict_ms=max_predict_ms)  # fmt: skip
 
 
 def refit_run(
@@ -459,6 +463,7 @@ def refit_run(
     n_threads: int,
     deadline_epoch: float | None,
     out_dir: Path,
+    max_predict_ms: float | None = None,
 ) -> dict[str, Any]:
     """Score the chosen trial(s) on the holdout, refit them on every row, and save
     ``model.joblib`` and ``refit.json`` in ``out_dir``: the refit process's work on a loaded
@@ -472,69 +477,41 @@ def refit_run(
     """
     import optuna
 
-    from automl.search.metrics import get_metric
-    from automl.search.objective import measure_predict_ms
+    from automl.metrics import get_metric
     from automl.store.artifacts import dump_model, write_json
 
     attrs = study.user_attrs
     check_trials(study, trials, task=data.task)
     choices = [choice_of(study.trials[n], n_folds=len(data.folds)) for n in trials]
     notes: list[str] = []
+    changes: list[dict[str, Any]] = []
+    limit = max_predict_ms or None
     if len(choices) == 1:
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-        choices[0], note = trim_forest(
-            choices[0], complete, attrs["config"].get("max_predict_ms") or None
-        )
-        notes += [note] if note else []
+        trimmed, note = trim_forest(choices[0], complete, limit)
+        if note:
+            notes.append(note)
+            changes.append({"kind": "fewer_trees", "member": f"{trimmed.family}#{trimmed.number}",
+                            "trees": trimmed.n_iterations, "searched_trees":
+                            choices[0].n_iterations, "note": note})  # fmt: skip
+        choices[0] = trimmed
     metric = get_metric(attrs["metric"], data.task)
     maximize = metric.direction == "maximize"
     seed = int(attrs["config"]["seed"])
     deadline = None
     if deadline_epoch is not None:
         deadline = time.monotonic() + (deadline_epoch - time.time())
-    holdout = None
+    searched = None
     if len(data.holdout_rows):
         searched = fit_members(choices, weights, data, data.search_rows, n_threads=n_threads,
                                seed=seed, deadline=deadline, maximize=maximize)  # fmt: skip
-        holdout = score_holdout(searched, data, metric)
-    predictor, seconds = fit_final(
-        choices,
-        weights,
-        data,
-        n_threads=n_threads,
-        seed=seed,
-        deadline=deadline,
-        maximize=maximize,
-        notes=notes,
-    )
-    classification = data.task != "regression"
-    predict_ms = measure_predict_ms(predictor.model, data.raw, classification=classification,
-                                    repeats=3)  # fmt: skip
-    limit = attrs["config"].get("max_predict_ms") or None
-    while limit and predict_ms > limit and len(predictor.model.members) > 1:
-        # the estimate that chose the members was off: drop the lightest until it fits
-        weights = predictor.model.weights
-        lightest = min(range(len(weights)), key=lambda i: (weights[i], -i))  # last of equals
-        name = predictor.model.names[lightest]
-        predictor.model = without_member(predictor.model, lightest)
-        if holdout is not None and name in searched.names and len(searched.names) > 1:
-            searched = without_member(searched, searched.names.index(name))
-            holdout = score_holdout(searched, data, metric)
-        before = predict_ms
-        predict_ms = measure_predict_ms(predictor.model, data.raw,
-                                        classification=classification, repeats=3)  # fmt: skip
-        notes.append(
-            f"Ensemble member {name} left out after the refit: the ensemble predicted 1,000 "
-            f"rows in {before:.0f} ms, over --max-predict-ms {limit:g}; {predict_ms:.0f} ms "
-            "without it."
-        )
-    if limit and predict_ms > limit:
-        notes.append(
-            f"The saved model predicts 1,000 rows in {predict_ms:.0f} ms, over "
-            f"--max-predict-ms {limit:g}: no model within the limit scored within noise of "
-            "it. Raise the limit, or keep to faster families with --models (the leaderboard's "
-            "ms/1k column)."
-        )
+    given_up = len(notes)
+    predictor, seconds = fit_final(choices, weights, data, n_threads=n_threads, seed=seed,
+                                   deadline=deadline, maximize=maximize,
+                                   notes=notes)  # fmt: skip
+    changes += [{"kind": "ensemble_not_refitted", "kept": predictor.model.names[0], "note": note}
+                for note in notes[given_up:]]  # fmt: skip
+    predict_ms, holdout = _within_limit(predictor, searched, data, metric, limit, notes, changes)
     sha = dump_model(out_dir / "model.joblib", predictor)
     model = predictor.model
     result = {
@@ -545,9 +522,57 @@ def refit_run(
         "seconds": seconds,
         "predict_ms_per_1000": predict_ms,
         "notes": notes,
+        "changes": changes,
     }
     write_json(out_dir / "refit.json", result)
     return result
+
+
+def _within_limit(
+    predictor: Predictor,
+    searched: EnsembleModel | None,
+    data: TrainingData,
+    metric: Metric,
+    limit: float | None,
+    notes: list[str],
+    changes: list[dict[str, Any]],
+) -> tuple[float, float | None]:
+    """Measure the refitted model's prediction time; while an ensemble is over ``limit``
+    (the estimate that chose its members was off), drop its lightest member. Returns the
+    final time and the holdout score (of ``searched``, the same members fitted on the search
+    rows; ``None`` without a holdout)."""
+    from automl.search.objective import measure_predict_ms
+
+    classification = data.task != "regression"
+    holdout = None if searched is None else score_holdout(searched, data, metric)
+    predict_ms = measure_predict_ms(predictor.model, data.raw, classification=classification,
+                                    repeats=3)  # fmt: skip
+    while limit and predict_ms > limit and len(predictor.model.members) > 1:
+        weights = predictor.model.weights
+        lightest = min(range(len(weights)), key=lambda i: (weights[i], -i))  # last of equals
+        name = predictor.model.names[lightest]
+        predictor.model = without_member(predictor.model, lightest)
+        if searched is not None and name in searched.names and len(searched.names) > 1:
+            searched = without_member(searched, searched.names.index(name))
+            holdout = score_holdout(searched, data, metric)
+        before = predict_ms
+        predict_ms = measure_predict_ms(predictor.model, data.raw,
+                                        classification=classification, repeats=3)  # fmt: skip
+        note = (
+            f"Ensemble member {name} left out after the refit: the ensemble predicted 1,000 "
+            f"rows in {before:.0f} ms, over --max-predict-ms {limit:g}; {predict_ms:.0f} ms "
+            "without it."
+        )
+        notes.append(note)
+        changes.append({"kind": "member_dropped", "member": name, "note": note})
+    if limit and predict_ms > limit:
+        notes.append(
+            f"The saved model predicts 1,000 rows in {predict_ms:.0f} ms, over "
+            f"--max-predict-ms {limit:g}: no model within the limit scored within noise of "
+            "it. Raise the limit, or keep to faster families with --models (the leaderboard's "
+            "ms/1k column)."
+        )
+    return predict_ms, holdout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -566,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", required=True, help="comma-separated member weights")
     parser.add_argument("--threads", required=True, type=int)
     parser.add_argument("--deadline-epoch", type=float)
+    parser.add_argument("--max-predict-ms", type=float)
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides
@@ -582,6 +608,7 @@ def main(argv: list[str] | None = None) -> int:
             n_threads=args.threads,
             deadline_epoch=args.deadline_epoch,
             out_dir=args.out,
+            max_predict_ms=args.max_predict_ms,
         )
     except Exception as error:  # a full or read-only disk: tell the coordinator which
         from automl.errors import os_errno

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from automl.config import FitConfig, redact_url
+from automl.formatting import plural
 from automl.search.study import TrialCounts
 
 __all__ = ["FitResult", "Progress", "run_fit"]
@@ -174,15 +175,15 @@ def _run(
 def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: float) -> Any:
     """Read and profile the data, create the run folder and its study, queue the portfolio."""
     from automl.data import file_sha256, profile_table, read_table
+    from automl.metrics import default_metric, get_metric
     from automl.models.registry import resolve_families
     from automl.search.dataset import DataSpec, training_data
-    from automl.search.metrics import default_metric, get_metric
     from automl.store.artifacts import write_json
     from automl.store.runs import RunRef, new_run_id
 
     families = resolve_families(list(config.models) if config.models else None)
     table = read_table(config.data)
-    profile = profile_table(table, target=config.target)
+    profile = profile_table(table, target=config.target, keep_na=config.keep_na)
     spec = DataSpec(
         target=profile.target.name if profile.target else config.target,
         task=config.task,
@@ -219,8 +220,8 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
 
     from automl.data import Profile, file_sha256, read_table
     from automl.errors import DataError
+    from automl.metrics import get_metric
     from automl.search.dataset import DataSpec, training_data
-    from automl.search.metrics import get_metric
 
     ref = store.latest_run(config.experiment)
     store.lock_run(ref)  # a second resume of this run, or the fit still running it, refuses
@@ -262,15 +263,16 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
         time=stored.get("time"),
         holdout=stored.get("holdout"),
         pos_label=stored.get("pos_label"),
+        keep_na=tuple(stored.get("keep_na") or ()),
     )
     stale = fail_stale_trials(study)
     if stale:
-        logger.info("Marked %d trial(s) of stopped workers as failed.", stale)
+        logger.info("Marked %s of stopped workers as failed.", plural(stale, "trial"))
     search_end_epoch = budget.search_end_epoch(started_epoch)
     study.set_user_attr("search_end_epoch", search_end_epoch)
     study.set_user_attr("n_trials", config.n_trials)
     started = sum(t.state.name != "WAITING" for t in study.get_trials(deepcopy=False))
-    logger.info("Resuming run %s (%d trials so far).", ref.study_name, started)
+    logger.info("Resuming run %s (%s so far).", ref.study_name, plural(started, "trial"))
     return ref, study, config, data, get_metric(attrs["metric"], data.task), data_sha
 
 
@@ -358,7 +360,7 @@ def _create_run_study(
 ) -> Any:
     from dataclasses import asdict
 
-    from automl.search.metrics import METRICS
+    from automl.metrics import METRICS
     from automl.search.study import create_study, enqueue_portfolio
 
     search_end_epoch = budget.search_end_epoch(started_epoch)
@@ -453,6 +455,7 @@ def _finish(
     from automl.search.pool import refit_in_child
     from automl.search.refit import check_trials, choose_trial
     from automl.search.study import count_trials
+    from automl.search.substitution import describe_substitution
     from automl.store.artifacts import sha256_of, write_json
 
     run_dir = store.run_dir(ref)
@@ -484,7 +487,7 @@ def _finish(
     if budget.refit_deadline is not None:
         refit_deadline_epoch = time.time() + (budget.refit_deadline - time.monotonic())
     refit = (
-        quick_refit(study, data, choice, run_dir)
+        quick_refit(study, data, choice, run_dir, max_predict_ms=max_predict_ms)
         if interrupted
         else refit_in_child(
             data=Path(config.data).resolve(),
@@ -495,6 +498,7 @@ def _finish(
             n_threads=os.cpu_count() or 1,
             deadline_epoch=refit_deadline_epoch,
             run_dir=run_dir,
+            max_predict_ms=max_predict_ms,
         )
     )
     ensemble = _kept_ensemble(ensemble, refit, run_dir, data, metric)
@@ -505,21 +509,27 @@ def _finish(
         logger.info("Holdout %s of the chosen model: %.5g", metric.name, holdout)
     refit_seconds = float(refit["seconds"])
     artifacts = {"model.joblib": str(refit["sha256"])}
+    study.set_user_attr("model_sha256", str(refit["sha256"]))  # checked with run.json's at load
     for name in ("profile.json", "schema.json"):
         artifacts[name] = sha256_of(run_dir / name)
     counts = count_trials(study)
     seconds = time.monotonic() - budget.started
     kept_alone = ensemble is None and refit["trials"] == [choice.number]
     choice_notes = (choice.note,) if kept_alone and choice.note else ()
-    for note in choice_notes + tuple(refit.get("notes") or ()):
-        logger.info("%s", note)
     notes = tuple(data.notes) + choice_notes + tuple(refit.get("notes") or ())
+    model = _model_record(study, choice, ensemble, refit)
+    model["substitution"] = describe_substitution(
+        study, metric, choice=choice, model=model, changes=list(refit.get("changes") or ())
+    )
+    explained = (model["substitution"] or {}).get("explanation", "")
+    for note in choice_notes + tuple(refit.get("notes") or ()):
+        if note not in explained:  # the substitution is printed with the saved model
+            logger.info("%s", note)
     record = run_record(
         ref, config, data, metric, choice, counts, holdout, artifacts, run_dir,
         data_sha=data_sha, seconds=seconds, refit_seconds=refit_seconds,
         interrupted=interrupted, started_epoch=started_epoch, notes=notes,
     )  # fmt: skip
-    model = _model_record(study, choice, ensemble, refit)
     record["model"] = model
     if ensemble is not None:
         record["holdout"] = None if holdout is None else {

@@ -65,8 +65,8 @@ def run_worker(options: WorkerOptions) -> int:
     Raises:
         DataError: The data file differs from the run's (SHA-256), or the storage is unreachable.
     """
+    from automl.metrics import get_metric
     from automl.models.registry import resolve_families
-    from automl.search.metrics import get_metric
     from automl.search.objective import Objective
     from automl.search.study import load_study
 

@@ -1,13 +1,17 @@
-"""Render a template folder: files ending ``.jinja`` are rendered (undefined variables are
-errors), every other file is copied as it is."""
+"""Render a template folder (files ending ``.jinja`` are rendered, undefined variables are
+errors; every other file is copied as it is), and move a rendered folder into place."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["render_tree"]
+from automl.errors import UsageError
+
+__all__ = ["check_no_symlinked_folders", "move_into", "render_tree"]
 
 
 def render_tree(source: Path, target: Path, context: dict[str, Any]) -> list[Path]:
@@ -49,3 +53,39 @@ def render_tree(source: Path, target: Path, context: dict[str, Any]) -> list[Pat
             shutil.copyfile(path, destination)
         written.append(destination.relative_to(target))
     return written
+
+
+def check_no_symlinked_folders(out: Path, files: list[str]) -> None:
+    """Refuse to write below a symbolic link to a folder inside ``out``: the files would land
+    wherever the link points. (A file that is a link is replaced by a real file, its target
+    left alone.)
+
+    Raises:
+        UsageError: A folder on the way to one of ``files`` is a symbolic link.
+    """
+    for name in files:
+        folder = out
+        for part in Path(name).parts[:-1]:
+            folder = folder / part
+            if folder.is_symlink():
+                raise UsageError(
+                    f"{folder} is a symbolic link; refusing to write through it.",
+                    hint="Remove the link, or generate the service into another folder.",
+                )
+
+
+def move_into(staging: Path, out: Path, files: list[str]) -> None:
+    """Put each of ``files`` from ``staging`` at the same place under ``out``: copied to a
+    temporary name beside its destination, then renamed over it (``os.replace``). Each file is
+    either the old one or the new one, never half-written, and a symbolic link in the way is
+    replaced, not written through."""
+    for name in files:
+        destination = out / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        temporary = destination.with_name(f".{destination.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            shutil.copyfile(staging / name, temporary)
+            os.replace(temporary, destination)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise

@@ -1,14 +1,20 @@
 """``scaffold-serve``: render ``templates/service`` into a self-contained prediction service for
 one run: the model (checked against its SHA-256), a request schema generated from the training
-data, pinned requirements with a wheel of this automl, a Dockerfile, a README and the service's
-own tests with golden predictions computed here, offline, by the same model."""
+data, hash-pinned requirements with a wheel of this automl, a Dockerfile, a README and the
+service's own tests with golden predictions computed here, offline, by the same model.
+
+Everything is checked and rendered in a temporary folder first; the files then replace their
+older versions one by one. ``--force`` writes only over an earlier scaffold (the folder holds
+``MARKER``), and removes no file of the folder but the older ``wheels/automl-*.whl``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import platform
-import shutil
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -19,14 +25,17 @@ from automl.errors import DataError, UsageError
 if TYPE_CHECKING:
     from automl.store.runs import RunRef, Store
 
-__all__ = ["ScaffoldResult", "scaffold_service"]
+__all__ = ["MARKER", "ScaffoldResult", "scaffold_service"]
 
 logger = logging.getLogger(__name__)
 
-#: Served by the generated app; pinned to what is installed here, else to these versions.
-SERVE_PACKAGES = {"fastapi": "0.115.0", "uvicorn": "0.30.0", "pydantic": "2.7.0"}
-TEST_PACKAGES = {"pytest": "8.0.0", "httpx": "0.27.0"}
-GOLDEN_ROWS = 20
+#: What the generated app needs, at least (FastAPI 0.164 brought ``max_body_size``); the
+#: ``serve`` extra asks for the same. The lock takes the versions installed here.
+SERVE_PACKAGES = ("fastapi>=0.164", "starlette>=1.6", "uvicorn>=0.30", "pydantic>=2.9",
+                  "prometheus-client>=0.20")  # fmt: skip
+TEST_PACKAGES = ("pytest>=8", "httpx>=0.27")
+#: Written last into every generated project: ``--force`` only writes over a folder holding it.
+MARKER = ".automl-scaffold.json"
 
 
 @dataclass(frozen=True)
@@ -36,10 +45,17 @@ class ScaffoldResult:
     run_id: str
     out: Path
     files: list[str]
+    hashed: bool
 
 
 def scaffold_service(
-    store: Store, ref: RunRef, out: Path, *, force: bool = False
+    store: Store,
+    ref: RunRef,
+    out: Path,
+    *,
+    force: bool = False,
+    synthetic_golden: bool = False,
+    hashes: bool = True,
 ) -> ScaffoldResult:
     """Generate the service project for a run into ``out``.
 
@@ -47,36 +63,99 @@ def scaffold_service(
         store: Where the run lives.
         ref: The run.
         out: The project folder to create.
-        force: Write into a non-empty folder.
+        force: Write over an earlier scaffold in ``out``.
+        synthetic_golden: Build the golden records (tests, README example) from the profile
+            instead of taking training rows.
+        hashes: Hash-pin every requirement (asks the package index, through pip).
 
     Returns:
         The files written.
 
     Raises:
-        UsageError: ``out`` is not empty and ``force`` is false.
+        UsageError: ``out`` is not empty and ``force`` is false, or ``out`` was not written by
+            ``scaffold-serve``, or a folder in it is a symbolic link.
         NotFoundError: The run saved no model.
         DataError: The model file does not match its recorded SHA-256 (it is not unpickled),
-            or the run has no sample rows for the golden tests.
+            the run has no sample rows (and ``synthetic_golden`` is false), or pip could not
+            hash the requirements.
     """
-    from automl.resources import templates_dir
-    from automl.serve.render import render_tree
-    from automl.serve.wheel import build_installed_wheel
+    from automl.serve.golden import golden_answers, sample_records, synthetic_records
+    from automl.store.artifacts import read_json
 
     out = Path(out)
+    _check_out(out, force=force)
+    predictor, record = store.load_predictor(ref)  # checks the SHA-256s before unpickling
+    run_dir = store.run_dir(ref)
+    schema = read_json(run_dir / "schema.json")
+    fields = [_field(i, f) for i, f in enumerate(schema["features"])]
+    if synthetic_golden:
+        records = synthetic_records(read_json(run_dir / "profile.json"), predictor.features)
+    else:
+        records = sample_records(run_dir, predictor.features)
+    plan = _Plan(
+        ref=ref,
+        record=record,
+        model_path=run_dir / "model.joblib",
+        fields=fields,
+        records=records,
+        golden=golden_answers(predictor, records, ref.run_id),
+        synthetic=synthetic_golden,
+        lock=_lock(record, hashes=hashes),
+    )
+    with tempfile.TemporaryDirectory(prefix="automl-scaffold-") as tmp:
+        staging = Path(tmp)
+        files = _stage(staging, plan)
+        _install(staging, out, files)
+    return ScaffoldResult(run_id=ref.run_id, out=out, files=sorted(files), hashed=hashes)
+
+
+Pin = tuple[str, str, str | None]  # name, version, SHA-256 (None: not hashed)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything the project is rendered from, checked before a file is written."""
+
+    ref: RunRef
+    record: dict[str, Any]
+    model_path: Path
+    fields: list[dict[str, Any]]
+    records: list[dict[str, Any]]
+    golden: dict[str, Any]
+    synthetic: bool
+    lock: tuple[list[Pin], list[Pin]]
+
+
+def _check_out(out: Path, *, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file; expected a folder.")
-    if out.is_dir() and any(out.iterdir()) and not force:
+    if not (out.is_dir() and any(out.iterdir())):
+        return
+    if not force:
         raise UsageError(
             f"{out} is not empty; refusing to overwrite it.",
             hint="Choose an empty or new folder, or pass --force.",
         )
-    predictor, record = store.load_predictor(ref)  # checks the SHA-256 before unpickling
-    run_dir = store.run_dir(ref)
-    schema = json.loads((run_dir / "schema.json").read_text())
-    fields = [_field(i, f) for i, f in enumerate(schema["features"])]
-    records = _sample_records(run_dir, predictor.features)
-    golden = _golden(predictor, records, ref.run_id)
+    if not (out / MARKER).is_file():
+        raise UsageError(
+            f"{out} is not empty and was not written by scaffold-serve (it has no {MARKER}); "
+            "refusing to overwrite it, even with --force.",
+            hint="Choose an empty or new folder.",
+        )
+
+
+def _stage(staging: Path, plan: _Plan) -> list[str]:
+    """Render the project into ``staging``; return its files, relative."""
+    from automl.resources import templates_dir
+    from automl.serve.render import render_tree
+    from automl.serve.wheel import build_installed_wheel
+    from automl.store.artifacts import sha256_of
+
+    ref, record, fields = plan.ref, plan.record, plan.fields
+    serve_pins, test_pins = plan.lock
+    wheel = build_installed_wheel(staging / "wheels")
     model = record.get("model") or {}
+    features = [_feature_entry(f) for f in fields]
     context = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
@@ -88,17 +167,23 @@ def scaffold_service(
         "model_sha256": record["artifacts"]["model.joblib"]["sha256"],
         "automl_version": record["versions"].get("automl", "?"),
         "python_version": ".".join(platform.python_version_tuple()[:2]),
-        "features": [_feature_entry(f) for f in fields],
+        "docker_platform": _docker_platform(),
+        "lock_platform": f"{platform.system()} {platform.machine()}, CPython "
+        f"{platform.python_version()}",
+        "features": features,
         "fields": fields,
-        "requirements": _requirements(record),
-        "test_requirements": sorted(_installed_or(TEST_PACKAGES).items()),
-        "example_json": json.dumps(records[0]).replace("'", "'\\''"),
+        "field_names": [(f["attr"], f["name"]) for f in fields],
+        "requirements": serve_pins,
+        "test_requirements": test_pins,
+        "hashed": all(digest for _, _, digest in serve_pins + test_pins),
+        "wheel": {"name": wheel.name, "sha256": sha256_of(wheel)},
+        "synthetic_golden": plan.synthetic,
+        "example_json": json.dumps(plan.records[0]).replace("'", "'\\''"),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    written = render_tree(templates_dir() / "service", out, context)
-    model_dir = out / "app" / "model"
+    written = [p.as_posix() for p in render_tree(templates_dir() / "service", staging, context)]
+    model_dir = staging / "app" / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(run_dir / "model.joblib", model_dir / "model.joblib")
+    _copy_model(plan.model_path, record, model_dir)
     manifest = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
@@ -108,121 +193,107 @@ def scaffold_service(
         "score_kind": context["score_kind"],
         "target": record["target"],
         "classes": record.get("labels") or [],
-        "features": context["features"],
+        "features": features,
         "versions": record["versions"],
         "model_sha256": context["model_sha256"],
         "model_kind": model.get("kind", "single"),
     }
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    (out / "tests" / "golden.json").write_text(json.dumps(golden, indent=2) + "\n")
-    shutil.rmtree(out / "wheels", ignore_errors=True)  # no stale wheel from an earlier scaffold
-    wheel = build_installed_wheel(out / "wheels")
-    files = sorted(
-        [str(p) for p in written]
-        + ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json",
-           f"wheels/{wheel.name}"]
-    )  # fmt: skip
-    return ScaffoldResult(run_id=ref.run_id, out=out, files=files)
+    (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")
+    extra = ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json"]
+    return [*written, *extra, f"wheels/{wheel.name}"]
+
+
+def _copy_model(source: Path, record: dict[str, Any], model_dir: Path) -> None:
+    """Copy the model's bytes, hashed as read: the file the service checks is the one
+    ``load_predictor`` checked, or the scaffold stops."""
+    data = source.read_bytes()
+    expected = record["artifacts"]["model.joblib"]["sha256"]
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise DataError(
+            f"{source} changed while the service was generated; refusing to copy it.",
+            hint="Run scaffold-serve again; if it fails again, the run folder was tampered with.",
+        )
+    (model_dir / "model.joblib").write_bytes(data)
+
+
+def _install(staging: Path, out: Path, files: list[str]) -> None:
+    """Move the staged files into ``out``, drop older automl wheels, then write the marker."""
+    from automl.serve.render import check_no_symlinked_folders, move_into
+
+    check_no_symlinked_folders(out, [*files, MARKER])
+    out.mkdir(parents=True, exist_ok=True)
+    new_wheels = {Path(f).name for f in files if f.startswith("wheels/")}
+    wheels = out / "wheels"
+    for old in sorted(wheels.glob("automl-*.whl")) if wheels.is_dir() else ():
+        if old.name not in new_wheels:
+            old.unlink()
+    move_into(staging, out, files)
+    marker = {"generator": "automl scaffold-serve", "files": sorted(files)}
+    (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+    move_into(staging, out, [MARKER])
+
+
+def _lock(record: dict[str, Any], *, hashes: bool) -> tuple[list[Pin], list[Pin]]:
+    """(serve pins, test pins): the served packages and all they need, at the training
+    versions where recorded, else the installed ones; with the SHA-256 of each file unless
+    ``hashes`` is false."""
+    from automl.serve.lock import hash_pins, pinned_closure
+
+    training = {k: v for k, v in (record.get("versions") or {}).items()
+                if k not in ("python", "automl")}  # fmt: skip
+    roots = [r for r in metadata.requires("automl") or [] if "extra ==" not in r]
+    serve = pinned_closure([*roots, *SERVE_PACKAGES], versions=training)
+    test = {k: v for k, v in pinned_closure(list(TEST_PACKAGES)).items() if k not in serve}
+    digests = hash_pins({**serve, **test}) if hashes else {}
+    return (
+        [(name, version, digests.get(name)) for name, version in serve.items()],
+        [(name, version, digests.get(name)) for name, version in test.items()],
+    )
+
+
+def _docker_platform() -> str | None:
+    """The Docker platform of this machine, whose wheels the hashes name (Linux only)."""
+    if platform.system() != "Linux":
+        return None
+    return {"x86_64": "linux/amd64", "aarch64": "linux/arm64"}.get(platform.machine())
 
 
 def _field(index: int, feature: dict[str, Any]) -> dict[str, Any]:
-    """The pydantic field of one feature: attribute, annotation, JSON type, nullability."""
+    """The pydantic field of one feature: attribute, annotation, JSON type. Every field takes
+    ``null`` (a missing value), as every cell of a file given to ``automl predict`` may be
+    empty."""
     role, dtype, parse = feature["role"], feature["dtype"], feature.get("parse")
     numeric_dtype = dtype.startswith(("int", "float", "Int", "Float", "uint"))
     if role == "numeric":
-        annotation, kind = ("float | str", "number or text") if parse else ("float", "number")
+        annotation, kind = (
+            ("Number | NumberText", "number or text") if parse else ("Number", "number")
+        )
     elif role == "boolean":
         if dtype in ("bool", "boolean"):
             annotation, kind = "bool", "boolean"
         elif parse == "bool":
-            annotation, kind = "str | bool", "yes/no text or boolean"
+            annotation, kind = "Text | bool", "yes/no text or boolean"
         else:
-            annotation, kind = "float | bool", "0/1 or boolean"
+            annotation, kind = "Number | bool", "0/1 or boolean"
     elif role == "categorical":
-        annotation, kind = ("int | float | str", "code") if numeric_dtype else ("str", "string")
+        annotation, kind = ("Code | Number | Text", "code") if numeric_dtype else ("Text", "string")
     elif role == "datetime":
-        annotation, kind = ("int | str", "date") if numeric_dtype else ("str", "date")
+        annotation, kind = ("Code | Text", "date") if numeric_dtype else ("Text", "date")
     else:
-        annotation, kind = "str", "string"
-    nullable = bool(feature["nullable"])
+        annotation, kind = "Text", "string"
+    missing = bool(feature["nullable"])
     return {
         "attr": f"f{index}",
         "name": feature["name"],
         "role": role,
         "type": kind,
-        "nullable": nullable,
-        "annotation": f"{annotation} | None" if nullable else annotation,
-        "description": f"{role} ({kind}){', may be null' if nullable else ''}",
+        "nullable": True,
+        "missing_in_training": missing,
+        "annotation": f"{annotation} | None",
+        "description": f"{role} ({kind}); null for a missing value",
     }
 
 
 def _feature_entry(field: dict[str, Any]) -> dict[str, Any]:
-    return {k: field[k] for k in ("name", "role", "type", "nullable")}
-
-
-def _sample_records(run_dir: Path, features: list[str]) -> list[dict[str, Any]]:
-    path = run_dir / "sample.json"
-    if not path.is_file():
-        raise DataError(
-            f"{run_dir} has no sample.json (sample rows for the service's golden tests).",
-            hint="Fit the run again with this version of automl.",
-        )
-    rows: list[dict[str, Any]] = json.loads(path.read_text())
-    return [{name: row.get(name) for name in features} for row in rows[:GOLDEN_ROWS]]
-
-
-def _golden(predictor: Any, records: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
-    """Expected outputs for the sample records, built the way the service builds its rows."""
-    import pandas as pd
-
-    frame = pd.DataFrame.from_records(records, columns=predictor.features)
-    golden: dict[str, Any] = {"run_id": run_id, "records": records}
-    if predictor.task == "regression":
-        golden["predictions"] = [float(v) for v in predictor.predict(frame)]
-        return golden
-    proba = predictor.predict_proba(frame)
-    labels = predictor.labels
-    golden["predictions"] = [labels[i] for i in proba.argmax(axis=1)]
-    golden["probabilities"] = [{str(c): float(p) for c, p in zip(labels, row, strict=True)}
-                               for row in proba]  # fmt: skip
-    return golden
-
-
-def _requirements(record: dict[str, Any]) -> list[tuple[str, str]]:
-    """Every distribution automl needs, pinned to the training versions where recorded, else
-    to what is installed; plus the serving packages and automl itself (from the wheel)."""
-    training = dict(record.get("versions") or {})
-    pins: dict[str, str] = {}
-    for requirement in metadata.requires("automl") or []:
-        if "extra ==" in requirement:
-            continue
-        name = _name_of(requirement)
-        version = training.get(name) or _installed_version(name)
-        if version:
-            pins[name] = version
-    for name, version in training.items():
-        if name not in ("python", "automl"):
-            pins[name] = version
-    pins.update(_installed_or(SERVE_PACKAGES))
-    import automl
-
-    pins["automl"] = automl.__version__  # the wheel in wheels/ is built from this installation
-    return sorted(pins.items())
-
-
-def _installed_or(defaults: dict[str, str]) -> dict[str, str]:
-    return {name: _installed_version(name) or version for name, version in defaults.items()}
-
-
-def _installed_version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _name_of(requirement: str) -> str:
-    import re
-
-    match = re.match(r"[A-Za-z0-9._-]+", requirement)
-    return (match.group(0) if match else requirement).lower()
+    return {k: field[k] for k in ("name", "role", "type", "nullable", "missing_in_training")}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +25,22 @@ def sha256_of(path: Path) -> str:
 
 
 def write_bytes(path: Path, data: bytes) -> str:
-    """Write ``data`` to a temporary name beside ``path``, then rename; return its SHA-256."""
+    """Write ``data`` to a temporary name beside ``path``, then rename; return its SHA-256.
+
+    The file gets the permissions of any new file (0666 less the process's umask), as
+    ``open`` would give it: a umask of 077 keeps it private.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(os.open(tmp, flags, 0o666), "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; artifacts are as readable as normal files
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return hashlib.sha256(data).hexdigest()
 
@@ -61,25 +66,21 @@ def read_json(path: Path) -> Any:
 
 
 def dump_model(path: Path, model: Any) -> str:
-    """Pickle ``model`` with joblib to a temporary name, rename, and return the file's SHA-256."""
+    """Pickle ``model`` with joblib, write it atomically (:func:`write_bytes`), and return the
+    SHA-256 of the bytes written."""
     import joblib
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        joblib.dump(model, tmp, compress=3)
-        digest = sha256_of(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; artifacts are as readable as normal files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return digest
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, compress=3)
+    return write_bytes(path, buffer.getvalue())
 
 
 def load_model(path: Path, expected_sha256: str) -> Any:
     """Unpickle a model, but only if its SHA-256 matches the one recorded at training.
+
+    The file is read once: the bytes that are hashed are the bytes that are unpickled, so a
+    file swapped after the check is never loaded. Unpickling runs code: a run folder must be
+    trusted like code.
 
     Raises:
         NotFoundError: The file does not exist.
@@ -88,16 +89,20 @@ def load_model(path: Path, expected_sha256: str) -> Any:
     """
     import joblib
 
-    if not path.is_file():
-        raise NotFoundError(f"Model file {path} not found.", hint="Was the run folder moved?")
-    actual = sha256_of(path)
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise NotFoundError(
+            f"Model file {path} not found.", hint="Was the run folder moved?"
+        ) from None
+    actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
         raise DataError(
             f"Model file {path} does not match its recorded SHA-256 "
             f"(expected {expected_sha256[:12]}..., found {actual[:12]}...); refusing to load it.",
             hint="The file was modified or corrupted after training. Re-run `automl fit`.",
         )
-    return joblib.load(path)
+    return joblib.load(io.BytesIO(data))
 
 
 def _default(value: Any) -> Any:

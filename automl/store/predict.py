@@ -4,34 +4,53 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from automl.errors import DataError
+from automl.errors import DataError, UsageError
+from automl.formatting import plural
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from automl.data.load import Table
+    from automl.models.predictor import Predictor
     from automl.store.runs import RunRef, Store
 
-__all__ = ["PredictResult", "predict_file"]
+__all__ = ["PredictResult", "load_rows", "predict_file"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class PredictResult:
-    """What ``predict`` wrote."""
+    """What ``predict`` wrote.
+
+    Attributes:
+        output: The CSV file written, or ``None`` when the CSV is in ``text``.
+        text: The CSV itself when no output file was given (``--output -``).
+    """
 
     run_id: str
     experiment: str
-    output: Path
+    output: Path | None
     n_rows: int
     columns: list[str]
     ignored_columns: list[str]
+    id_columns: list[str] = field(default_factory=list)
+    text: str | None = None
 
 
 def predict_file(
-    store: Store, ref: RunRef, data: Path, output: Path, *, excel_safe: bool = False
+    store: Store,
+    ref: RunRef,
+    data: Path,
+    output: Path | None,
+    *,
+    id_columns: Sequence[str] = (),
+    excel_safe: bool = False,
 ) -> PredictResult:
     """Predict every row of ``data`` with the run's model and write ``output`` (CSV).
 
@@ -40,12 +59,71 @@ def predict_file(
     that a spreadsheet would run as a formula get a leading ``'``
     (:func:`automl.store.excel.excel_safe`).
 
+    Args:
+        store: Where the run lives.
+        ref: The run.
+        data: The rows to predict.
+        output: The CSV to write; ``None`` returns the CSV as ``text`` instead.
+        id_columns: Input columns copied first into the output, as written in ``data``.
+        excel_safe: Make text cells that start like a formula inert for spreadsheets.
+
+    Raises:
+        NotFoundError: The data file, the run's model or an ``id_columns`` column does not
+            exist.
+        DataError: Columns the model needs are missing, or the model file was tampered with.
+        UsageError: An ``id_columns`` column has the name of an output column.
+    """
+    import pandas as pd
+
+    from automl.store.artifacts import write_bytes
+
+    predictor, record, table = load_rows(store, ref, data)
+    ids = _id_columns(table, id_columns)
+    target = record.get("target")
+    columns = [str(c) for c in table.frame.columns]
+    used = {*predictor.features, *ids.columns}
+    ignored = [c for c in columns if c not in used and c != target]
+    if ignored:
+        logger.info("Ignoring %s the model does not use: %s", plural(len(ignored), "column"),
+                    ", ".join(ignored[:10]))  # fmt: skip
+    frame = predictor.predict_frame(table.frame)
+    clash = [c for c in ids.columns if c in frame.columns]
+    if clash:
+        raise UsageError(
+            f"--id column {clash[0]!r} has the name of a prediction column.",
+            hint="Rename that column in the input file.",
+        )
+    if len(ids.columns):
+        frame = pd.concat([ids.set_axis(frame.index), frame], axis=1)
+    if excel_safe:
+        from automl.store.excel import excel_safe as neutralise
+
+        frame = neutralise(frame)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    if output is not None:
+        write_bytes(Path(output), buffer.getvalue().encode("utf-8"))
+    return PredictResult(
+        run_id=ref.run_id,
+        experiment=ref.experiment,
+        output=None if output is None else Path(output),
+        n_rows=len(frame),
+        columns=list(frame.columns),
+        ignored_columns=ignored,
+        id_columns=list(ids.columns),
+        text=None if output is not None else buffer.getvalue(),
+    )
+
+
+def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, dict[str, Any], Table]:
+    """The run's model and record, and ``data`` read and checked to hold every column the
+    model needs.
+
     Raises:
         NotFoundError: The data file or the run's model does not exist.
         DataError: Columns the model needs are missing, or the model file was tampered with.
     """
     from automl.data import read_table
-    from automl.store.artifacts import write_bytes
 
     predictor, record = store.load_predictor(ref)
     table = read_table(data)
@@ -54,28 +132,40 @@ def predict_file(
     if missing:
         shown = ", ".join(repr(m) for m in missing[:20])
         raise DataError(
-            f"{data} lacks {len(missing)} column(s) the model needs: {shown}.",
+            f"{data} lacks {plural(len(missing), 'column')} the model needs: {shown}.",
             hint="Add them (empty cells are fine); the model was trained on "
             f"{record['data']['name']}.",
         )
-    target = record.get("target")
-    ignored = [c for c in columns if c not in predictor.features and c != target]
-    if ignored:
-        logger.info("Ignoring %d column(s) the model does not use: %s", len(ignored),
-                    ", ".join(ignored[:10]))  # fmt: skip
-    frame = predictor.predict_frame(table.frame)
-    if excel_safe:
-        from automl.store.excel import excel_safe as neutralise
+    return predictor, record, table
 
-        frame = neutralise(frame)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    write_bytes(Path(output), buffer.getvalue().encode("utf-8"))
-    return PredictResult(
-        run_id=ref.run_id,
-        experiment=ref.experiment,
-        output=Path(output),
-        n_rows=len(frame),
-        columns=list(frame.columns),
-        ignored_columns=ignored,
+
+def _id_columns(table: Table, names: Sequence[str]) -> pd.DataFrame:
+    """The ``--id`` columns as written in the file: text exactly as in a CSV (``0042`` stays
+    ``0042``), typed values from Parquet.
+
+    Raises:
+        NotFoundError: A column does not exist; the message lists the file's columns.
+    """
+    import pandas as pd
+
+    from automl.data.profile import find_column
+
+    wanted = [
+        find_column(table.frame, name, source=str(table.path), what="--id column")
+        for name in dict.fromkeys(names)
+    ]
+    if not wanted or table.format != "csv":
+        return table.frame.loc[:, wanted].reset_index(drop=True)
+    text = pd.read_csv(
+        table.path,
+        sep=table.delimiter,
+        usecols=lambda name: str(name).strip() in wanted,
+        dtype=str,
+        keep_default_na=False,
+        compression=table.compression,
+        encoding="utf-8-sig",
     )
+    text.columns = [str(c).strip() for c in text.columns]
+    if len(text) != len(table.frame) or set(text.columns) != set(wanted):
+        return table.frame.loc[:, wanted].reset_index(drop=True)  # read differently: as typed
+    return text.loc[:, wanted]

@@ -273,7 +273,27 @@ class Store:
         artifact = record.get("artifacts", {}).get(MODEL_FILE)
         if not artifact:
             raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
+        self._check_study_sha256(ref, artifact["sha256"])
         return load_model(self.run_dir(ref) / MODEL_FILE, artifact["sha256"]), record
+
+    def _check_study_sha256(self, ref: RunRef, recorded: str) -> None:
+        """The model's SHA-256 in ``run.json`` must be the one ``fit`` stored in the study: a
+        pickle replaced together with its hash in the run folder is refused.
+
+        Raises:
+            DataError: They differ.
+        """
+        storage = self.storage()
+        study_id = storage.get_study_id_from_name(ref.study_name)
+        pinned = storage.get_study_user_attrs(study_id).get("model_sha256")
+        if pinned is not None and pinned != recorded:
+            raise DataError(
+                f"The model SHA-256 in {self.run_dir(ref) / RUN_FILE} ({recorded[:12]}...) "
+                f"differs from the one fit recorded in the study {ref.study_name!r} "
+                f"({str(pinned)[:12]}...); refusing to load the model.",
+                hint="The run folder was modified after training: a run folder must be "
+                "trusted like code. Re-run `automl fit`.",
+            )
 
 
 def open_storage(

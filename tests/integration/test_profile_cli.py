@@ -74,7 +74,7 @@ def test_house_prices_codes_and_na_markers() -> None:
     assert frontage["role"] == "numeric" and frontage["missing_markers"] == {"NA": 259}
     pool = column(profile, "PoolQC")
     assert pool["role"] == "categorical" and pool["missing_markers"]["NA"] == 1453
-    assert "'NA' in 1453 rows read as missing" in pool["reason"]
+    assert "'NA' in 1,453 rows read as missing" in pool["reason"]
 
 
 def test_class_balance_and_duplicates_are_reported() -> None:
@@ -93,7 +93,7 @@ def test_table_output_lists_columns_then_warnings() -> None:
     assert result.code == 0, result.stderr
     out = result.stdout
     assert "PassengerId" in out and "identifier" in out and "free text" in out
-    assert out.index("Embarked") < out.index("warning(s)")
+    assert out.index("Embarked") < out.index("warnings")
     assert "Target 'Survived': binary" in out
 
 

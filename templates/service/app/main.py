@@ -1,178 +1,161 @@
-"""The prediction service: loads the model once (after checking its SHA-256) and serves
-predictions over HTTP.
+"""The prediction service: loads the model once (from the bytes whose SHA-256 it checked) and
+serves predictions over HTTP. Settings come from environment variables: see app/settings.py.
 
-Settings (environment variables):
-    API_KEY         when set, every /v1/* request needs the header ``X-API-Key: <value>``
-    MAX_ROWS        most records in one /v1/predict request (default 1000)
-    MAX_BODY_BYTES  largest request body accepted (default 5 MiB); larger gets 413
-    LOG_LEVEL       access-log level (default INFO)
+    uvicorn app.main:app --host 127.0.0.1 --port 8000 --no-access-log
 """
 
-from __future__ import annotations
-
-import hashlib
-import json
-import logging
-import os
-import sys
-import time
+# No `from __future__ import annotations`: FastAPI reads the endpoints' annotations, and
+# the request body's type is built at start-up from MAX_ROWS.
+import secrets
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
+from pydantic import Discriminator, Field, Tag
 
-from app.metrics import Metrics
-from app.schema import FEATURES, Record
+from app import metrics
+from app.model import frame, load_model, read_manifest
+from app.schema import FEATURES, FIELDS, Record
+from app.settings import Settings
 
-MODEL_DIR = Path(__file__).resolve().parent / "model"
-MANIFEST: dict[str, Any] = json.loads((MODEL_DIR / "manifest.json").read_text())
-MAX_ROWS = int(os.environ.get("MAX_ROWS", "1000"))
-MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES", str(5 * 1024 * 1024)))
-API_KEY = os.environ.get("API_KEY") or None
-
-metrics = Metrics()
-state: dict[str, Any] = {}
-
-
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        payload = {"time": self.formatTime(record), "level": record.levelname,
-                   "message": record.getMessage()}
-        payload.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            payload["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(payload)
+MANIFEST = read_manifest()
+MAX_ERRORS = 20  # a 422 lists at most this many errors, plus their total count
 
 
-access_log = logging.getLogger("service.access")
-if not access_log.handlers:
-    _handler = logging.StreamHandler(sys.stdout)
-    _handler.setFormatter(_JsonFormatter())
-    access_log.addHandler(_handler)
-    access_log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
-    access_log.propagate = False
+def create_app(settings: Settings) -> FastAPI:
+    """The application for these settings (``app`` below is the one for the environment)."""
+    metrics.configure_access_log(settings.log_level)
+    state: dict[str, Any] = {}
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state["model"] = load_model(MANIFEST, settings.model_sha256)
+        yield
+        state.clear()
 
-def load_model() -> Any:
-    """Unpickle the model, but only if its SHA-256 is the one recorded at training."""
-    import joblib
-
-    path = MODEL_DIR / "model.joblib"
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != MANIFEST["model_sha256"]:
-        raise RuntimeError(
-            f"{path} has SHA-256 {digest}, expected {MANIFEST['model_sha256']}: refusing to load"
-        )
-    return joblib.load(path)
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI):  # noqa: ANN201
-    state["model"] = load_model()
-    yield
-    state.clear()
-
-
-app = FastAPI(title=f"automl model {MANIFEST['run_id']}", version=MANIFEST["run_id"],
-              lifespan=lifespan)
-
-
-@app.middleware("http")
-async def guard_and_log(request: Request, call_next):  # noqa: ANN001, ANN201
-    started = time.perf_counter()
-    path = request.url.path
-    if path.startswith("/v1/") and API_KEY is not None:
-        if request.headers.get("x-api-key") != API_KEY:
-            response = JSONResponse({"detail": "missing or wrong X-API-Key header"}, 401)
-            return _finish(request, response, started)
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        response = JSONResponse(
-            {"detail": f"request body of {length} bytes exceeds {MAX_BODY_BYTES}"}, 413
-        )
-        return _finish(request, response, started)
-    try:
-        response = await call_next(request)
-    except Exception:  # noqa: BLE001 - answer 500 and count it, never crash the server
-        access_log.exception("unhandled error", extra={"fields": {"path": path}})
-        response = JSONResponse({"detail": "internal error"}, 500)
-    return _finish(request, response, started)
-
-
-def _finish(request: Request, response: Any, started: float) -> Any:
-    seconds = time.perf_counter() - started
-    route = request.url.path if request.url.path in _ROUTES else "other"
-    metrics.observe(request.method, route, response.status_code, seconds)
-    access_log.info(
-        "request",
-        extra={"fields": {"method": request.method, "path": request.url.path,
-                          "status": response.status_code, "ms": round(seconds * 1000, 3)}},
+    docs = not settings.api_keys or settings.expose_docs
+    app = FastAPI(
+        title=f"automl model {MANIFEST['run_id']}",
+        version=MANIFEST["run_id"],
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
-    return response
+    app.add_middleware(metrics.Observe)
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> Any:
+        """The model is loaded and the service can predict."""
+        if "model" not in state:
+            return JSONResponse({"status": "loading"}, 503)
+        return {"status": "ready", "model_version": MANIFEST["run_id"]}
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        """Prometheus text format."""
+        body, media_type = metrics.render()
+        return Response(body, media_type=media_type)
+
+    app.include_router(_v1(settings, state))
+    return app
 
 
-@app.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is alive."""
-    return {"status": "ok"}
+def _v1(settings: Settings, state: dict[str, Any]) -> APIRouter:
+    """``/v1/*``: behind the API key when one is set, whatever path prefix a proxy adds; bodies
+    limited to MAX_BODY_BYTES as they are read (FastAPI's ``max_body_size``: chunked too). The
+    limit is the router's, not the app's, so that its 413 passes through the metrics."""
+    guard = [Depends(_key_check(settings.api_keys))] if settings.api_keys else []
+    v1 = APIRouter(prefix="/v1", dependencies=guard, max_body_size=settings.max_body_bytes)
+    rows = Annotated[list[Record], Field(min_length=1, max_length=settings.max_rows)]
+    body_type = Annotated[
+        Annotated[Record, Tag("record")] | Annotated[rows, Tag("records")],
+        Discriminator(
+            _shape,
+            custom_error_type="body_type",
+            custom_error_message="send one record (a JSON object) or a list of records",
+        ),
+    ]
+
+    @v1.get("/metadata")
+    def metadata() -> dict[str, Any]:
+        """What the model is: run, task, metric, CV score, features with types, classes."""
+        return {key: MANIFEST[key] for key in (
+            "run_id", "experiment", "task", "metric", "cv_score", "score_kind", "target",
+            "classes", "features", "versions", "model_sha256", "model_kind",
+        )}  # fmt: skip
+
+    @v1.post("/predict")
+    def predict(body: body_type) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Predict one record or a list of records."""
+        records = body if isinstance(body, list) else [body]
+        return _predict(state["model"], records)
+
+    return v1
 
 
-@app.get("/readyz")
-def readyz() -> Any:
-    """The model is loaded and the service can predict."""
-    if "model" not in state:
-        return JSONResponse({"status": "loading"}, 503)
-    return {"status": "ready", "model_version": MANIFEST["run_id"]}
+def _shape(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return "record"
+    return "records" if isinstance(value, list) else None
 
 
-@app.get("/v1/metadata")
-def metadata() -> dict[str, Any]:
-    """What the model is: run, task, metric, CV score, features with types, classes, versions."""
-    return {key: MANIFEST[key] for key in (
-        "run_id", "experiment", "task", "metric", "cv_score", "score_kind", "target", "classes",
-        "features", "versions", "model_sha256", "model_kind",
-    )}
+def _key_check(keys: tuple[str, ...]) -> Any:
+    header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                          description="One of the keys in API_KEY or API_KEY_FILE.")  # fmt: skip
+    encoded = [k.encode() for k in keys]
+
+    def check(key: Annotated[str | None, Security(header)]) -> None:
+        given = (key or "").encode()
+        matched = False
+        for candidate in encoded:  # every key is compared: no early exit to time
+            matched |= secrets.compare_digest(given, candidate)
+        if not matched:
+            raise HTTPException(401, "missing or wrong X-API-Key header",
+                                headers={"WWW-Authenticate": "APIKey"})  # fmt: skip
+
+    return check
 
 
-@app.post("/v1/predict")
-def predict(body: Record | list[Record]) -> dict[str, Any]:
-    """Predict one record or a list of records."""
-    records = body if isinstance(body, list) else [body]
-    if not records:
-        raise HTTPException(422, "send one record or a non-empty list of records")
-    if len(records) > MAX_ROWS:
-        raise HTTPException(413, f"{len(records)} records exceed the limit of {MAX_ROWS}")
-    frame = _frame(records)
-    model = state["model"]
+def _predict(model: Any, records: list[Record]) -> dict[str, Any]:
+    rows = frame(records, FIELDS)
     out: dict[str, Any] = {"model_version": MANIFEST["run_id"]}
     if MANIFEST["task"] == "regression":
-        out["predictions"] = [float(v) for v in model.predict(frame)]
+        out["predictions"] = [float(v) for v in model.predict(rows)]
     else:
-        proba = model.predict_proba(frame)
+        proba = model.predict_proba(rows)
         classes = MANIFEST["classes"]
         out["predictions"] = [classes[i] for i in np.argmax(proba, axis=1)]
         out["probabilities"] = [
-            {str(c): float(p) for c, p in zip(classes, row)} for row in proba
+            {str(c): float(p) for c, p in zip(classes, row, strict=True)} for row in proba
         ]
-    metrics.add_rows(len(records))
+    metrics.ROWS.inc(len(records))
     return out
 
 
-@app.get("/metrics")
-def prometheus() -> PlainTextResponse:
-    """Prometheus text format."""
-    return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 naming each field (the first 20 errors, and how many there were), never echoing
+    the input; 413 for more records than MAX_ROWS."""
+    errors = exc.errors()
+    for error in errors:
+        if error["type"] == "too_long" and tuple(error["loc"]) == ("body", "records"):
+            found = (error.get("ctx") or {}).get("actual_length")
+            limit = (error.get("ctx") or {}).get("max_length")
+            return JSONResponse({"detail": f"{found} records exceed the limit of {limit}"}, 413)
+    shown = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]}
+             for e in errors[:MAX_ERRORS]]  # fmt: skip
+    return JSONResponse({"detail": shown, "error_count": len(errors)}, 422)
 
 
-_ROUTES = {"/healthz", "/readyz", "/v1/metadata", "/v1/predict", "/metrics"}
-
-
-def _frame(records: list[Record]) -> Any:
-    """Rows as the model reads them: one column per training feature, original names."""
-    import pandas as pd
-
-    rows = [r.model_dump(by_alias=True) for r in records]
-    return pd.DataFrame.from_records(rows, columns=[f["name"] for f in FEATURES])
+app = create_app(Settings.from_env())
+__all__ = ["FEATURES", "MANIFEST", "app", "create_app"]

@@ -1,72 +1,131 @@
-"""Prometheus text-format metrics: request counts, errors and a latency histogram."""
+"""Prometheus metrics (``prometheus_client``) and the JSON access log, kept by one ASGI
+middleware around the application.
+
+Label values are bounded whatever a client sends: the method is one of ``METHODS`` or
+``other``, the path is the template of the route that matched (``/v1/predict``) or ``other``
+(404s), the status is the one the service answered. With several uvicorn workers, set
+``PROMETHEUS_MULTIPROC_DIR`` to an empty folder shared by the workers: ``/metrics`` then
+adds up every worker's counts.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
 
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
+disable_created_metrics()  # no *_created series: half the lines, nothing a dashboard reads
+REQUESTS = Counter("http_requests", "Requests by method, route and status code.",
+                   ["method", "path", "status"])  # fmt: skip
+ERRORS = Counter("http_request_errors", "Requests answered with a 5xx status.")
+LATENCY = Histogram("http_request_duration_seconds",
+                    "Time from a request's arrival to its answer, by route.",
+                    ["path"], buckets=BUCKETS)  # fmt: skip
+ROWS = Counter("predicted_rows", "Records predicted.")
 
-class Metrics:
-    """Thread-safe counters rendered in the Prometheus exposition format."""
+access_log = logging.getLogger("service.access")
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests: dict[tuple[str, str, int], int] = defaultdict(int)
-        self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
-        self.sums: dict[str, float] = defaultdict(float)
-        self.counts: dict[str, int] = defaultdict(int)
-        self.predicted_rows = 0
 
-    def observe(self, method: str, path: str, status: int, seconds: float) -> None:
-        with self._lock:
-            self.requests[(method, path, status)] += 1
-            counts = self.buckets[path]
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    counts[i] += 1
-            self.sums[path] += seconds
-            self.counts[path] += 1
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, message, the record's fields, a traceback."""
 
-    def add_rows(self, n: int) -> None:
-        with self._lock:
-            self.predicted_rows += n
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {"time": self.formatTime(record), "level": record.levelname,
+                   "message": record.getMessage()}  # fmt: skip
+        payload.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            payload["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(payload)
 
-    def render(self) -> str:
-        lines = [
-            "# HELP http_requests_total Requests by method, path and status code.",
-            "# TYPE http_requests_total counter",
-        ]
-        with self._lock:
-            for (method, path, status), n in sorted(self.requests.items()):
-                lines.append(
-                    f'http_requests_total{{method="{method}",path="{path}",status="{status}"}} {n}'
-                )
-            lines += [
-                "# HELP http_request_errors_total Requests answered with a 5xx status.",
-                "# TYPE http_request_errors_total counter",
-            ]
-            errors = sum(n for (_, _, status), n in self.requests.items() if status >= 500)
-            lines.append(f"http_request_errors_total {errors}")
-            lines += [
-                "# HELP http_request_duration_seconds Request latency.",
-                "# TYPE http_request_duration_seconds histogram",
-            ]
-            for path, counts in sorted(self.buckets.items()):
-                for bound, n in zip(BUCKETS, counts):
-                    lines.append(
-                        f'http_request_duration_seconds_bucket{{path="{path}",le="{bound}"}} {n}'
-                    )
-                lines.append(
-                    f'http_request_duration_seconds_bucket{{path="{path}",le="+Inf"}} '
-                    f"{self.counts[path]}"
-                )
-                lines.append(f'http_request_duration_seconds_sum{{path="{path}"}} {self.sums[path]}')
-                lines.append(f'http_request_duration_seconds_count{{path="{path}"}} {self.counts[path]}')
-            lines += [
-                "# HELP predicted_rows_total Rows predicted.",
-                "# TYPE predicted_rows_total counter",
-                f"predicted_rows_total {self.predicted_rows}",
-            ]
-        return "\n".join(lines) + "\n"
+
+def configure_access_log(level: str) -> None:
+    """JSON lines on stdout, once per process."""
+    if not access_log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(JsonFormatter())
+        access_log.addHandler(handler)
+        access_log.propagate = False
+    access_log.setLevel(level)
+
+
+def render() -> tuple[bytes, str]:
+    """The metrics in the Prometheus text format, every worker's in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+class Observe:
+    """ASGI middleware: counts, times and logs every HTTP request; an unexpected error is
+    logged with its traceback and answered ``500 {"detail": "internal error"}``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        sent = False
+
+        async def send_and_watch(message: dict[str, Any]) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status, sent = message["status"], True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_watch)
+        except Exception:
+            access_log.exception("unhandled error", extra={"fields": {"path": scope["path"]}})
+            status = 500
+            if sent:
+                raise
+            await _internal_error(send)
+        finally:
+            _record(scope, status, time.perf_counter() - started)
+
+
+def _record(scope: dict[str, Any], status: int, seconds: float) -> None:
+    route = scope.get("route")
+    path = getattr(route, "path", None) or "other"
+    method = scope["method"] if scope["method"] in METHODS else "other"
+    REQUESTS.labels(method, path, str(status)).inc()
+    LATENCY.labels(path).observe(seconds)
+    if status >= 500:
+        ERRORS.inc()
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info("request", extra={"fields": {
+            "method": method, "route": path, "path": scope["path"][:256], "status": status,
+            "ms": round(seconds * 1000, 3),
+        }})  # fmt: skip
+
+
+async def _internal_error(send: Any) -> None:
+    body = b'{"detail":"internal error"}'
+    await send({"type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})

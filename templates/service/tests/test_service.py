@@ -1,22 +1,29 @@
 """The service's own tests: golden predictions computed offline by the same model, validation
-errors, health, metadata, metrics, limits and the API key."""
+errors, limits, the API key, metrics, the model's hash pin and the container's command."""
 
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
+import app.main as service
 import pytest
+from app.settings import Settings
 from fastapi.testclient import TestClient
 
-import app.main as service
+PROJECT = Path(__file__).resolve().parents[1]
+GOLDEN = json.loads((PROJECT / "tests" / "golden.json").read_text())
+RECORD = GOLDEN["records"][0]
 
-GOLDEN = json.loads((Path(__file__).parent / "golden.json").read_text())
+
+def client_for(**settings: object) -> TestClient:
+    return TestClient(service.create_app(Settings(**settings)))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(service.app) as c:
+    with client_for() as c:
         yield c
 
 
@@ -32,64 +39,162 @@ def test_golden_predictions(client: TestClient) -> None:
     body = response.json()
     assert body["model_version"] == GOLDEN["run_id"]
     if service.MANIFEST["task"] == "regression":
-        for got, want in zip(body["predictions"], GOLDEN["predictions"]):
+        for got, want in zip(body["predictions"], GOLDEN["predictions"], strict=True):
             assert abs(got - want) <= 1e-9 * max(1.0, abs(want))
         return
     assert [str(p) for p in body["predictions"]] == [str(p) for p in GOLDEN["predictions"]]
-    for got, want in zip(body["probabilities"], GOLDEN["probabilities"]):
+    for got, want in zip(body["probabilities"], GOLDEN["probabilities"], strict=True):
         assert got.keys() == want.keys()
         for key in want:
             assert abs(got[key] - want[key]) <= 1e-9
 
 
 def test_one_record_without_a_list(client: TestClient) -> None:
-    response = client.post("/v1/predict", json=GOLDEN["records"][0])
+    response = client.post("/v1/predict", json=RECORD)
     assert response.status_code == 200 and len(response.json()["predictions"]) == 1
 
 
-def test_a_missing_or_mistyped_field_is_422_naming_it(client: TestClient) -> None:
-    required = [f for f in service.FEATURES if not f["nullable"]]
-    record = dict(GOLDEN["records"][0])
-    if required:
-        name = required[0]["name"]
-        record.pop(name)
-        response = client.post("/v1/predict", json=record)
-        assert response.status_code == 422
-        assert name in json.dumps(response.json())
-    numeric = [f for f in service.FEATURES if f["type"] == "number"]
-    if numeric:
-        record = dict(GOLDEN["records"][0])
-        record[numeric[0]["name"]] = {"not": "a number"}
-        response = client.post("/v1/predict", json=record)
-        assert response.status_code == 422
-        assert numeric[0]["name"] in json.dumps(response.json())
-
-
-def test_unseen_category_and_missing_values_are_accepted(client: TestClient) -> None:
-    record = dict(GOLDEN["records"][0])
+def test_null_means_missing_for_every_feature(client: TestClient) -> None:
+    record = {name: None for name in RECORD}
+    response = client.post("/v1/predict", json=[record, dict(RECORD)])
+    assert response.status_code == 200, response.text
     for feature in service.FEATURES:
         if feature["role"] == "categorical" and feature["type"] == "string":
-            record[feature["name"]] = "a value never seen in training"
-        if feature["nullable"]:
-            record[feature["name"]] = None
+            unseen = dict(RECORD, **{feature["name"]: "a value never seen in training"})
+            assert client.post("/v1/predict", json=unseen).status_code == 200
+
+
+def test_an_absent_or_mistyped_field_is_one_422_naming_it(client: TestClient) -> None:
+    name = service.FEATURES[0]["name"]
+    record = {k: v for k, v in RECORD.items() if k != name}
     response = client.post("/v1/predict", json=record)
-    assert response.status_code == 200, response.text
+    assert response.status_code == 422
+    assert [e["loc"][-1] for e in response.json()["detail"]] == [name]  # no "valid list" error
+    assert "input" not in json.dumps(response.json())  # the record is not echoed back
+    numeric = [f for f in service.FEATURES if f["type"] == "number"]
+    if numeric:
+        record = dict(RECORD, **{numeric[0]["name"]: {"not": "a number"}})
+        response = client.post("/v1/predict", json=record)
+        assert response.status_code == 422 and numeric[0]["name"] in response.text
 
 
-def test_metadata_and_metrics(client: TestClient) -> None:
-    meta = client.get("/v1/metadata").json()
-    assert meta["run_id"] == GOLDEN["run_id"] and meta["features"]
-    text = client.get("/metrics").text
-    assert "http_requests_total" in text and "http_request_duration_seconds_bucket" in text
+@pytest.mark.parametrize("raw", ["NaN", '"nan"', "Infinity", "-Infinity", "1e999"])
+def test_a_number_that_is_not_finite_is_422_naming_the_field(client: TestClient, raw: str) -> None:
+    numeric = [f["name"] for f in service.FEATURES if f["type"] in ("number", "number or text")]
+    if not numeric:
+        pytest.skip("the model has no numeric feature")
+    body = json.dumps(RECORD)[:-1] + f", {json.dumps(numeric[0])}: {raw}}}"
+    json_type = {"content-type": "application/json"}
+    response = client.post("/v1/predict", content=body, headers=json_type)
+    assert response.status_code == 422, response.text
+    assert numeric[0] in response.text
 
 
-def test_limits_and_api_key(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "MAX_ROWS", 2)
-    assert client.post("/v1/predict", json=GOLDEN["records"][:3]).status_code == 413
-    monkeypatch.setattr(service, "MAX_BODY_BYTES", 10)
-    assert client.post("/v1/predict", json=GOLDEN["records"][:1]).status_code == 413
-    monkeypatch.setattr(service, "MAX_BODY_BYTES", 10**7)
-    monkeypatch.setattr(service, "API_KEY", "secret")
-    assert client.post("/v1/predict", json=GOLDEN["records"][:1]).status_code == 401
-    ok = client.post("/v1/predict", json=GOLDEN["records"][:1], headers={"X-API-Key": "secret"})
-    assert ok.status_code == 200
+def test_a_huge_code_or_string_is_422_naming_the_field(client: TestClient) -> None:
+    for feature in service.FEATURES:
+        name = feature["name"]
+        if feature["type"] == "code":
+            body = json.dumps(RECORD)[:-1] + f', {json.dumps(name)}: {"9" * 400}}}'
+            response = client.post("/v1/predict", content=body,
+                                   headers={"content-type": "application/json"})  # fmt: skip
+            assert response.status_code == 422 and name in response.text
+        if feature["type"] in ("string", "code", "date", "number or text"):
+            response = client.post("/v1/predict", json=dict(RECORD, **{name: "x" * 4_000_000}))
+            assert response.status_code == 422 and name in response.text
+            assert len(response.content) < 10_000  # the string is not echoed back
+
+
+def test_rows_are_bounded_before_they_are_validated() -> None:
+    with client_for(max_rows=1000, max_body_bytes=10_000_000) as c:
+        response = c.post("/v1/predict", content="[" + ",".join(["{}"] * 300_000) + "]",
+                          headers={"content-type": "application/json"})  # fmt: skip
+        assert response.status_code == 413
+        assert len(response.content) < 1000
+        assert "300000 records exceed the limit of 1000" in response.text
+        many = c.post("/v1/predict", json=[{}] * 500)
+        assert many.status_code == 422 and len(many.json()["detail"]) == 20
+        assert many.json()["error_count"] == 500 * len(service.FEATURES)
+
+
+def test_the_body_limit_holds_for_chunked_bodies_too() -> None:
+    big = json.dumps([RECORD] * 200).encode()
+    with client_for(max_body_bytes=2000) as c:
+        assert c.post("/v1/predict", content=big,
+                      headers={"content-type": "application/json"}).status_code == 413  # fmt: skip
+        chunks = (big[i : i + 500] for i in range(0, len(big), 500))  # no Content-Length
+        response = c.post("/v1/predict", content=chunks,
+                          headers={"content-type": "application/json"})  # fmt: skip
+        assert response.status_code == 413
+        counted = c.get("/metrics").text
+        assert 'path="/v1/predict",status="413"' in counted and 'status="500"' not in counted
+
+
+def test_every_v1_route_needs_one_of_the_keys() -> None:
+    application = service.create_app(Settings(api_keys=("old-key", "new-key")))
+    paths = {p: ops for p, ops in application.openapi()["paths"].items() if p.startswith("/v1/")}
+    assert len(paths) >= 2
+    with TestClient(application) as c:
+        for path, operations in paths.items():
+            for method in operations:
+                for headers in ({}, {"X-API-Key": "wrong"}, {"X-API-Key": ""}):
+                    kwargs = {"json": RECORD} if method == "post" else {}
+                    answer = c.request(method.upper(), path, headers=headers, **kwargs)
+                    assert answer.status_code == 401
+        for key in ("old-key", "new-key"):
+            ok = c.post("/v1/predict", json=RECORD, headers={"X-API-Key": key})
+            assert ok.status_code == 200
+        assert c.get("/healthz").status_code == 200
+        for page in ("/docs", "/redoc", "/openapi.json"):
+            assert c.get(page).status_code == 404
+    with client_for(api_keys=("k",), expose_docs=True) as c:
+        assert c.get("/openapi.json").status_code == 200
+
+
+def test_the_key_holds_when_the_app_is_mounted_under_a_prefix() -> None:
+    from fastapi import FastAPI
+
+    parent = FastAPI()
+    parent.mount("/api", service.create_app(Settings(api_keys=("k",))))
+    with TestClient(parent) as c:
+        for headers in ({}, {"X-API-Key": "wrong"}):
+            assert c.get("/api/v1/metadata", headers=headers).status_code == 401
+            assert c.post("/api/v1/predict", json=RECORD, headers=headers).status_code == 401
+        assert c.get("/api/v1/metadata", headers={"X-API-Key": "k"}).status_code == 200
+
+
+def test_metrics_series_stay_bounded_whatever_the_method_or_path(client: TestClient) -> None:
+    def series() -> set[str]:
+        text = client.get("/metrics").text
+        return {line.split(" ")[0] for line in text.splitlines() if line.startswith("http_")}
+
+    rng = random.Random(0)
+    paths = ["/v1/predict", "/healthz", "/no-such-page"]
+    for path in paths:  # the first request of a kind adds its series; no later one may
+        client.request("BREW", path)
+    client.get("/metrics")
+    before = series()
+    for _ in range(500):
+        length = rng.randint(3, 40)
+        method = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(length))
+        client.request(method, rng.choice([*paths[:2], f"/x{rng.random()}"]))
+    after = series()
+    assert after == before
+    assert 'http_requests_total{method="other",path="/v1/predict",status="405"}' in "\n".join(
+        line for line in client.get("/metrics").text.splitlines()
+    )
+
+
+def test_a_wrong_model_sha256_pin_stops_the_start() -> None:
+    with pytest.raises(RuntimeError, match="MODEL_SHA256"), client_for(model_sha256="0" * 64):
+        pass
+    with client_for(model_sha256=service.MANIFEST["model_sha256"]) as c:
+        assert c.get("/readyz").status_code == 200
+
+
+def test_the_container_limits_concurrency_and_shuts_down_gracefully() -> None:
+    docker = (PROJECT / "Dockerfile").read_text()
+    command = json.loads(docker.split("\nCMD ", 1)[1].splitlines()[0])
+    assert "--limit-concurrency" in command and "--timeout-graceful-shutdown" in command
+    assert "USER app" in docker
+    readme = (PROJECT / "README.md").read_text()
+    assert "-p 127.0.0.1:8000:8000" in readme and "API_KEY" in readme

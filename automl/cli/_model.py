@@ -1,0 +1,57 @@
+"""One description of a saved model for ``fit`` and ``show``: what it is, its score, and, when it
+is not the rank-1 trial, which trial it replaced, why, and at what cost in CV score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from automl.formatting import format_score, format_score_pair
+
+__all__ = ["saved_model_text", "trial_score_text"]
+
+
+def trial_score_text(metric: str, mean: float, std: float | None) -> str:
+    """``roc_auc 0.86825 ± 0.02090``: a score and its spread in one format."""
+    shown, spread = format_score_pair(mean, std)
+    return f"{metric} {shown}" + (f" ± {spread}" if spread else "")
+
+
+def saved_model_text(model: dict[str, Any], metric: str, holdout: float | None = None) -> str:
+    """What follows ``Saved model:``, plain text (escape it before printing with markup).
+
+    Args:
+        model: ``run.json``'s ``model`` record.
+        metric: The run's metric.
+        holdout: The saved model's holdout score, if the run kept one.
+    """
+    if model["kind"] == "ensemble":
+        members = ", ".join(
+            f"{m} ({w:.2f})" for m, w in zip(model["members"], model["weights"], strict=True)
+        )
+        text = (
+            f"an ensemble of {members}; out-of-fold {metric} "
+            f"{format_score(model['cv_mean'])} (selected on those predictions, so optimistic)"
+        )
+    else:
+        text = f"{model['members'][0]}, refitted on all rows"
+    if holdout is not None:
+        text += f"; holdout {metric} {format_score(holdout)}"
+    substitution = model.get("substitution")
+    if not substitution:
+        return text + "."
+    cost = _cost(substitution, metric)
+    if substitution["saved"] == substitution["rank1_trial"]:  # the best trial, changed
+        return f"{text}, not as cross-validated ({cost}). {substitution['explanation']}"
+    return f"{text}, instead of the best trial {substitution['rank1_trial']} ({cost}). " \
+           f"{substitution['explanation']}"  # fmt: skip
+
+
+def _cost(substitution: dict[str, Any], metric: str) -> str:
+    kind = "out-of-fold" if substitution.get("score_kind") == "oof" else "CV"
+    cost = substitution.get("cv_cost")
+    if cost is None:
+        return f"{kind} cost not measured"
+    saved, best = format_score_pair(substitution["saved_cv_mean"], substitution["rank1_cv_mean"])
+    worse = format_score_pair(substitution["rank1_cv_mean"], abs(cost))[1]
+    direction = "worse" if cost > 0 else "better"
+    return f"{kind} {metric} {saved} against {best}, {worse} {direction}"
