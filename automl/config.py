@@ -13,15 +13,21 @@ from automl.errors import UsageError
 __all__ = [
     "DEFAULT_EXPERIMENT",
     "HOME_ENV",
+    "STORAGE_ENV",
     "FitConfig",
+    "is_valid_name",
     "redact_url",
     "resolve_home",
+    "resolve_storage",
 ]
 
-_EXPERIMENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Experiment names and run ids: one path component inside the home, never ``.`` or ``..``.
+_NAME = re.compile(r"(?!\.+$)[A-Za-z0-9._-]{1,64}")
 
 #: The environment variable that says where experiments live.
 HOME_ENV = "AUTOML_HOME"
+#: The environment variable that holds the storage URL (kept out of ``ps`` and shell history).
+STORAGE_ENV = "AUTOML_STORAGE_URL"
 #: The experiment used when none is named.
 DEFAULT_EXPERIMENT = "default"
 
@@ -41,6 +47,27 @@ def resolve_home(home: str | Path | None = None) -> Path:
     if from_env:
         return Path(from_env)
     return Path.cwd() / "automl-runs"
+
+
+def resolve_storage(storage: str | None = None) -> str | None:
+    """Return the Optuna storage URL of the runs.
+
+    Args:
+        storage: The ``--storage`` option, if given.
+
+    Returns:
+        ``storage`` if given, else ``$AUTOML_STORAGE_URL`` if set, else ``None`` (the SQLite
+        file in the home folder).
+    """
+    if storage:
+        return storage
+    return os.environ.get(STORAGE_ENV) or None
+
+
+def is_valid_name(name: str) -> bool:
+    """Whether ``name`` may be an experiment name or a run id: 1 to 64 letters, digits, ``.``,
+    ``_`` or ``-``, and not only dots (so that it is one folder inside the home)."""
+    return bool(_NAME.fullmatch(name))
 
 
 TaskOption = Literal["auto", "binary", "multiclass", "regression"]
@@ -124,10 +151,11 @@ class FitConfig:
             )
         if self.group and self.time:
             raise UsageError("--group and --time cannot be used together.")
-        if not _EXPERIMENT_NAME.fullmatch(self.experiment):
+        if not is_valid_name(self.experiment):
             raise UsageError(
                 f"Experiment name {self.experiment!r} is not allowed.",
-                hint="Use letters, digits, '.', '_' and '-' (at most 64 characters).",
+                hint="Use letters, digits, '.', '_' and '-' (at most 64 characters, not only "
+                "dots).",
             )
 
     @property
@@ -147,6 +175,60 @@ class FitConfig:
         return data
 
 
-def redact_url(url: str) -> str:
-    """A database URL with its password replaced by ``***`` (for records and messages)."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+#: Query parameters whose values are secrets (``?password=``, ``sslpassword``, tokens...).
+_SECRET_KEY = re.compile(r"pass|pwd|secret|token|credential|auth", re.IGNORECASE)
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***`` (for records,
+    messages and logs).
+
+    A URL is parsed with SQLAlchemy and rendered with its password hidden; query parameters
+    that hold secrets (``?password=...``) are masked too. A URL SQLAlchemy cannot parse
+    faithfully (an unencoded ``@`` or ``/`` in the password) keeps only its scheme, its host
+    part after the last ``@`` and the names of its query parameters.
+    """
+    return _URL_IN_TEXT.sub(lambda match: _redact_one(match.group(0)), text)
+
+
+def _redact_one(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:  # SQLAlchemy raises ArgumentError, ValueError... for a malformed URL
+        return _redact_conservatively(url)
+    if "@" in (parsed.host or "") or "@" in (parsed.database or ""):
+        return _redact_conservatively(url)  # an unencoded '@' in the password
+    query = {
+        key: "***" if _SECRET_KEY.search(key) else value for key, value in parsed.query.items()
+    }
+    rendered: str = parsed.set(query=query).render_as_string(hide_password=True)
+    return rendered.replace("%2A%2A%2A", "***")
+
+
+def _redact_conservatively(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    location, question, query = rest.partition("?")
+    if "@" in query:  # the password may run into the query: keep nothing after the scheme
+        return f"{scheme}://***"
+    if "@" in location:
+        location = "***@" + location.rpartition("@")[2]
+    if question:
+        names = [part.partition("=")[0] for part in query.split("&")]
+        query = "&".join(f"{name}=***" for name in names)
+    return f"{scheme}://{location}{question}{query}"
+
+
+def url_is_ambiguous(url: str) -> bool:
+    """Whether SQLAlchemy cannot parse ``url`` faithfully (an unencoded ``@``, ``:`` or ``/``
+    in the user name or password): such a URL cannot work, and messages about it must not
+    quote the parser's error, which may hold part of the password."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:
+        return True
+    return "@" in (parsed.host or "") or "@" in (parsed.database or "")

@@ -7,15 +7,20 @@ paragraph on stderr and the exit code of its class; nothing else in the package 
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
 from enum import IntEnum
 
 __all__ = [
     "AutomlError",
     "DataError",
     "ExitCode",
+    "FileSystemError",
     "NoTrialSucceededError",
     "NotFoundError",
     "UsageError",
+    "file_system_error",
+    "os_errno",
 ]
 
 
@@ -72,3 +77,81 @@ class NoTrialSucceededError(AutomlError):
     """A search ended without a single successful trial (exit code 5)."""
 
     exit_code = ExitCode.NO_TRIAL_SUCCEEDED
+
+
+class FileSystemError(DataError):
+    """The file system refused a read or a write: full, over quota, read-only, or not
+    permitted (exit code 3)."""
+
+
+_SPACE_HINT = (
+    "Free some space, or point --home (fit) or --output (predict) at another disk, and run "
+    "the command again. Files are written under a temporary name and renamed, so nothing "
+    "half-written was kept."
+)
+#: What each error number means for a user, and what to do about it.
+_FILE_SYSTEM_ERRORS = {
+    errno.ENOSPC: ("No space left on the device", _SPACE_HINT),
+    errno.EDQUOT: ("Disk quota exceeded", _SPACE_HINT),
+    errno.EROFS: (
+        "The file system is read-only",
+        "Reading commands (runs, show, leaderboard, predict) work on a read-only home; fit "
+        "needs a writable --home, and predict a writable --output.",
+    ),
+    errno.EACCES: (
+        "Permission denied",
+        "Check the permissions of that file and its folder, or choose another location.",
+    ),
+    errno.EPERM: (
+        "Operation not permitted",
+        "Check the permissions of that file and its folder, or choose another location.",
+    ),
+}
+#: SQLite's own words for the same conditions (it reports them without an errno).
+_SQLITE_ERRNOS = {
+    "database or disk is full": errno.ENOSPC,
+    "attempt to write a readonly database": errno.EROFS,
+}
+
+
+def os_errno(error: BaseException) -> tuple[int, str | None] | None:
+    """The error number of a full, read-only or forbidden file system behind ``error`` (itself,
+    its cause or context, or a database driver's original error), with the file concerned.
+
+    Returns:
+        ``(errno, filename or None)``, or ``None`` if no such condition is behind ``error``.
+    """
+    for current in _chain(error):
+        if isinstance(current, OSError) and current.errno in _FILE_SYSTEM_ERRORS:
+            name = current.filename
+            return current.errno, None if name is None else str(name)
+        text = str(current).lower()
+        for words, number in _SQLITE_ERRNOS.items():
+            if words in text:
+                return number, None
+    return None
+
+
+def file_system_error(error: BaseException) -> FileSystemError | None:
+    """A :class:`FileSystemError` for a full, read-only or forbidden file system behind
+    ``error`` (see :func:`os_errno`), or ``None``."""
+    found = os_errno(error)
+    if found is None:
+        return None
+    number, filename = found
+    what, hint = _FILE_SYSTEM_ERRORS[number]
+    where = f": {filename}" if filename else ""
+    return FileSystemError(f"{what} [{errno.errorcode[number]}]{where}.", hint=hint)
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        original = getattr(current, "orig", None)  # SQLAlchemy's wrapper of a driver error
+        if isinstance(original, BaseException) and id(original) not in seen:
+            yield original
+            seen.add(id(original))
+        current = current.__cause__ or current.__context__

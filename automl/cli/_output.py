@@ -26,6 +26,7 @@ __all__ = [
     "guarded",
     "out_console",
     "print_titled",
+    "storage_of",
 ]
 
 SCHEMA_VERSION = 1
@@ -124,6 +125,9 @@ def guarded(ctx: typer.Context) -> Iterator[None]:
         err_console().print("[yellow]Interrupted.[/]")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except Exception as error:
+        known = _known_error(ctx, error)
+        if known is not None:
+            fail(known, debug=debug)
         console = err_console()
         console.print(
             f"[bold red]Unexpected error:[/] {type(error).__name__}: {_escape(str(error))}\n"
@@ -132,6 +136,21 @@ def guarded(ctx: typer.Context) -> Iterator[None]:
         if debug:
             console.print_exception()
         raise typer.Exit(int(ExitCode.UNEXPECTED)) from None
+
+
+def _known_error(ctx: typer.Context, error: Exception) -> AutomlError | None:
+    """The user's error behind a library exception: a full, read-only or forbidden file
+    system (exit 3), or a damaged SQLite storage (exit 3)."""
+    from automl.errors import file_system_error
+    from automl.store.sqlite import damage_of, damaged, sqlite_path
+
+    found = file_system_error(error)
+    damage = damage_of(error) if found is None else None
+    if damage is not None:
+        storage = storage_of(ctx)
+        path = (sqlite_path(storage) if storage else None) or home_of(ctx) / "automl.db"
+        return damaged(path, damage)
+    return found
 
 
 def configure_logging(debug: bool) -> None:
@@ -185,10 +204,20 @@ def quiet_libraries() -> None:
 
 def store_of(ctx: typer.Context, storage: str | None = None) -> Any:
     """The store of this invocation: ``--home`` and the storage URL (``storage`` if given,
-    else the global ``--storage``, else the home's SQLite file)."""
+    else the global ``--storage``, else ``$AUTOML_STORAGE_URL``, else the home's SQLite
+    file)."""
     from automl.store.runs import Store
 
-    return Store(home_of(ctx), storage or state(ctx).storage)
+    # every command that asks for it only reads: a home may be mounted read-only
+    return Store(home_of(ctx), storage_of(ctx, storage), read_only=True)
+
+
+def storage_of(ctx: typer.Context, storage: str | None = None) -> str | None:
+    """The storage URL: ``storage`` (a command's own option), else the global ``--storage``,
+    else ``$AUTOML_STORAGE_URL``; ``None`` for the SQLite file in the home."""
+    from automl.config import resolve_storage
+
+    return resolve_storage(storage or state(ctx).storage)
 
 
 def home_of(ctx: typer.Context) -> Path:

@@ -58,7 +58,8 @@ def main_options(
         typer.Option(
             "--storage",
             metavar="URL",
-            help="Optuna storage URL of the runs (postgresql://...). Default: SQLite in the home.",
+            help="Optuna storage URL of the runs (postgresql://...). Default: "
+            "$AUTOML_STORAGE_URL, else SQLite in the home.",
             show_default=False,
         ),
     ] = None,

@@ -18,8 +18,8 @@ from automl.cli._output import (
     out_console,
     print_titled,
     quiet_libraries,
-    state,
     stdout_to_stderr,
+    storage_of,
     store_of,
 )
 
@@ -81,7 +81,10 @@ def fit_command(
     experiment: Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")] = "default",
     storage: Annotated[
         str | None,
-        typer.Option(metavar="URL", help="Optuna storage URL. Default: SQLite in the home folder."),
+        typer.Option(
+            metavar="URL",
+            help="Optuna storage URL. Default: $AUTOML_STORAGE_URL, else SQLite in the home.",
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(metavar="S", help="Random seed.")] = 0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the latest run.")] = False,
@@ -150,7 +153,7 @@ def fit_command(
             models=tuple(m.strip() for m in models.split(",") if m.strip()) if models else None,
             n_jobs=n_jobs,
             experiment=experiment,
-            storage=storage or state(ctx).storage,
+            storage=storage_of(ctx, storage),
             seed=seed,
             resume=resume,
             ignore=tuple(ignore or ()),

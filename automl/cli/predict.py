@@ -41,6 +41,14 @@ def predict_command(
             help="Copy this input column into the output, before the predictions (repeatable).",
         ),
     ] = None,
+    excel_safe: Annotated[
+        bool,
+        typer.Option(
+            "--excel-safe",
+            help="Prefix text cells starting with = + - @ (or a tab or carriage return) with ' so "
+            "that a spreadsheet shows them instead of running them as formulas.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
@@ -60,7 +68,12 @@ def predict_command(
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
         with stdout_to_stderr(to_stdout or as_json):
             result = predict_file(
-                store, ref, data, None if to_stdout else Path(output), id_columns=ids or ()
+                store,
+                ref,
+                data,
+                None if to_stdout else Path(output),
+                id_columns=ids or (),
+                excel_safe=excel_safe,
             )
         if result.text is not None:
             sys.stdout.write(result.text)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._output import emit_json, err_console, guarded, quiet_libraries
+from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, storage_of
 
 __all__ = ["worker_command"]
 
@@ -21,16 +21,28 @@ def worker_command(
         str, typer.Option(metavar="NAME", help="The experiment whose latest run to join.")
     ],
     storage: Annotated[
-        str, typer.Option(metavar="URL", help="The run's storage URL (postgresql://...).")
-    ],
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="The run's storage URL (postgresql://...). Default: $AUTOML_STORAGE_URL.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
     """Join the search of the experiment's latest run until its deadline or trial count."""
     with guarded(ctx):
+        from automl.errors import UsageError
         from automl.search.worker import join_run
 
+        url = storage_of(ctx, storage)
+        if url is None:
+            raise UsageError(
+                "automl worker needs the run's storage: give --storage URL or set "
+                "AUTOML_STORAGE_URL.",
+                hint="The environment variable keeps the password out of the process list.",
+            )
         quiet_libraries()
-        study_name, ran = join_run(data, storage, experiment)
+        study_name, ran = join_run(data, url, experiment)
         if as_json:
             emit_json({"run": study_name, "trials": ran})
         else:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from automl.data.limits import InputLimits, input_limits
 from automl.errors import DataError, NotFoundError
 
 if TYPE_CHECKING:
@@ -79,9 +80,13 @@ def read_table(path: str | Path) -> Table:
     Raises:
         NotFoundError: The file does not exist.
         DataError: The path is a directory, or the file is empty, has no data rows, has ragged rows
-            or duplicate column names, is not UTF-8, or is not a table at all.
+            or duplicate column names, is not UTF-8, or is not a table at all; or it holds more
+            rows or bytes than ``AUTOML_MAX_INPUT_ROWS`` / ``AUTOML_MAX_INPUT_BYTES`` allow
+            (:mod:`automl.data.limits`; checked while reading).
+        UsageError: One of those variables is not a positive amount.
     """
     path = Path(path)
+    limits = input_limits()
     _check_is_file(path)
     with path.open("rb") as fh:
         head = fh.read(16)
@@ -91,9 +96,9 @@ def read_table(path: str | Path) -> Table:
             hint="Expected a CSV file with a header and at least one data row, or a Parquet file.",
         )
     if head.startswith(_MAGIC_PARQUET) or path.suffix.lower() in _PARQUET_SUFFIXES:
-        return _read_parquet(path)
+        return _read_parquet(path, limits)
     compression: Literal["gzip"] | None = "gzip" if head.startswith(_MAGIC_GZIP) else None
-    return _read_csv(path, compression)
+    return _read_csv(path, compression, limits)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -146,12 +151,17 @@ def _check_is_file(path: Path) -> None:
         raise NotFoundError(f"Data file {str(path)!r} not found.", hint=hint)
 
 
-def _read_parquet(path: Path) -> Table:
+def _read_parquet(path: Path, limits: InputLimits) -> Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from automl.data.limits import check_parquet_size
+
     try:
+        check_parquet_size(path, pq.ParquetFile(path).metadata, limits)
         arrow = pq.read_table(path)
+    except DataError:
+        raise
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
         raise DataError(
             f"{path} could not be read as Parquet: {exc}",
@@ -182,7 +192,7 @@ def _open_text_sample(path: Path, compression: str | None) -> bytes:
         ) from exc
 
 
-def _read_csv(path: Path, compression: Literal["gzip"] | None) -> Table:
+def _read_csv(path: Path, compression: Literal["gzip"] | None, limits: InputLimits) -> Table:
     sample = _open_text_sample(path, compression)
     _check_not_binary(path, sample)
     if sample.startswith(codecs.BOM_UTF8):
@@ -204,7 +214,7 @@ def _read_csv(path: Path, compression: Literal["gzip"] | None) -> Table:
     names = [name.strip() for name in names]
     names = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
     _check_header(path, names)
-    arrow = _parse_csv(path, compression, names, delimiter, quoted='"' in text)
+    arrow = _parse_csv(path, compression, names, delimiter, quoted='"' in text, limits=limits)
     if arrow.num_rows == 0:
         raise DataError(
             f"{path} has a header ({len(names)} columns) but no data rows.",
@@ -321,10 +331,18 @@ def _check_header(path: Path, names: list[str]) -> None:
 
 
 def _parse_csv(
-    path: Path, compression: str | None, names: list[str], delimiter: str, *, quoted: bool
+    path: Path,
+    compression: str | None,
+    names: list[str],
+    delimiter: str,
+    *,
+    quoted: bool,
+    limits: InputLimits,
 ) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pacsv
+
+    from automl.data.limits import CappedStream
 
     bad_rows: list[Any] = []
 
@@ -342,7 +360,7 @@ def _parse_csv(
     try:
         with pa.input_stream(str(path), compression=compression) as stream:
             arrow = pacsv.read_csv(
-                stream,
+                CappedStream(stream, path, limits, compressed=compression is not None),
                 read_options=read_options,
                 parse_options=parse_options,
                 convert_options=convert_options,

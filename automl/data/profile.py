@@ -41,6 +41,7 @@ WarningKind = Literal[
     "rare_class",
     "leakage",
     "missing_target",
+    "too_few_rows",
 ]
 
 _NEAR_CONSTANT_SHARE = 0.99
@@ -51,6 +52,8 @@ _LEAK_SAMPLE = 50_000
 _LEAK_PURITY = 0.99
 _LEAK_AUC = 0.99
 _LEAK_CORR = 0.99
+#: ``fit`` needs at least this many rows with a target.
+_MIN_FIT_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ def profile_table(
 
     Raises:
         NotFoundError: The target column, or a ``keep_na`` column, does not exist.
-        DataError: The target is entirely missing or has a single value.
+        DataError: The target is entirely missing or has a single value (in two rows or more:
+            a file with one data row is profiled, with a warning, and no target analysis).
     """
     frame = table.frame
     source = str(table.path)
@@ -197,11 +201,12 @@ def profile_table(
         profile_column(frame[name], keep_markers=str(name) in kept) for name in frame.columns
     )
     target_profile = None
-    if target is not None:
+    if target is not None and len(frame) >= 2:
         index = list(frame.columns).index(target)
         target_profile = analyse_target(frame[target], columns[index], source=source)
     n_duplicates = _count_duplicates(frame)
-    warnings = _warnings(frame, columns, target_profile, n_duplicates)
+    warnings = _size_warnings(source, len(frame), target)
+    warnings += _warnings(frame, columns, target_profile, n_duplicates, target_name=target)
     return Profile(
         source=source,
         format=table.format,
@@ -213,6 +218,17 @@ def profile_table(
         target=target_profile,
         warnings=tuple(warnings),
     )
+
+
+def _size_warnings(source: str, n_rows: int, target: str | None) -> list[ProfileWarning]:
+    """A warning for a file too small to fit on (one row: no task can be inferred either)."""
+    if n_rows >= _MIN_FIT_ROWS:
+        return []
+    message = f"{source} has only {n_rows} data row(s); fit needs at least {_MIN_FIT_ROWS} rows"
+    message += " with a target."
+    if n_rows < 2 and target is not None:
+        message += f" The task of {target!r} cannot be inferred from one value."
+    return [ProfileWarning("too_few_rows", message, target)]
 
 
 def _count_duplicates(frame: pd.DataFrame) -> int:
@@ -229,13 +245,15 @@ def _warnings(
     columns: tuple[ColumnProfile, ...],
     target: TargetProfile | None,
     n_duplicates: int,
+    *,
+    target_name: str | None = None,
 ) -> list[ProfileWarning]:
     n = len(frame)
     found: list[ProfileWarning] = []
     if target is not None:
         found += _target_warnings(target, n)
         found += _leakage_warnings(frame, columns, target)
-    target_name = target.name if target else None
+        target_name = target.name
     for column in columns:
         if column.name == target_name:
             continue

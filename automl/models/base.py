@@ -37,7 +37,15 @@ if TYPE_CHECKING:
 
     from automl.data.target import Task
 
-__all__ = ["Encoding", "FamilyModel", "ModelFamily", "align_proba", "openmp_threads", "time_left"]
+__all__ = [
+    "Encoding",
+    "FamilyModel",
+    "ModelFamily",
+    "align_proba",
+    "openmp_threads",
+    "safe_params",
+    "time_left",
+]
 
 Encoding = Literal["native", "ordinal", "onehot"]
 
@@ -162,6 +170,86 @@ class ModelFamily(ABC):
         """This family's parameters from a trial's params, without the prefix."""
         prefix = f"{self.name}."
         return {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
+
+    def check_params(self, params: dict[str, Any], *, task: Task) -> list[str]:
+        """What is wrong with ``params`` (unprefixed) for :meth:`build`: names that
+        :meth:`suggest` never draws, values of the wrong type or outside its ranges. The ranges
+        are the widest :meth:`suggest` uses (some narrow on small data); a parameter that is
+        absent is fine (the model's default).
+
+        Parameters read back from a shared storage are checked with this before a refit: a
+        trial written by anyone with access could otherwise pass ``train_dir`` or
+        ``allow_writing_files=True`` to CatBoost, or 64 threads to LightGBM.
+
+        Returns:
+            One line per problem, such as ``train_dir='/tmp/x' (not a lightgbm parameter)``;
+            empty when ``params`` could have been drawn.
+        """
+        checking = _CheckingTrial(self.name, params)
+        self.suggest(checking, task=task, n_rows=_WIDEST_ROWS)  # type: ignore[arg-type]
+        unknown = [
+            f"{name}={value!r} (not a {self.name} parameter)"
+            for name, value in params.items()
+            if name not in checking.drawn
+        ]
+        return checking.problems + unknown
+
+
+#: Rows passed to :meth:`ModelFamily.suggest` when checking parameters: ranges that depend on
+#: the data's size are at their widest.
+_WIDEST_ROWS = 10**9
+
+
+class _CheckingTrial:
+    """Stands in for an Optuna trial: each ``suggest_*`` call returns the given value and
+    notes whether the distribution could have drawn it."""
+
+    def __init__(self, family: str, params: dict[str, Any]) -> None:
+        self.prefix = f"{family}."
+        self.params = params
+        self.drawn: set[str] = set()
+        self.problems: list[str] = []
+
+    def _value(self, name: str, fits: Callable[[Any], bool], expected: str) -> Any:
+        key = name[len(self.prefix) :] if name.startswith(self.prefix) else name
+        self.drawn.add(key)
+        value = self.params.get(key)
+        if key in self.params and not fits(value):
+            self.problems.append(f"{key}={value!r} (expected {expected})")
+        return value
+
+    def suggest_float(self, name: str, low: float, high: float, **_: Any) -> Any:
+        def fits(v: Any) -> bool:
+            return _is_number(v) and bool(np.isfinite(v)) and low <= v <= high
+
+        return self._value(name, fits, f"a number from {low:g} to {high:g}")
+
+    def suggest_int(self, name: str, low: int, high: int, **_: Any) -> Any:
+        def fits(v: Any) -> bool:
+            return _is_number(v) and float(v).is_integer() and low <= v <= high
+
+        return self._value(name, fits, f"a whole number from {low} to {high}")
+
+    def suggest_categorical(self, name: str, choices: Any) -> Any:
+        def fits(v: Any) -> bool:
+            return any(type(v) is type(c) and v == c for c in choices)
+
+        return self._value(name, fits, f"one of {list(choices)!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def safe_params(params: dict[str, Any] | None, safety: dict[str, Any], *aliases: str) -> dict:
+    """``params`` with ``safety`` applied last: the settings automl must control (threads,
+    seed, verbosity, no files written) win over any parameter, and the parameters that are
+    other names for them (``aliases``, such as LightGBM's ``n_jobs`` for ``num_threads``) are
+    dropped, so that a library cannot pick the parameter over the setting."""
+    dropped = set(safety) | set(aliases)
+    return {k: v for k, v in (params or {}).items() if k not in dropped} | safety
 
 
 def openmp_threads(n_threads: int) -> int:

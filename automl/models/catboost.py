@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl.models._boosting import EARLY_STOPPING_ROUNDS, inner_split
-from automl.models.base import FamilyModel, ModelFamily
+from automl.models.base import FamilyModel, ModelFamily, safe_params
 
 if TYPE_CHECKING:
     import optuna
@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 __all__ = ["CatBoostFamily", "CatBoostModel"]
 
 MAX_ITERATIONS = 1000
+#: CatBoost's other names for the settings automl controls, and what would write files.
+_CATBOOST_ALIASES = ("num_boost_round", "n_estimators", "num_trees", "n_jobs", "random_state",
+                     "verbose", "silent", "verbose_eval", "metric_period", "train_dir",
+                     "save_snapshot", "snapshot_file", "loss_function")  # fmt: skip
 
 
 class _Deadline:
@@ -47,14 +51,14 @@ class CatBoostModel(FamilyModel):
     def _make(self, iterations: int) -> Any:
         import catboost
 
-        params: dict[str, Any] = {
+        safety: dict[str, Any] = {
             "iterations": iterations,
             "thread_count": self.n_threads,
             "random_seed": self.seed,
             "logging_level": "Silent",
             "allow_writing_files": False,
-            **(self.params or {}),
         }
+        params = safe_params(self.params, safety, *_CATBOOST_ALIASES)
         if self.task == "regression":
             return catboost.CatBoostRegressor(loss_function="RMSE", **params)
         loss = "Logloss" if self.task == "binary" else "MultiClass"

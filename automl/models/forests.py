@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from automl.models._sklearn import SklearnModel
-from automl.models.base import FamilyModel, ModelFamily, align_proba
+from automl.models.base import FamilyModel, ModelFamily, align_proba, safe_params
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -57,7 +57,9 @@ class ForestModel(SklearnModel):
         kind = "ExtraTrees" if self.extra else "RandomForest"
         suffix = "Regressor" if self.task == "regression" else "Classifier"
         factory = getattr(ensemble, kind + suffix)
-        return factory(n_jobs=self.n_threads, random_state=self.seed, warm_start=True, **params)
+        safety = {"n_jobs": self.n_threads, "random_state": self.seed, "warm_start": True,
+                  "verbose": 0}  # fmt: skip
+        return factory(**safe_params(params, safety, "n_estimators"))
 
     def _grow(self, members: int) -> None:
         self.model_.set_params(n_estimators=members)

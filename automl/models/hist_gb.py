@@ -8,7 +8,7 @@ import numpy as np
 
 from automl.models._boosting import MAX_ITERATIONS, as_matrix, categorical_mask
 from automl.models._sklearn import SklearnModel
-from automl.models.base import ModelFamily
+from automl.models.base import ModelFamily, safe_params
 
 if TYPE_CHECKING:
     import optuna
@@ -58,15 +58,19 @@ class HistGBModel(SklearnModel):
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
         fixed = self.n_iterations is not None
-        params: dict[str, Any] = {
-            "categorical_features": self.categorical_ if self.categorical_.any() else None,
-            "random_state": self.seed,
-            "warm_start": True,
-            "early_stopping": not fixed,
-            "validation_fraction": 0.1,
-            "n_iter_no_change": 30,
-            **(self.params or {}),
-        }
+        params = safe_params(
+            self.params,
+            {
+                "categorical_features": self.categorical_ if self.categorical_.any() else None,
+                "random_state": self.seed,
+                "warm_start": True,
+                "early_stopping": not fixed,
+                "validation_fraction": 0.1,
+                "n_iter_no_change": 30,
+                "verbose": 0,
+            },
+            "max_iter",
+        )
         if self.task == "regression":
             return HistGradientBoostingRegressor(**params)
         return HistGradientBoostingClassifier(**params)

@@ -13,7 +13,7 @@ from automl.models._boosting import (
     as_matrix,
     inner_split,
 )
-from automl.models.base import FamilyModel, ModelFamily
+from automl.models.base import FamilyModel, ModelFamily, safe_params
 
 if TYPE_CHECKING:
     import optuna
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from automl.data.target import Task
 
 __all__ = ["LightGBMFamily", "LightGBMModel"]
+
+#: LightGBM's other names for the settings automl controls (threads, seed, verbosity, task).
+_LGB_ALIASES = ("num_thread", "nthread", "nthreads", "n_jobs", "random_seed", "random_state",
+                "verbose", "application", "app", "objective_type", "num_classes")  # fmt: skip
 
 
 class LightGBMModel(FamilyModel):
@@ -39,7 +43,7 @@ class LightGBMModel(FamilyModel):
     takes_matrix = True
 
     def _lgb_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
+        safety: dict[str, Any] = {
             "verbosity": -1,
             "num_threads": self.n_threads,
             "seed": self.seed,
@@ -47,12 +51,12 @@ class LightGBMModel(FamilyModel):
             "force_row_wise": True,
         }
         if self.task == "binary":
-            params["objective"] = "binary"
+            safety["objective"] = "binary"
         elif self.task == "multiclass":
-            params.update(objective="multiclass", num_class=self.n_classes)
+            safety.update(objective="multiclass", num_class=self.n_classes)
         else:
-            params["objective"] = "regression"
-        params.update(self.params or {})
+            safety["objective"] = "regression"
+        params = safe_params(self.params, safety, *_LGB_ALIASES)
         if params.get("bagging_fraction", 1.0) < 1.0:
             params.setdefault("bagging_freq", 1)
         return params

@@ -132,13 +132,22 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
         The training data.
 
     Raises:
-        DataError: The target does not suit the task, or too few rows remain.
+        DataError: The target does not suit the task, too few rows remain, or no column is
+            left to learn from.
         UsageError: ``--pos-label`` is not a class.
     """
     target = profile.target
-    assert target is not None and target.name == spec.target
+    if target is None:  # the profile could not analyse it: a file with a single data row
+        raise DataError(
+            f"Only {profile.n_rows} row(s) in {profile.source}; at least 10 rows with a target "
+            "are needed.",
+            hint="Add rows, or check the --target column.",
+        )
+    assert target.name == spec.target
     notes: list[str] = []
     profile = search_profile(profile, spec)
+    if not profile.features:
+        raise _no_features(profile, target.name)
     task: Task = target.task if spec.task == "auto" else spec.task  # type: ignore[assignment]
     labels_series = target_values(frame[spec.target], profile.column(spec.target))
     keep = labels_series.notna().to_numpy()
@@ -174,6 +183,24 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
         holdout_rows=holdout_rows,
         folds=folds,
         notes=tuple(notes),
+    )
+
+
+def _no_features(profile: Profile, target: str) -> DataError:
+    """The error for a table whose columns, but for the target, are all left out."""
+    others = [c for c in profile.columns if c.name != target]
+    if not others:
+        return DataError(
+            f"{profile.source} has no feature columns: its only column is the target {target!r}.",
+            hint="Add the columns that describe each row; a model needs inputs to learn from.",
+        )
+    shown = ", ".join(f"{c.name!r} ({c.role}: {c.reason})" for c in others[:10])
+    more = f" and {len(others) - 10} more" if len(others) > 10 else ""
+    return DataError(
+        f"{profile.source} has no feature columns: besides the target {target!r}, every column "
+        f"is left out: {shown}{more}.",
+        hint="Identifiers and constant columns carry nothing to learn from; give columns that "
+        "describe each row, or drop --ignore / --group for some of them.",
     )
 
 

@@ -8,6 +8,7 @@ count through ``env=``; they ignore SIGINT and leave when their parent dies.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -20,9 +21,14 @@ from typing import Any
 
 from automl.search.worker import STORAGE_ENV
 
-__all__ = ["WorkerPool", "refit_in_child", "threads_per_worker"]
+__all__ = ["FILE_SYSTEM_EXIT", "WorkerPool", "refit_in_child", "threads_per_worker"]
 
 logger = logging.getLogger(__name__)
+
+#: A worker or the refit process exits with this plus the error number when the file system
+#: refused a write (full, over quota, read-only): its log may be unwritable too, so the exit
+#: code says it.
+FILE_SYSTEM_EXIT = 64
 
 
 def threads_per_worker(n_workers: int) -> int:
@@ -95,6 +101,15 @@ class WorkerPool:
                 _signal(process, signal.SIGKILL)
                 process.wait()
 
+    def file_system_error(self) -> OSError | None:
+        """The error of a worker that stopped because the file system refused a write (full,
+        read-only...), as its exit code says; ``None`` if none did."""
+        for process in self.processes:
+            error = _file_system_error(process.returncode, self.log_dir.parent)
+            if error is not None:
+                return error
+        return None
+
     def failures(self) -> list[str]:
         """The last line each failed worker wrote, for error messages."""
         lines = []
@@ -136,6 +151,7 @@ def refit_in_child(
         ``refit.json`` (see :func:`automl.search.refit.run_refit`).
 
     Raises:
+        OSError: The refit process could not write (full, read-only...): its error number.
         RuntimeError: The refit process failed; the message has its last log line.
         KeyboardInterrupt: The user pressed Ctrl-C again (the process is stopped).
     """
@@ -168,6 +184,9 @@ def refit_in_child(
         _signal(process, signal.SIGKILL)
         process.wait()
         raise
+    refused = _file_system_error(code, run_dir)
+    if refused is not None:
+        raise refused
     if code != 0:
         lines = log_path.read_text(errors="replace").strip().splitlines()
         raise RuntimeError(
@@ -176,6 +195,13 @@ def refit_in_child(
         )
     result: dict[str, Any] = json.loads((run_dir / "refit.json").read_text())
     return result
+
+
+def _file_system_error(code: int | None, where: Path) -> OSError | None:
+    number = (code or 0) - FILE_SYSTEM_EXIT
+    if number in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+        return OSError(number, os.strerror(number), str(where))
+    return None
 
 
 def _signal(process: subprocess.Popen[bytes], sig: int) -> None:

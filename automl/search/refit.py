@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from automl.search.dataset import TrainingData
 
-__all__ = ["Choice", "choose_trial", "fit_final", "score_holdout"]
+__all__ = ["Choice", "check_trials", "choose_trial", "fit_final", "score_holdout", "trial_problems"]
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +141,15 @@ def faster_within_noise(
 
 
 def choice_of(trial: Any, *, n_folds: int, skipped_better: int = 0) -> Choice:
-    """The refit description of a completed trial."""
+    """The refit description of a completed trial.
+
+    Raises:
+        DataError: The trial names no model family automl has (it was not written by automl).
+    """
     attrs = trial.user_attrs
-    family = FAMILIES[attrs["family"]]
+    family = FAMILIES.get(str(attrs.get("family")))
+    if family is None:
+        raise _foreign_trial(trial, [f"family={attrs.get('family')!r} (not a model family)"])
     return Choice(
         number=trial.number,
         family=family.name,
@@ -156,6 +162,69 @@ def choice_of(trial: Any, *, n_folds: int, skipped_better: int = 0) -> Choice:
         + _CHILD_START_SECONDS,
         skipped_better=skipped_better,
         target_transform=str(trial.params.get("target_transform", "none")),
+    )
+
+
+#: More rounds or trees than any family grows (boosting stops at 3,000): a trial recording more
+#: was not written by automl.
+_MAX_ITERATIONS = 10_000
+
+
+def check_trials(study: optuna.Study, numbers: list[int], *, task: str) -> None:
+    """Refuse to refit trials whose parameters automl could not have drawn.
+
+    A run's trials are read back from its storage, which other processes, machines or people
+    may write to. Before a refit, every parameter of each trial is checked against its
+    family's search space (:meth:`~automl.models.base.ModelFamily.check_params`), so that a
+    trial carrying ``allow_writing_files=True`` for CatBoost or ``n_jobs=64`` for LightGBM is
+    never fitted; the models also apply their safety settings last.
+
+    Raises:
+        DataError: A trial has a parameter outside its family's search space; the message
+            names the trial and the parameter.
+    """
+    for number in numbers:
+        trial = study.trials[number]
+        problems = trial_problems(trial, task=task)
+        if problems:
+            raise _foreign_trial(trial, problems, study_name=study.study_name)
+
+
+def trial_problems(trial: Any, *, task: str) -> list[str]:
+    """What in a trial automl could not have written: its family, parameters outside the
+    family's search space, an impossible iteration count. Empty for automl's own trials."""
+    family = FAMILIES.get(str(trial.user_attrs.get("family")))
+    if family is None:
+        return [f"family={trial.user_attrs.get('family')!r} (not a model family)"]
+    params = dict(trial.params)
+    problems = []
+    drawn = params.pop("family", family.name)
+    if drawn != family.name:
+        problems.append(f"family={drawn!r} (the trial's family is {family.name!r})")
+    transform = params.pop("target_transform", "none")
+    if transform not in ("none", "log"):
+        problems.append(f"target_transform={transform!r} (expected 'none' or 'log')")
+    prefix = f"{family.name}."
+    problems += [f"{k}={v!r} (not a {family.name} parameter)" for k, v in params.items()
+                 if not k.startswith(prefix)]  # fmt: skip
+    problems += [prefix + p for p in family.check_params(family.unprefixed(params), task=task)]  # type: ignore[arg-type]
+    iterations = trial.user_attrs.get("n_iterations")
+    if iterations is not None and (
+        type(iterations) is not int or not 1 <= iterations <= _MAX_ITERATIONS
+    ):
+        problems.append(f"n_iterations={iterations!r} (expected 1 to {_MAX_ITERATIONS:,})")
+    return problems
+
+
+def _foreign_trial(trial: Any, problems: list[str], *, study_name: str | None = None) -> Any:
+    from automl.errors import DataError
+
+    where = f" of run {study_name}" if study_name else ""
+    return DataError(
+        f"Trial {trial.number}{where} has parameters automl never draws: "
+        f"{'; '.join(problems)}. Refusing to refit it.",
+        hint="Something other than automl wrote this trial into the run's storage. Check who "
+        "can write to that database; start a new run, or delete that trial, to go on.",
     )
 
 
@@ -376,12 +445,43 @@ def run_refit(
     """
     import optuna
 
-    from automl.metrics import get_metric
     from automl.search.worker import load_run
+
+    storage, _, data = load_run(data_path, storage_url, study_name, check_hash=False)
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    return refit_run(study, data, trials, weights, n_threads=n_threads,
+                     deadline_epoch=deadline_epoch, out_dir=out_dir,
+                     max_predict_ms=max_predict_ms)  # fmt: skip
+
+
+def refit_run(
+    study: optuna.Study,
+    data: TrainingData,
+    trials: list[int],
+    weights: list[float],
+    *,
+    n_threads: int,
+    deadline_epoch: float | None,
+    out_dir: Path,
+    max_predict_ms: float | None = None,
+) -> dict[str, Any]:
+    """Score the chosen trial(s) on the holdout, refit them on every row, and save
+    ``model.joblib`` and ``refit.json`` in ``out_dir``: the refit process's work on a loaded
+    study and its data (``fit`` also calls it in its own process after Ctrl-C).
+
+    Returns:
+        What ``refit.json`` holds (see :func:`run_refit`).
+
+    Raises:
+        DataError: A trial's parameters are outside its family's search space.
+    """
+    import optuna
+
+    from automl.metrics import get_metric
     from automl.store.artifacts import dump_model, write_json
 
-    storage, attrs, data = load_run(data_path, storage_url, study_name, check_hash=False)
-    study = optuna.load_study(study_name=study_name, storage=storage)
+    attrs = study.user_attrs
+    check_trials(study, trials, task=data.task)
     choices = [choice_of(study.trials[n], n_folds=len(data.folds)) for n in trials]
     notes: list[str] = []
     changes: list[dict[str, Any]] = []
@@ -498,17 +598,27 @@ def main(argv: list[str] | None = None) -> int:
     exit_with_parent(os.getppid())
     logging.basicConfig(level=logging.WARNING, format="refit %(process)d: %(message)s")
     quiet_libraries()
-    run_refit(
-        args.data,
-        os.environ[STORAGE_ENV],
-        args.study,
-        [int(n) for n in args.trials.split(",")],
-        [float(w) for w in args.weights.split(",")],
-        n_threads=args.threads,
-        deadline_epoch=args.deadline_epoch,
-        out_dir=args.out,
-        max_predict_ms=args.max_predict_ms,
-    )
+    try:
+        run_refit(
+            args.data,
+            os.environ[STORAGE_ENV],
+            args.study,
+            [int(n) for n in args.trials.split(",")],
+            [float(w) for w in args.weights.split(",")],
+            n_threads=args.threads,
+            deadline_epoch=args.deadline_epoch,
+            out_dir=args.out,
+            max_predict_ms=args.max_predict_ms,
+        )
+    except Exception as error:  # a full or read-only disk: tell the coordinator which
+        from automl.errors import os_errno
+        from automl.search.pool import FILE_SYSTEM_EXIT
+
+        found = os_errno(error)
+        if found is None:
+            raise
+        logging.getLogger(__name__).error("%s", error)  # the log may be unwritable too
+        return FILE_SYSTEM_EXIT + found[0]
     return 0
 
 

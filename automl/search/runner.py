@@ -134,6 +134,19 @@ def run_fit(
     started_epoch = time.time()
     budget = _Budget.plan(config.time_budget, started)
     store = Store(home, config.storage)
+    try:
+        return _run(store, config, budget, started_epoch, progress)
+    finally:
+        store.close()  # the run's lock, and the database connections (SQLite's WAL)
+
+
+def _run(
+    store: Any,
+    config: FitConfig,
+    budget: _Budget,
+    started_epoch: float,
+    progress: Callable[[Progress], None] | None,
+) -> FitResult:
     if config.resume:
         ref, study, config, data, metric, data_sha = _resume(store, config, budget, started_epoch)
     else:
@@ -186,7 +199,9 @@ def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: floa
     metric = get_metric(config.metric or default_metric(data.task), data.task)
     ref = RunRef(config.experiment, new_run_id())
     run_dir = store.run_dir(ref)
+    store.storage()  # an unreachable storage fails before any run folder is made
     run_dir.mkdir(parents=True, exist_ok=False)
+    store.lock_run(ref)
     write_json(run_dir / "profile.json", data.profile.to_dict())
     write_json(run_dir / "schema.json", input_schema(data))
     write_json(run_dir / "sample.json", sample_rows(data))
@@ -209,6 +224,7 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
     from automl.search.dataset import DataSpec, training_data
 
     ref = store.latest_run(config.experiment)
+    store.lock_run(ref)  # a second resume of this run, or the fit still running it, refuses
     study = optuna.load_study(study_name=ref.study_name, storage=store.storage())
     attrs = study.user_attrs
     stored = attrs["config"]
@@ -410,6 +426,9 @@ def _search(
     if progress is not None:
         progress(Progress(count_trials(study), time.monotonic() - budget.started, 0.0,
                           config.n_trials, metric))  # fmt: skip
+    refused = pool.file_system_error()
+    if refused is not None:  # a full or read-only disk: the trials so far are in the storage
+        raise refused
     failures = pool.failures()
     if failures:
         logger.warning("Some workers failed: %s", "; ".join(failures))
@@ -431,8 +450,10 @@ def _finish(
 ) -> FitResult:
     import os
 
+    from automl.search.interrupt import quick_refit
+    from automl.search.interrupt import seconds_left as quick_seconds_left
     from automl.search.pool import refit_in_child
-    from automl.search.refit import choose_trial
+    from automl.search.refit import check_trials, choose_trial
     from automl.search.study import count_trials
     from automl.search.substitution import describe_substitution
     from automl.store.artifacts import sha256_of, write_json
@@ -441,6 +462,8 @@ def _finish(
     left = budget.left(budget.refit_deadline)
     if left is not None and len(data.holdout_rows):
         left /= 2  # one fit on the search rows for the holdout score, one on every row
+    if interrupted:  # the user waits: refit a quick trial here (automl.search.interrupt)
+        left = quick_seconds_left()
     max_predict_ms = config.max_predict_ms or None
     choice = choose_trial(
         study, n_folds=len(data.folds), seconds_left=left, max_predict_ms=max_predict_ms
@@ -454,24 +477,29 @@ def _finish(
             seconds_left=left,
             max_predict_ms=max_predict_ms,
         )
-        if config.ensemble
+        if config.ensemble and not interrupted
         else None
     )
     trials = ensemble.trials if ensemble else [choice.number]
     weights = ensemble.weights if ensemble else [1.0]
+    check_trials(study, trials, task=data.task)  # parameters read back from a shared storage
     refit_deadline_epoch = None
     if budget.refit_deadline is not None:
         refit_deadline_epoch = time.time() + (budget.refit_deadline - time.monotonic())
-    refit = refit_in_child(
-        data=Path(config.data).resolve(),
-        storage_url=store.storage_url,
-        study_name=ref.study_name,
-        trials=trials,
-        weights=weights,
-        n_threads=os.cpu_count() or 1,
-        deadline_epoch=refit_deadline_epoch,
-        run_dir=run_dir,
-        max_predict_ms=max_predict_ms,
+    refit = (
+        quick_refit(study, data, choice, run_dir, max_predict_ms=max_predict_ms)
+        if interrupted
+        else refit_in_child(
+            data=Path(config.data).resolve(),
+            storage_url=store.storage_url,
+            study_name=ref.study_name,
+            trials=trials,
+            weights=weights,
+            n_threads=os.cpu_count() or 1,
+            deadline_epoch=refit_deadline_epoch,
+            run_dir=run_dir,
+            max_predict_ms=max_predict_ms,
+        )
     )
     ensemble = _kept_ensemble(ensemble, refit, run_dir, data, metric)
     if ensemble is None and refit["trials"] != [choice.number]:  # one member of an ensemble kept

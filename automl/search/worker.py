@@ -9,6 +9,7 @@ file, the storage URL and the study name.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -19,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from automl.errors import AutomlError, DataError
+from automl.config import STORAGE_ENV
+from automl.errors import AutomlError, DataError, os_errno
 
-__all__ = ["WorkerOptions", "join_run", "run_worker", "worker_seed"]
+__all__ = ["STORAGE_ENV", "WorkerOptions", "join_run", "run_worker", "worker_seed"]
 
 logger = logging.getLogger(__name__)
-
-STORAGE_ENV = "AUTOML_STORAGE_URL"
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,8 @@ def run_worker(options: WorkerOptions) -> int:
         try:
             study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=False)
         except Exception as error:  # the storage refused a result (trial failed by another)
+            if os_errno(error) is not None:
+                raise  # a full or read-only disk: no further trial can be recorded
             errors += 1
             logger.warning("trial not recorded: %s", error)
             continue
@@ -255,6 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     except AutomlError as error:
         print(f"worker {args.index}: {error}", file=sys.stderr)
         return int(error.exit_code)
+    except Exception as error:
+        found = os_errno(error)
+        if found is None:
+            raise
+        from automl.search.pool import FILE_SYSTEM_EXIT
+
+        with contextlib.suppress(OSError):  # the log is likely on the same full disk
+            print(f"worker {args.index}: {error}", file=sys.stderr)
+        return FILE_SYSTEM_EXIT + found[0]  # the coordinator reports it (see pool.py)
     return 0
 
 

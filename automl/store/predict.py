@@ -50,11 +50,14 @@ def predict_file(
     output: Path | None,
     *,
     id_columns: Sequence[str] = (),
+    excel_safe: bool = False,
 ) -> PredictResult:
     """Predict every row of ``data`` with the run's model and write ``output`` (CSV).
 
     Rows keep their order. Extra columns are ignored (with a note); unseen categories and new
-    missing values are handled by the model's preprocessing.
+    missing values are handled by the model's preprocessing. With ``excel_safe``, text cells
+    that a spreadsheet would run as a formula get a leading ``'``
+    (:func:`automl.store.excel.excel_safe`).
 
     Args:
         store: Where the run lives.
@@ -62,6 +65,7 @@ def predict_file(
         data: The rows to predict.
         output: The CSV to write; ``None`` returns the CSV as ``text`` instead.
         id_columns: Input columns copied first into the output, as written in ``data``.
+        excel_safe: Make text cells that start like a formula inert for spreadsheets.
 
     Raises:
         NotFoundError: The data file, the run's model or an ``id_columns`` column does not
@@ -91,6 +95,10 @@ def predict_file(
         )
     if len(ids.columns):
         frame = pd.concat([ids.set_axis(frame.index), frame], axis=1)
+    if excel_safe:
+        from automl.store.excel import excel_safe as neutralise
+
+        frame = neutralise(frame)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     if output is not None:

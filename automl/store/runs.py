@@ -7,12 +7,10 @@ An experiment is a name; a run is one ``fit``, stored as the Optuna study
 from __future__ import annotations
 
 import logging
+import os
 import secrets
-import sqlite3
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,10 +38,29 @@ def new_run_id() -> str:
 
 @dataclass(frozen=True)
 class RunRef:
-    """One run: its experiment, id, and Optuna study name."""
+    """One run: its experiment, id, and Optuna study name.
+
+    Both names are checked when a reference is made (:func:`automl.config.is_valid_name`), so
+    that a run folder is always one experiment folder and one run folder inside the home.
+
+    Raises:
+        DataError: A name that is not one plain folder name (``..``, ``/abs``, ``a/b``...).
+    """
 
     experiment: str
     run_id: str
+
+    def __post_init__(self) -> None:
+        from automl.config import is_valid_name
+
+        for what, name in (("experiment name", self.experiment), ("run id", self.run_id)):
+            if not is_valid_name(name):
+                raise DataError(
+                    f"Run {self.experiment}/{self.run_id} has an invalid {what} {name!r}.",
+                    hint="Experiment names and run ids are 1 to 64 letters, digits, '.', '_' or "
+                    "'-', not only dots; a storage shared with other tools may hold studies "
+                    "that are not automl runs.",
+                )
 
     @property
     def study_name(self) -> str:
@@ -52,9 +69,14 @@ class RunRef:
 
     @classmethod
     def from_study_name(cls, name: str) -> RunRef | None:
-        """Parse ``<experiment>/<run_id>``; ``None`` for studies that are not automl runs."""
+        """Parse ``<experiment>/<run_id>``; ``None`` for studies that are not automl runs,
+        among them names that would lead outside the home (``../x``, ``/abs/x``)."""
+        from automl.config import is_valid_name
+
         experiment, sep, run_id = name.rpartition("/")
-        return cls(experiment, run_id) if sep and experiment and run_id else None
+        if not (sep and is_valid_name(experiment) and is_valid_name(run_id)):
+            return None
+        return cls(experiment, run_id)
 
 
 class Store:
@@ -63,19 +85,51 @@ class Store:
     Args:
         home: The home folder (``--home``, ``$AUTOML_HOME`` or ``./automl-runs``).
         storage_url: An Optuna storage URL; default ``sqlite:///<home>/automl.db``.
+        read_only: Open a SQLite storage read-only, creating nothing (the commands that only
+            read: a home may be mounted read-only).
     """
 
-    def __init__(self, home: Path, storage_url: str | None = None) -> None:
+    def __init__(
+        self, home: Path, storage_url: str | None = None, *, read_only: bool = False
+    ) -> None:
         self.home = Path(home)
+        self.read_only = read_only
         self.storage_url = storage_url or f"sqlite:///{self.home.resolve() / 'automl.db'}"
         self._storage: Any = None
+        self._skipped: set[str] = set()
+        self._locks: list[Any] = []
 
     # -- storage ---------------------------------------------------------------------------
     def storage(self) -> optuna.storages.RDBStorage:
         """The Optuna storage, created on first use (SQLite in WAL mode, with heartbeats)."""
         if self._storage is None:
-            self._storage = open_storage(self.storage_url, create_folder=self.home)
+            self._storage = open_storage(
+                self.storage_url, create_folder=self.home, read_only=self.read_only
+            )
         return self._storage
+
+    def close(self) -> None:
+        """Release the runs this store locked, and close its database connections (SQLite
+        folds its write-ahead log back into ``automl.db`` when the last writer closes)."""
+        for lock in self._locks:
+            lock.release()
+        self._locks.clear()
+        if self._storage is not None:
+            self._storage.engine.dispose()
+            self._storage = None
+
+    def lock_run(self, ref: RunRef) -> None:
+        """Lock the run's folder for this process until :meth:`close` (see
+        :mod:`automl.store.locks`).
+
+        Raises:
+            RunBusyError: Another process is fitting that run.
+        """
+        from automl.store.locks import RunLock
+
+        lock = RunLock(self.run_dir(ref), ref.study_name)
+        lock.acquire()
+        self._locks.append(lock)
 
     def study_names(self) -> list[str]:
         """Names of every study in the storage."""
@@ -85,21 +139,45 @@ class Store:
 
     # -- runs ------------------------------------------------------------------------------
     def run_dir(self, ref: RunRef) -> Path:
-        """The run's folder."""
-        return self.home / ref.experiment / ref.run_id
+        """The run's folder, ``<home>/<experiment>/<run_id>``.
+
+        Raises:
+            DataError: The folder would not be inside the home (a name read from a shared
+                storage that is not one plain folder name).
+        """
+        path = self.home / ref.experiment / ref.run_id
+        home = os.path.abspath(self.home)
+        inside = os.path.dirname(os.path.dirname(os.path.abspath(path))) == home
+        if not inside:
+            raise DataError(
+                f"Run {ref.experiment}/{ref.run_id} would be stored outside the home "
+                f"{self.home} ({path}); refusing to use it.",
+                hint="Experiment names and run ids are plain folder names; check the storage "
+                "for studies written by something other than automl.",
+            )
+        return path
 
     def runs(self, experiment: str | None = None) -> list[RunRef]:
         """Runs known to the storage, oldest first, optionally of one experiment.
 
-        Reading never creates anything: a home folder without a database has no runs.
+        Reading never creates anything: a home folder without a database (or with an empty
+        one) has no runs.
         """
-        if (
-            self.storage_url.startswith("sqlite:///")
-            and not Path(self.storage_url[len("sqlite:///") :]).is_file()
-        ):
+        from automl.store.sqlite import has_schema, read_only_connector, sqlite_path
+
+        path = sqlite_path(self.storage_url)
+        if path is not None and not path.is_file():
             return []
-        refs = [RunRef.from_study_name(n) for n in self.study_names()]
-        found = [r for r in refs if r is not None]
+        if path is not None and self.read_only and not has_schema(read_only_connector(path)):
+            return []
+        found = []
+        for name in self.study_names():
+            ref = RunRef.from_study_name(name)
+            if ref is None and "/" in name and name not in self._skipped:
+                self._skipped.add(name)  # not plain folder names: they would leave the home
+                logger.warning("Skipped study %r: not a valid automl run name.", name)
+            elif ref is not None:
+                found.append(ref)
         if experiment is not None:
             found = [r for r in found if r.experiment == experiment]
         return sorted(found, key=lambda r: r.run_id)
@@ -218,21 +296,37 @@ class Store:
             )
 
 
-def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.storages.RDBStorage:
+def open_storage(
+    url: str, *, create_folder: Path | None = None, read_only: bool = False
+) -> optuna.storages.RDBStorage:
     """Open (creating if needed) an Optuna RDB storage with heartbeats.
 
-    SQLite files get WAL journaling and a 60 s lock timeout so that several processes can
-    write at once.
+    SQLite files are checked for damage first, then get WAL journaling and a 60 s lock
+    timeout so that several processes can write at once. With ``read_only``, an existing
+    SQLite file is opened read-only and nothing is created: no lock file, no WAL switch, no
+    schema (see :mod:`automl.store.sqlite`).
 
     Raises:
-        DataError: The storage cannot be reached; the message names the host, never a password.
+        DataError: The storage cannot be reached, or the SQLite file is damaged; the message
+            names the host, never a password.
     """
     import optuna
 
+    from automl.errors import AutomlError
+    from automl.store.sqlite import (
+        check_database,
+        enable_wal,
+        file_lock,
+        sqlite_path,
+        writable_connector,
+    )
+
     kwargs: dict[str, Any] = {}
+    path = sqlite_path(url)
     lock_path = None
-    if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///") :])
+    if path is not None and read_only:
+        return _open_read_only(url, path)
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = path.with_name(path.name + ".lock")
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
@@ -242,9 +336,11 @@ def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.stora
         kwargs["engine_kwargs"] = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
     try:
         # Two processes creating a fresh SQLite schema at once collide: take turns.
-        with _file_lock(lock_path), warnings.catch_warnings():
-            if lock_path is not None:
-                _enable_wal(lock_path.with_name(lock_path.name[: -len(".lock")]))
+        with file_lock(lock_path), warnings.catch_warnings():
+            if path is not None:
+                if path.is_file() and path.stat().st_size:
+                    check_database(writable_connector(path), path)
+                enable_wal(path)
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             return optuna.storages.RDBStorage(
                 url,
@@ -252,38 +348,28 @@ def open_storage(url: str, *, create_folder: Path | None = None) -> optuna.stora
                 grace_period=GRACE_SECONDS,
                 **kwargs,
             )
+    except AutomlError:
+        raise
     except Exception as exc:  # SQLAlchemy and drivers raise many types for an unreachable server
-        raise DataError(
-            f"Cannot open the experiment storage {redact(url)}: {_first_line(exc)}",
-            hint="Check the URL, that the server is running and reachable, and the credentials.",
-        ) from None
+        raise storage_error(url, exc) from None
 
 
-@contextmanager
-def _file_lock(path: Path | None) -> Iterator[None]:
-    """An exclusive advisory lock on ``path`` (no lock when ``None`` or without fcntl)."""
-    if path is None:
-        yield
-        return
+def _open_read_only(url: str, path: Path) -> optuna.storages.RDBStorage:
+    import optuna
+
+    from automl.store.sqlite import check_database, damage_of, damaged, read_only_connector
+
+    connect = read_only_connector(path)
+    check_database(connect, path)
     try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _enable_wal(path: Path) -> None:
-    try:
-        with sqlite3.connect(path, timeout=60) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.Error as exc:
-        raise DataError(f"Cannot open the SQLite storage {path}: {exc}.") from exc
+        return optuna.storages.RDBStorage(
+            url, engine_kwargs={"creator": connect}, skip_table_creation=True
+        )
+    except Exception as exc:  # as in open_storage
+        damage = damage_of(exc)
+        if damage is not None:
+            raise damaged(path, damage) from None
+        raise storage_error(url, exc) from None
 
 
 def redact(url: str) -> str:
@@ -291,6 +377,48 @@ def redact(url: str) -> str:
     from automl.config import redact_url
 
     return redact_url(url)
+
+
+def storage_error(url: str, exc: BaseException) -> DataError:
+    """The error for a storage that cannot be opened: the URL without its password, the
+    driver's reason (scrubbed of the password too), and a hint that fits the kind of storage."""
+    from automl.config import url_is_ambiguous
+    from automl.errors import file_system_error
+
+    if url_is_ambiguous(url):  # the parser's own message may quote part of the password
+        return DataError(
+            f"Cannot open the experiment storage {redact(url)}: the URL cannot be parsed.",
+            hint="Percent-encode special characters in the user name and password (@ as %40, "
+            ": as %3A, / as %2F), or leave the password out of the URL (~/.pgpass or "
+            "PGPASSWORD).",
+        )
+    refused = file_system_error(exc)
+    if refused is not None:
+        return DataError(
+            f"Cannot open the experiment storage {redact(url)}: {refused.message}",
+            hint=refused.hint,
+        )
+    detail = redact(_first_line(exc))
+    password = _password_of(url)
+    if password:
+        detail = detail.replace(password, "***")
+    if url.startswith("sqlite"):
+        hint = (
+            "Check that the home folder exists, that you may read it (and write it, for fit), "
+            "and that its disk is not full."
+        )
+    else:
+        hint = "Check the URL, that the server is running and reachable, and the credentials."
+    return DataError(f"Cannot open the experiment storage {redact(url)}: {detail}", hint=hint)
+
+
+def _password_of(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).password
+    except Exception:  # not a URL SQLAlchemy can parse: nothing to scrub by name
+        return None
 
 
 def _first_line(exc: BaseException) -> str:
