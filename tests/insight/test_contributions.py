@@ -19,8 +19,8 @@ FEATURES = ("x1", "n1", "n2", "x2", "n3", "n4", "n5", "n6", "colour", "note")
 
 def fitted(family: str, task: str, tmp_path: Path, **options: object):
     data = synthetic(0, n=400, task=task)
-    params = FAMILIES[family].portfolio(task)[0]  # type: ignore[arg-type]
-    predictor = fit_predictor(data, "y", [(family, params)], folder=tmp_path, **options)  # type: ignore[arg-type]
+    params = FAMILIES[family].portfolio(task)[0]
+    predictor = fit_predictor(data, "y", [(family, params)], folder=tmp_path, **options)
     return predictor, rows(data)
 
 

@@ -14,8 +14,8 @@ from tests.insight.helpers import fit_predictor, rows, synthetic
 
 def ensemble(task: str, families: list[str], tmp_path: Path, **options: object):
     data = synthetic(4, n=400, task=task)
-    members = [(f, FAMILIES[f].portfolio(task)[0]) for f in families]  # type: ignore[arg-type]
-    predictor = fit_predictor(data, "y", members, folder=tmp_path, weights=[0.6, 0.4], **options)  # type: ignore[arg-type]
+    members = [(f, FAMILIES[f].portfolio(task)[0]) for f in families]
+    predictor = fit_predictor(data, "y", members, folder=tmp_path, weights=[0.6, 0.4], **options)
     return predictor, rows(data)
 
 
