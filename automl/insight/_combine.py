@@ -52,7 +52,8 @@ def group_columns(
 
 def mixed_space(task: str) -> Space:
     """The space an ensemble of several members is explained in."""
-    return {"binary": "log_odds", "multiclass": "margin"}.get(task, "value")  # type: ignore[return-value]
+    spaces: dict[str, Space] = {"binary": "log_odds", "multiclass": "margin"}
+    return spaces.get(task, "value")
 
 
 def combine(

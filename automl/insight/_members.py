@@ -20,15 +20,12 @@ there, except on rows whose prediction was clipped to the training range.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from automl.errors import UsageError
 from automl.insight import _paths
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["MemberContributions", "Method", "Space", "member_contributions"]
 
@@ -115,14 +112,27 @@ def _explainer(model: Any) -> Any:
 
 
 def _raw_space(task: str) -> Space:
-    return {"binary": "log_odds", "multiclass": "margin"}.get(task, "value")  # type: ignore[return-value]
+    spaces: dict[str, Space] = {"binary": "log_odds", "multiclass": "margin"}
+    return spaces.get(task, "value")
 
 
 def _outputs(task: str, n_classes: int) -> int:
     return n_classes if task == "multiclass" else 1
 
 
-def _lightgbm(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> Any:
+def _check_classes(kind: str, classes: Any, n_classes: int) -> None:
+    """A model fitted on fewer classes than the run has has no margin for the others."""
+    if len(classes) != max(n_classes, 2):
+        raise UsageError(
+            f"This {kind} model saw {len(classes)} of {n_classes} classes in training, so "
+            "its class margins cannot be explained.",
+            hint="Refit the run on data where every class appears.",
+        )
+
+
+def _lightgbm(
+    model: Any, X: Any, *, encoder: Any, task: str, n_classes: int
+) -> MemberContributions:
     from automl.models._boosting import as_matrix
 
     matrix = as_matrix(X)
@@ -141,16 +151,14 @@ def _lightgbm(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) ->
     )
 
 
-def _catboost(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> Any:
+def _catboost(
+    model: Any, X: Any, *, encoder: Any, task: str, n_classes: int
+) -> MemberContributions:
     from catboost import Pool
 
     k = _outputs(task, n_classes)
-    if task == "multiclass" and len(model.classes_) != n_classes:
-        raise UsageError(
-            f"This CatBoost model saw {len(model.classes_)} of {n_classes} classes in "
-            "training, so its class margins cannot be explained.",
-            hint="Refit the run on data where every class appears.",
-        )
+    if task == "multiclass":
+        _check_classes("CatBoost", model.classes_, n_classes)
     pool = Pool(model._frame(X), cat_features=model.cat_features_)
     threads = {"thread_count": model.n_threads}
     shap = np.asarray(model.model_.get_feature_importance(pool, type="ShapValues", **threads))
@@ -167,16 +175,12 @@ def _catboost(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) ->
     )
 
 
-def _linear(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> Any:
+def _linear(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> MemberContributions:
     estimator = model.model_
     x = np.asarray(X, dtype="float64")
     n = len(x)
-    if task != "regression" and len(estimator.classes_) != max(n_classes, 2):
-        raise UsageError(
-            f"This linear model saw {len(estimator.classes_)} of {n_classes} classes in "
-            "training, so its class margins cannot be explained.",
-            hint="Refit the run on data where every class appears.",
-        )
+    if task != "regression":
+        _check_classes("linear", estimator.classes_, n_classes)
     # encoders saved before the training means were kept: contributions against zero
     means = getattr(encoder, "means_", None)
     means = np.zeros(x.shape[1]) if means is None else np.asarray(means, dtype="float64")
@@ -198,7 +202,9 @@ def _linear(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> A
     )
 
 
-def _constant(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> Any:
+def _constant(
+    model: Any, X: Any, *, encoder: Any, task: str, n_classes: int
+) -> MemberContributions:
     n, width = len(X), np.shape(X)[1]
     estimator = model.model_
     if task == "regression":
@@ -219,7 +225,7 @@ def _constant(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) ->
     )
 
 
-def _forest(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> Any:
+def _forest(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> MemberContributions:
     matrix = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
     base, values = _paths.forest_paths(model.model_.estimators_, matrix)
     if task == "regression":
@@ -252,17 +258,13 @@ def _align_classes(
     return full_base, full_values
 
 
-def _hist_gb(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> Any:
+def _hist_gb(model: Any, X: Any, *, encoder: Any, task: str, n_classes: int) -> MemberContributions:
     estimator = model.model_
+    if task != "regression":
+        _check_classes("HistGradientBoosting", estimator.classes_, n_classes)
     inputs = model._inputs(X)
     base, values = _paths.hist_gb_paths(estimator, inputs)
     output = np.asarray(estimator._raw_predict(inputs), dtype="float64")
-    if task != "regression" and len(estimator.classes_) != max(n_classes, 2):
-        raise UsageError(
-            f"This HistGradientBoosting model saw {len(estimator.classes_)} of {n_classes} "
-            "classes in training, so its class margins cannot be explained.",
-            hint="Refit the run on data where every class appears.",
-        )
     return MemberContributions(
         base=base,
         values=values,
