@@ -45,3 +45,17 @@ def test_a_target_of_the_wrong_length_is_refused(tmp_path: Path) -> None:
     predictor = fit_predictor(data, "y", [("lightgbm", params)], folder=tmp_path)
     with pytest.raises(DataError, match="199 values for 200 rows"):
         importance(predictor, rows(data), data["y"].iloc[1:], seed=0)
+
+
+@pytest.mark.parametrize("family", ["random_forest", "hist_gb"])
+def test_path_contributions_credit_the_columns_the_trees_split_on(
+    family: str, tmp_path: Path
+) -> None:
+    """HistGradientBoosting moves categorical features first inside; the credit must still go
+    to the right input columns (else noise columns would rank first)."""
+    data = synthetic(3, n=500, task="regression")
+    params = FAMILIES[family].portfolio("regression")[0]
+    predictor = fit_predictor(data, "y", [(family, params)], folder=tmp_path, iterations=40)
+    found = importance(predictor, rows(data), seed=0)
+    assert found.method == "mean_abs_contribution" and not found.exact
+    assert found.columns[:2] == ("x1", "x2"), found.as_dict()
