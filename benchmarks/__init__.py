@@ -11,7 +11,7 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 
 from __future__ import annotations
 
-from benchmarks import parallel, profile_large, quality, serve_latency, startup
+from benchmarks import explain, parallel, profile_large, quality, serve_latency, startup
 from benchmarks._cache import CacheEntry, ResultCache, system_key
 from benchmarks._result import Benchmark, BenchmarkError, Context, Figure, Result
 
@@ -46,6 +46,11 @@ BENCHMARKS: dict[str, Benchmark] = {
             "serve_latency",
             serve_latency.run,
             "generated service (LightGBM): single-record p50/p99, batch, 8-client throughput",
+        ),
+        Benchmark(
+            "explain",
+            explain.run,
+            "contributions of 10,000 rows with a single LightGBM / CatBoost model (best of 3)",
         ),
         Benchmark(
             "quality",

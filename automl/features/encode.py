@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from automl.data.profile import Profile
 
-__all__ = ["FeatureEncoder", "Preparer"]
+__all__ = ["FeatureEncoder", "Preparer", "feature_sources"]
 
 OTHER = "__other__"
 _MAX_LEVELS = {"native": 254, "ordinal": 254, "onehot": 50}
@@ -114,7 +114,12 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                     self.scales_[part] = (float(filled.mean()), std)
                     if finite.size < values.size:
                         self.indicators_.add(part)
-        self.feature_names_ = list(self._encode(X).columns)
+        sources: list[str] = []
+        encoded = self._encode(X, sources=sources)
+        self.feature_names_ = list(encoded.columns)
+        self.sources_ = sources
+        if self.encoding == "onehot":  # all floats: each output column's training mean
+            self.means_ = encoded.to_numpy(dtype="float64").mean(axis=0)
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -131,15 +136,18 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
             return np.empty((len(X), 0))
         return np.column_stack([np.asarray(v, dtype="float64") for v in parts.values()])
 
-    def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _encode(self, X: pd.DataFrame, *, sources: list[str] | None = None) -> pd.DataFrame:
         import pandas as pd
 
-        parts = self._parts(X, codes=False)
+        parts = self._parts(X, codes=False, sources=sources)
         if not parts:
             return pd.DataFrame(index=X.index)
         return pd.DataFrame(parts, index=X.index)
 
-    def _parts(self, X: pd.DataFrame, *, codes: bool) -> dict[str, Any]:
+    def _parts(
+        self, X: pd.DataFrame, *, codes: bool, sources: list[str] | None = None
+    ) -> dict[str, Any]:
+        """The output columns in order; ``sources`` (if given) gets each one's input column."""
         parts: dict[str, Any] = {}
         for name, role in (self.roles or {}).items():
             column = X[name]
@@ -163,6 +171,8 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
                                 parts[part + " missing"] = missing.astype("float64")
                     else:
                         parts[part] = values
+            if sources is not None:
+                sources.extend([name] * (len(parts) - len(sources)))
         return parts
 
     def _categorical(self, name: str, column: pd.Series, *, codes: bool = False) -> dict[str, Any]:
@@ -209,6 +219,28 @@ class FeatureEncoder(BaseEstimator, TransformerMixin):
         found = np.asarray(index.get_indexer(values), dtype="int64")  # type: ignore[arg-type]
         found[(found < 0) & ~pd.isna(values)] = len(categories) - 1  # unseen: other
         return found
+
+
+def feature_sources(encoder: FeatureEncoder) -> list[str]:
+    """The input column each of a fitted encoder's output columns comes from, in output order
+    (a categorical's one-hot levels, a date's parts, a text's words all come from one column).
+
+    Encoders fitted before this was recorded are read from their readable output names
+    (``col=level``, ``col.year``, ``col~word``, ``col missing``): the longest input column
+    whose name starts the output name.
+    """
+    recorded = getattr(encoder, "sources_", None)
+    if recorded is not None:
+        return list(recorded)
+    names = sorted(encoder.roles or {}, key=len, reverse=True)
+    return [_source_of(output, names) for output in encoder.feature_names_]
+
+
+def _source_of(output: str, names: list[str]) -> str:
+    for name in names:
+        if output == name or output.startswith((f"{name}=", f"{name}.", f"{name}~", f"{name} ")):
+            return name
+    raise ValueError(f"no input column for the encoded feature {output!r}")
 
 
 def _levels(column: pd.Series, encoding: str) -> list[str]:

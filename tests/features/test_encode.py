@@ -100,3 +100,22 @@ def test_onehot_maps_skewed_numbers_to_normal_scores_and_keeps_order() -> None:
     assert values[1] <= mapped.max() + 1e-9  # beyond the training range: as its largest value
     standardised = FeatureEncoder(roles, "onehot").fit(train).transform(train)["f0"]
     assert standardised.max() > 10.0  # without normal scores (regression): as before
+
+
+def test_every_encoded_feature_names_its_input_column() -> None:
+    """What contributions are summed back to: a level, a word, a date part, a missing
+    indicator each belong to the column they came from; one-hot keeps the training means."""
+    from automl.features.encode import feature_sources
+
+    for encoding in ("native", "ordinal", "onehot"):
+        encoder = FeatureEncoder(ROLES, encoding).fit(train_frame())
+        sources = feature_sources(encoder)
+        assert (
+            len(sources) == len(encoder.feature_names_) == encoder.transform(train_frame()).shape[1]
+        )
+        for name, source in zip(encoder.feature_names_, sources, strict=True):
+            assert name == source or name.startswith(source), (name, source)
+        assert sources.count("d") >= 6 and sources.count("t") >= 2
+    full = encoder.transform(train_frame()).to_numpy()
+    np.testing.assert_allclose(encoder.means_, full.mean(axis=0), atol=1e-12)
+    assert sources.count("c") == 3 and sources.count("n") == 2  # red, blue, other; n missing
