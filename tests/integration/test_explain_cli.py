@@ -124,8 +124,9 @@ def test_multiclass_explains_the_predicted_class(tmp_path: Path) -> None:
     train = tmp_path / "train.csv"
     data.to_csv(train, index=False)
     home = tmp_path / "home"
-    fitted = run_automl("--home", home, "fit", train, "--target", "y", "--models", "lightgbm",
-                        "--no-ensemble", "--n-trials", "2", "--n-jobs", "1", "--cv", "3")  # fmt: skip
+    fitted = run_automl("--home", home, "fit", train, "--target", "y", "--models",
+                        "lightgbm", "--no-ensemble", "--n-trials", "2", "--n-jobs", "1",
+                        "--cv", "3")  # fmt: skip
     assert fitted.code == 0, fitted.stderr
     out, predicted = tmp_path / "contrib.csv", tmp_path / "pred.csv"
     assert run_automl("--home", home, "predict", train, "--output", predicted).code == 0

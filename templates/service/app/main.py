@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import numpy as np
 from automl.errors import UsageError
 from automl.insight import explain_rows
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, Security
+from fastapi import (APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response,
+                     Security)  # fmt: skip
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader

@@ -1,13 +1,13 @@
 """The service's settings, read from environment variables once, when the application starts.
 
-API_KEY          one key, or several separated by commas (rotation): every /v1/* request
-                 needs the header ``X-API-Key`` with one of them
-API_KEY_FILE     a file of keys, one per line (a mounted secret); added to API_KEY's
-EXPOSE_DOCS      ``1`` serves /docs, /redoc and /openapi.json even when a key is set
-MAX_ROWS         most records in one /v1/predict request (default 1000); more gets 413
-MAX_BODY_BYTES   largest request body, chunked or not (default 5 MiB); larger gets 413
-MODEL_SHA256     the model's expected SHA-256: a pin held outside the project folder
-LOG_LEVEL        level of the JSON access log (default INFO)
+    API_KEY          one key, or several separated by commas (rotation): every /v1/* request
+                     needs the header ``X-API-Key`` with one of them
+    API_KEY_FILE     a file of keys, one per line (a mounted secret); added to API_KEY's
+    EXPOSE_DOCS      ``1`` serves /docs, /redoc and /openapi.json even when a key is set
+    MAX_ROWS         most records in one /v1/predict request (default 1000); more gets 413
+    MAX_BODY_BYTES   largest request body, chunked or not (default 5 MiB); larger gets 413
+    MODEL_SHA256     the model's expected SHA-256: a pin held outside the project folder
+    LOG_LEVEL        level of the JSON access log (default INFO)
 """
 
 from __future__ import annotations
