@@ -39,9 +39,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _post(connection: http.client.HTTPConnection, body: bytes) -> tuple[float, int]:
+def _post(
+    connection: http.client.HTTPConnection, body: bytes, path: str = "/v1/predict"
+) -> tuple[float, int]:
     started = time.perf_counter()
-    connection.request("POST", "/v1/predict", body, {"Content-Type": "application/json"})
+    connection.request("POST", path, body, {"Content-Type": "application/json"})
     response = connection.getresponse()
     response.read()
     return (time.perf_counter() - started) * 1000.0, response.status
