@@ -13,13 +13,11 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from benchmarks._result import BenchmarkError, Context, Figure, Result
-from benchmarks.serve_latency import _free_port, _post, _prepare, _wait_ready
+from benchmarks.serve_latency import _free_port, _post, _prepare, _start
 
 __all__ = ["run"]
 
@@ -44,15 +42,8 @@ def run(context: Context) -> Result:
     with tempfile.TemporaryDirectory(prefix="automl-serve-explain-") as tmp:
         out, records = _prepare(Path(tmp))
         port = _free_port()
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE",
-               "LOG_LEVEL": "WARNING"}  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "1", "--log-level", "warning"],
-            cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        server = _start(out, port)
         try:
-            _wait_ready(port, server)
             singles = [json.dumps(r).encode() for r in records]
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             timings: dict[str, list[float]] = {"/v1/predict": [], "/v1/explain": []}
