@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CONTRIBUTION_PREFIX", "RowExplanations", "explain_rows"]
 
+_EXACT = 2**53  # floats up to this size hold whole numbers exactly
 #: Header of a column's contribution in the full CSV: ``contrib_<column>``.
 CONTRIBUTION_PREFIX = "contrib_"
 
@@ -214,13 +215,16 @@ def _cells(raw: pd.DataFrame, columns: tuple[str, ...], positions: np.ndarray) -
 
 
 def _plain(value: Any) -> Any:
-    """A cell as JSON: ``None`` for a missing one, Python scalars for NumPy's."""
+    """A cell as JSON: ``None`` for a missing one, Python scalars for NumPy's, whole numbers
+    as integers."""
     if value is None:
         return None
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT:
+        return int(value)  # a code made a float by a gap in its column: 3, not 3.0
     if isinstance(value, (str, int, float, bool)):
         return value
     try:
