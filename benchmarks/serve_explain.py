@@ -30,6 +30,10 @@ def _percentile(sorted_ms: list[float], share: float) -> float:
     return sorted_ms[max(0, int(len(sorted_ms) * share) - 1)]
 
 
+def _loads(values: tuple[float, float, float]) -> str:
+    return ", ".join(f"{x:.2f}" for x in values)
+
+
 def run(context: Context) -> Result:
     """Measure single-record latency of /v1/explain and /v1/predict, interleaved.
 
@@ -39,6 +43,7 @@ def run(context: Context) -> Result:
     Raises:
         BenchmarkError: The fit, the scaffold or the service failed, or a request was not 200.
     """
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="automl-serve-explain-") as tmp:
         out, records = _prepare(Path(tmp))
         port = _free_port()
@@ -67,5 +72,6 @@ def run(context: Context) -> Result:
             Figure("predict p99", _percentile(predict, 0.99), "ms"),
             Figure("explain p99 / predict p99", ratio, "x", TARGET_RATIO),
         ),
-        details={"requests": 2 * SINGLE, "load_average": os.getloadavg()},
+        notes=(f"load average before: {_loads(load)}; after: {_loads(os.getloadavg())}",),
+        details={"requests": 2 * SINGLE},
     )
