@@ -44,6 +44,9 @@ def test_served_explanations_equal_automl_explain(project: Project) -> None:
         for headers in ({}, {"X-API-Key": "wrong"}):
             assert call(url, records, headers)[0] == 401
         status, raw = call(url, records, KEY)
+        features = json.loads(call(server.base + "/v1/metadata", None, KEY)[1])["features"]
+        every = f"{server.base}/v1/explain?top={len(features)}"
+        whole = json.loads(call(every, records[4], KEY)[1])["explanations"][0]
     assert status == 200, raw[:500]
     body = json.loads(raw)
     for key in ("explained", "space", "method", "exact"):
@@ -58,8 +61,9 @@ def test_served_explanations_equal_automl_explain(project: Project) -> None:
             assert item["column"] == want[f"top{i}_column"]
             assert abs(item["contribution"] - float(want[f"top{i}_contribution"])) <= 1e-9
             assert same_cell(item["value"], want[f"top{i}_value"])
-    assert any(c["column"] == "Sex" and c["value"] is None
-               for e in body["explanations"] for c in e["contributions"])  # fmt: skip
+    cells = {c["column"]: c["value"] for c in whole["contributions"]}
+    assert len(cells) == len(features) and cells["Sex"] is None and cells["Fare"] is None
+    assert whole["rest"] == 0.0 and cells["Name"] == records[4]["Name"]
 
 
 def test_explain_has_predicts_body_limit_and_bounds_top(project: Project) -> None:
