@@ -7,7 +7,7 @@ so that ``automl --help`` answers at once.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -104,5 +104,41 @@ app.command("scaffold-serve", short_help="Generate a FastAPI service for a run."
 
 
 def main() -> None:
-    """Entry point of the ``automl`` console script."""
-    app()
+    """Entry point of the ``automl`` console script.
+
+    When the command has finished, the process ends through :func:`_end` rather than through
+    the interpreter's own finalization: native thread pools (pyarrow's CSV readers, OpenMP in
+    LightGBM and CatBoost) can abort while Python tears its modules down, which turned a clean
+    exit 3 into SIGABRT ("terminate called without an active exception", apache/arrow#34314)
+    on a loaded machine. An exception other than the exit itself propagates as usual.
+    """
+    try:
+        app()
+    except SystemExit as done:
+        _end(done.code)
+
+
+def _end(code: int | str | None) -> NoReturn:
+    """End the process with ``code`` as ``sys.exit`` would: wait for non-daemon threads, run
+    the ``atexit`` handlers (temporary folders, multiprocessing and joblib workers), flush the
+    output, then exit without finalizing the interpreter."""
+    import atexit
+    import contextlib
+    import os
+    import sys
+    import threading
+
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        status = 1
+    else:
+        status = code or 0
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        # a closed pipe (`automl predict --output - | head`) is not an error of the command
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
