@@ -330,7 +330,9 @@ def confusion(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
     np.add.at(matrix, (evaluation.y.astype(int), decision(evaluation)), 1)
 
     def draw(ax: Axes) -> None:
-        ax.imshow(matrix, cmap="Blues", aspect="auto")
+        edges = np.arange(n + 1) - 0.5  # vector cells (imshow would embed a PNG)
+        ax.pcolormesh(edges, edges, matrix, cmap="Blues", edgecolors="white", linewidth=1.0)
+        ax.invert_yaxis()
         top = matrix.max() or 1
         for i in range(n):
             for j in range(n):
