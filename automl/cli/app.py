@@ -18,8 +18,8 @@ from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
-from automl.cli.runs import experiments_command, runs_command, show_command
 from automl.cli.report import report_command
+from automl.cli.runs import experiments_command, runs_command, show_command
 from automl.cli.serve import scaffold_serve_command
 from automl.cli.worker import worker_command
 

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._output import emit_json, err_console, guarded, out_console, quiet_libraries, store_of
+from automl.cli._output import (
+    emit_json,
+    err_console,
+    guarded,
+    out_console,
+    quiet_libraries,
+    store_of,
+)
 
 __all__ = ["report_command"]
 
@@ -39,10 +46,18 @@ def report_command(
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
         result = build_report(store, ref, out, data=data)
         if as_json:
-            emit_json({"experiment": ref.experiment, "run_id": ref.run_id, "out": str(result.out),
-                       "bytes": result.n_bytes, "sha256": result.sha256,
-                       "sections": list(result.sections), "plots": list(result.plots),
-                       "notes": list(result.notes)})  # fmt: skip
+            emit_json(
+                {
+                    "experiment": ref.experiment,
+                    "run_id": ref.run_id,
+                    "out": str(result.out),
+                    "bytes": result.n_bytes,
+                    "sha256": result.sha256,
+                    "sections": list(result.sections),
+                    "plots": list(result.plots),
+                    "notes": list(result.notes),
+                }
+            )
             return
         for note in result.notes:
             err_console().print(f"Note: {note}")

@@ -272,8 +272,9 @@ def _importance(store: Store, ref: RunRef, data: Any, record: dict[str, Any]) ->
     predictor, _ = store.load_predictor(ref)
     seed = int(record.get("seed") or 0)
     rows = data.search_rows
-    limit = importance_rows((record.get("model") or {}).get("predict_ms_per_1000"),
-                            len(predictor.features))  # fmt: skip
+    limit = importance_rows(
+        (record.get("model") or {}).get("predict_ms_per_1000"), len(predictor.features)
+    )
     if len(rows) > limit:
         rows = np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
     frame = data.raw.iloc[rows]

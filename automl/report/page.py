@@ -80,8 +80,10 @@ def build_report(store: Store, ref: RunRef, out: Path, *, data: Path | None = No
 
     require_matplotlib()
     if out.is_dir():
-        raise UsageError(f"--out {out} is a folder; give the HTML file to write.",
-                         hint="For example: --out report.html")  # fmt: skip
+        raise UsageError(
+            f"--out {out} is a folder; give the HTML file to write.",
+            hint="For example: --out report.html",
+        )
     report = collect_report(store, ref, data=data)
     plots = _plots(report)
     html = render_page(report, plots)
@@ -122,8 +124,9 @@ def _plots(report: ReportData) -> dict[str, list[Plot]]:
     found: dict[str, list[Plot | None]] = {
         "leaderboard": [
             plots.family_scores(report.leaderboard, metric=metric, maximize=maximize),
-            plots.search_over_time(report.times, report.leaderboard, metric=metric,
-                                   maximize=maximize),  # fmt: skip
+            plots.search_over_time(
+                report.times, report.leaderboard, metric=metric, maximize=maximize
+            ),
         ],
         "model": [],
         "importance": [],
@@ -132,11 +135,17 @@ def _plots(report: ReportData) -> dict[str, list[Plot]]:
     labels = report.run.get("labels") or []
     target = str(report.record.get("target"))
     if evaluation is not None and task == "regression":
-        found["model"] += [plots.predicted_vs_actual(evaluation, target),
-                           plots.residuals(evaluation, target)]  # fmt: skip
+        found["model"] += [
+            plots.predicted_vs_actual(evaluation, target),
+            plots.residuals(evaluation, target),
+        ]
     elif evaluation is not None:
-        found["model"] += [plots.roc(evaluation, labels), plots.precision_recall(evaluation, labels),
-                           plots.calibration(evaluation, labels), plots.confusion(evaluation, labels)]  # fmt: skip
+        found["model"] += [
+            plots.roc(evaluation, labels),
+            plots.precision_recall(evaluation, labels),
+            plots.calibration(evaluation, labels),
+            plots.confusion(evaluation, labels),
+        ]
     found["model"].append(plots.fold_scores(_member_folds(report), metric=metric))
     if report.importance is not None:
         found["importance"].append(plots.importance_bars(report.importance))
@@ -145,8 +154,10 @@ def _plots(report: ReportData) -> dict[str, list[Plot]]:
 
 def _member_folds(report: ReportData) -> list[tuple[str, list[float]]]:
     labels = (report.run.get("model") or {}).get("members") or []
-    return [(str(label), report.fold_scores.get(n, [])) for label, (n, _) in
-            zip(labels, report.members, strict=True)]  # fmt: skip
+    return [
+        (str(label), report.fold_scores.get(n, []))
+        for label, (n, _) in zip(labels, report.members, strict=True)
+    ]
 
 
 def number(value: Any, key: str, places: int | None = None, *, digits: bool = False) -> Any:

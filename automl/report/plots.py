@@ -68,7 +68,7 @@ def _figure(key: str, size: tuple[float, float] = (6.0, 3.9)) -> Iterator[tuple[
     import matplotlib
     from matplotlib.figure import Figure
 
-    style = {
+    style: Any = {
         "svg.hashsalt": f"automl-report-{key}",
         "svg.fonttype": "none",
         "font.family": "sans-serif",
@@ -100,7 +100,7 @@ def _svg(figure: Figure, title: str) -> str:
     # the page sizes the plot (CSS), keeping its aspect ratio from the viewBox
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
     opening = text.index(">") + 1
-    return f'{text[:opening - 1]} role="img">\n<title>{_escape(title)}</title>{text[opening:]}'
+    return f'{text[: opening - 1]} role="img">\n<title>{_escape(title)}</title>{text[opening:]}'
 
 
 def _escape(text: str) -> str:
@@ -116,8 +116,9 @@ def _make(key: str, title: str, caption: str, draw: Any, size: tuple[float, floa
     with _figure(key, size) as (figure, axes):
         draw(axes)
         axes.set_title(title, loc="left", fontweight="bold")
-        return Plot(key=key, title=title, svg=_svg(figure, title), caption=caption,
-                    wide=size[0] >= WIDE)  # fmt: skip
+        return Plot(
+            key=key, title=title, svg=_svg(figure, title), caption=caption, wide=size[0] >= WIDE
+        )
 
 
 # -- the search ------------------------------------------------------------------------------
@@ -125,8 +126,12 @@ def family_scores(rows: Sequence[dict[str, Any]], *, metric: str, maximize: bool
     """Every completed trial's CV score, one row of dots per family, with a box."""
     by_family: dict[str, list[float]] = {}
     for row in rows:
-        if (row["trial"] is not None and row["state"] == "complete"
-                and row["cv_mean"] is not None and row["family"] != "constant"):  # fmt: skip
+        if (
+            row["trial"] is not None
+            and row["state"] == "complete"
+            and row["cv_mean"] is not None
+            and row["family"] != "constant"
+        ):
             by_family.setdefault(row["family"], []).append(float(row["cv_mean"]))
     if not by_family:
         return None
@@ -140,61 +145,113 @@ def family_scores(rows: Sequence[dict[str, Any]], *, metric: str, maximize: bool
             scores = np.asarray(by_family[family])
             colour = FAMILY_COLOURS.get(family, ACCENT)
             if len(scores) > 2:
-                ax.boxplot([scores], positions=[i], vert=False, widths=0.5, showfliers=False,
-                           medianprops={"color": colour}, boxprops={"color": "#9aa3ad"},
-                           whiskerprops={"color": "#9aa3ad"}, capprops={"color": "#9aa3ad"})  # fmt: skip
+                ax.boxplot(
+                    [scores],
+                    positions=[i],
+                    vert=False,
+                    widths=0.5,
+                    showfliers=False,
+                    medianprops={"color": colour},
+                    boxprops={"color": "#9aa3ad"},
+                    whiskerprops={"color": "#9aa3ad"},
+                    capprops={"color": "#9aa3ad"},
+                )
             jitter = rng.uniform(-0.15, 0.15, len(scores))
-            ax.scatter(scores, i + jitter, s=18, color=colour, alpha=0.85, zorder=3,
-                       edgecolors="white", linewidths=0.5)  # fmt: skip
+            ax.scatter(
+                scores,
+                i + jitter,
+                s=18,
+                color=colour,
+                alpha=0.85,
+                zorder=3,
+                edgecolors="white",
+                linewidths=0.5,
+            )
         ax.set_yticks(range(len(order)), [f"{f} ({len(by_family[f])})" for f in order])
-        ax.set_xlabel(f"{metric} (CV mean){'  higher is better' if maximize else '  lower is better'}")
+        ax.set_xlabel(
+            f"{metric} (CV mean){'  higher is better' if maximize else '  lower is better'}"
+        )
         ax.grid(axis="y", visible=False)
 
-    return _make("families", "Score by family", "Each dot is a completed trial's CV mean; "
-                 "the box spans its family's middle half (families with 3 trials or more); the "
-                 "constant baseline is in the leaderboard.",
-                 draw, (HALF[0], max(HALF[1], 1.0 + 0.42 * len(order))))  # fmt: skip
+    return _make(
+        "families",
+        "Score by family",
+        "Each dot is a completed trial's CV mean; "
+        "the box spans its family's middle half (families with 3 trials or more); the "
+        "constant baseline is in the leaderboard.",
+        draw,
+        (HALF[0], max(HALF[1], 1.0 + 0.42 * len(order))),
+    )
 
 
-def search_over_time(times: Sequence[TrialTime], rows: Sequence[dict[str, Any]], *,
-                     metric: str, maximize: bool) -> Plot | None:  # fmt: skip
+def search_over_time(
+    times: Sequence[TrialTime], rows: Sequence[dict[str, Any]], *, metric: str, maximize: bool
+) -> Plot | None:
     """Every trial at the time it ended, coloured by family; the best score so far."""
     scores = {r["trial"]: r["cv_mean"] for r in rows if r["trial"] is not None}
     times = [t for t in times if t.family != "constant"]
-    done = [(t.end, scores[t.trial], t.family) for t in times
-            if t.state == "complete" and t.end is not None and scores.get(t.trial) is not None]  # fmt: skip
+    done = [
+        (t.end, scores[t.trial], t.family)
+        for t in times
+        if t.state == "complete" and t.end is not None and scores.get(t.trial) is not None
+    ]
     if not done:
         return None
-    pruned = [(t.end, t.last_value, t.family) for t in times
-              if t.state == "pruned" and t.end is not None and t.last_value is not None]  # fmt: skip
+    pruned = [
+        (t.end, t.last_value, t.family)
+        for t in times
+        if t.state == "pruned" and t.end is not None and t.last_value is not None
+    ]
 
     def draw(ax: Axes) -> None:
         done.sort(key=lambda d: d[0])
         ends = np.array([d[0] for d in done])
         values = np.array([d[1] for d in done], dtype=float)
         running = np.maximum.accumulate(values) if maximize else np.minimum.accumulate(values)
-        ax.step(ends, running, where="post", color=ACCENT, linewidth=1.6, label="best so far",
-                zorder=2)  # fmt: skip
+        ax.step(
+            ends, running, where="post", color=ACCENT, linewidth=1.6, label="best so far", zorder=2
+        )
         for family in sorted({d[2] for d in done} | {p[2] for p in pruned}):
             colour = FAMILY_COLOURS.get(family, ACCENT)
             mine = [d for d in done if d[2] == family]
             if mine:
-                ax.scatter([d[0] for d in mine], [d[1] for d in mine], s=22, color=colour,
-                           label=family, zorder=3, edgecolors="white", linewidths=0.5)  # fmt: skip
+                ax.scatter(
+                    [d[0] for d in mine],
+                    [d[1] for d in mine],
+                    s=22,
+                    color=colour,
+                    label=family,
+                    zorder=3,
+                    edgecolors="white",
+                    linewidths=0.5,
+                )
             cut = [p for p in pruned if p[2] == family]
             if cut:
-                ax.scatter([p[0] for p in cut], [p[1] for p in cut], s=26, marker="x",
-                           color=colour, linewidths=1.2, zorder=3,
-                           label=None if mine else family)  # fmt: skip
+                ax.scatter(
+                    [p[0] for p in cut],
+                    [p[1] for p in cut],
+                    s=26,
+                    marker="x",
+                    color=colour,
+                    linewidths=1.2,
+                    zorder=3,
+                    label=None if mine else family,
+                )
         if pruned:
             ax.scatter([], [], marker="x", color="#555555", label="pruned (score when stopped)")
         ax.set_xlabel("seconds since the search started")
         ax.set_ylabel(f"{metric} (CV)")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
 
-    return _make("search", "Search over time", "Each trial at the time it ended: dots completed, "
-                 "crosses pruned (at their running fold mean when stopped); the line is the "
-                 "best CV score so far (the constant baseline left out).", draw, (HALF[0], 4.6))  # fmt: skip
+    return _make(
+        "search",
+        "Search over time",
+        "Each trial at the time it ended: dots completed, "
+        "crosses pruned (at their running fold mean when stopped); the line is the "
+        "best CV score so far (the constant baseline left out).",
+        draw,
+        (HALF[0], 4.6),
+    )
 
 
 # -- the chosen model --------------------------------------------------------------------------
@@ -204,7 +261,9 @@ def decision(evaluation: Evaluation) -> np.ndarray:
     return np.argmax(evaluation.prediction, axis=1)
 
 
-def curve_points(x: np.ndarray, y: np.ndarray, limit: int = CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+def curve_points(
+    x: np.ndarray, y: np.ndarray, limit: int = CURVE_POINTS
+) -> tuple[np.ndarray, np.ndarray]:
     """At most ``limit`` points of a curve, its ends kept (a curve of 100,000 thresholds
     looks the same with 400 and weighs 250 times less)."""
     if len(x) <= limit:
@@ -213,7 +272,9 @@ def curve_points(x: np.ndarray, y: np.ndarray, limit: int = CURVE_POINTS) -> tup
     return x[keep], y[keep]
 
 
-def _binary_views(evaluation: Evaluation, labels: Sequence[Any]) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def _binary_views(
+    evaluation: Evaluation, labels: Sequence[Any]
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(name, is this class, probability of it): the positive class for binary, each class
     (one against the rest) for multiclass."""
     proba = evaluation.prediction
@@ -237,15 +298,26 @@ def roc(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
             fpr, tpr, _ = roc_curve(truth, score)
             fpr, tpr = curve_points(fpr, tpr)
             auc = roc_auc_score(truth, score)
-            ax.plot(fpr, tpr, linewidth=1.6, color=ACCENT if binary else None,
-                    label=f"{'positive ' if binary else ''}{name}: AUC {auc:.4f}")  # fmt: skip
+            ax.plot(
+                fpr,
+                tpr,
+                linewidth=1.6,
+                color=ACCENT if binary else None,
+                label=f"{'positive ' if binary else ''}{name}: AUC {auc:.4f}",
+            )
         if binary:
             predicted = decision(evaluation) == 1
             truth = views[0][1]
             tpr_at = predicted[truth].mean()
             fpr_at = predicted[~truth].mean()
-            ax.scatter([fpr_at], [tpr_at], s=50, color=DECISION, zorder=4,
-                       label=f"decision (p > 0.5): TPR {tpr_at:.3f}, FPR {fpr_at:.3f}")  # fmt: skip
+            ax.scatter(
+                [fpr_at],
+                [tpr_at],
+                s=50,
+                color=DECISION,
+                zorder=4,
+                label=f"decision (p > 0.5): TPR {tpr_at:.3f}, FPR {fpr_at:.3f}",
+            )
         ax.set_xlabel("false positive rate")
         ax.set_ylabel("true positive rate")
         ax.set_xlim(-0.01, 1.01)
@@ -253,8 +325,13 @@ def roc(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
         ax.legend(loc="lower right")
 
     what = "the positive class" if binary else "each class against the rest (at most 10)"
-    return _make("roc", "ROC curve (out-of-fold)", f"Out-of-fold probabilities of {what}; the "
-                 "red dot is where the model's decision (the most probable class) sits.", draw)  # fmt: skip
+    return _make(
+        "roc",
+        "ROC curve (out-of-fold)",
+        f"Out-of-fold probabilities of {what}; the "
+        "red dot is where the model's decision (the most probable class) sits.",
+        draw,
+    )
 
 
 def precision_recall(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
@@ -271,26 +348,46 @@ def precision_recall(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
             precision, recall, _ = precision_recall_curve(truth, score)
             recall, precision = curve_points(recall, precision)
             ap = average_precision_score(truth, score)
-            ax.plot(recall, precision, linewidth=1.6, color=ACCENT if binary else None,
-                    label=f"{'positive ' if binary else ''}{name}: AP {ap:.4f}")  # fmt: skip
+            ax.plot(
+                recall,
+                precision,
+                linewidth=1.6,
+                color=ACCENT if binary else None,
+                label=f"{'positive ' if binary else ''}{name}: AP {ap:.4f}",
+            )
         if binary:
             truth = views[0][1]
             predicted = decision(evaluation) == 1
-            ax.axhline(truth.mean(), color="#b0b7bf", linestyle="--", linewidth=0.8,
-                       label=f"share of positives {truth.mean():.3f}")  # fmt: skip
+            ax.axhline(
+                truth.mean(),
+                color="#b0b7bf",
+                linestyle="--",
+                linewidth=0.8,
+                label=f"share of positives {truth.mean():.3f}",
+            )
             if predicted.any():
                 precision_at = truth[predicted].mean()
                 recall_at = predicted[truth].mean()
-                ax.scatter([recall_at], [precision_at], s=50, color=DECISION, zorder=4,
-                           label=f"decision: precision {precision_at:.3f}, recall {recall_at:.3f}")  # fmt: skip
+                ax.scatter(
+                    [recall_at],
+                    [precision_at],
+                    s=50,
+                    color=DECISION,
+                    zorder=4,
+                    label=f"decision: precision {precision_at:.3f}, recall {recall_at:.3f}",
+                )
         ax.set_xlabel("recall")
         ax.set_ylabel("precision")
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(-0.01, 1.01)
         ax.legend(loc="lower left")
 
-    return _make("pr", "Precision-recall curve (out-of-fold)", "Precision against recall as "
-                 "the threshold moves; AP is the average precision.", draw)  # fmt: skip
+    return _make(
+        "pr",
+        "Precision-recall curve (out-of-fold)",
+        "Precision against recall as the threshold moves; AP is the average precision.",
+        draw,
+    )
 
 
 def calibration(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
@@ -309,18 +406,35 @@ def calibration(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
 
     def draw(ax: Axes) -> None:
         observed, predicted = calibration_curve(truth, score, n_bins=10, strategy="quantile")
-        ax.plot([0, 1], [0, 1], color="#b0b7bf", linestyle="--", linewidth=0.8,
-                label="perfectly calibrated")  # fmt: skip
-        ax.plot(predicted, observed, marker="o", markersize=4, color=ACCENT, linewidth=1.6,
-                label="model (10 bins of equal size)")  # fmt: skip
+        ax.plot(
+            [0, 1],
+            [0, 1],
+            color="#b0b7bf",
+            linestyle="--",
+            linewidth=0.8,
+            label="perfectly calibrated",
+        )
+        ax.plot(
+            predicted,
+            observed,
+            marker="o",
+            markersize=4,
+            color=ACCENT,
+            linewidth=1.6,
+            label="model (10 bins of equal size)",
+        )
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_xlim(-0.01, 1.01)
         ax.set_ylim(-0.01, 1.01)
         ax.legend(loc="upper left")
 
-    return _make("calibration", "Calibration (out-of-fold)", "Points on the diagonal mean the "
-                 "probabilities can be read as frequencies.", draw)  # fmt: skip
+    return _make(
+        "calibration",
+        "Calibration (out-of-fold)",
+        "Points on the diagonal mean the probabilities can be read as frequencies.",
+        draw,
+    )
 
 
 def confusion(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
@@ -336,18 +450,31 @@ def confusion(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
         top = matrix.max() or 1
         for i in range(n):
             for j in range(n):
-                ax.text(j, i, f"{matrix[i, j]:,}", ha="center", va="center", fontsize=8,
-                        color="white" if matrix[i, j] > 0.6 * top else "#1d2733")  # fmt: skip
+                ax.text(
+                    j,
+                    i,
+                    f"{matrix[i, j]:,}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if matrix[i, j] > 0.6 * top else "#1d2733",
+                )
         names = [str(label) for label in labels]
-        ax.set_xticks(range(n), names, rotation=30 if n > 4 else 0, ha="right" if n > 4 else "center")
+        ax.set_xticks(
+            range(n), names, rotation=30 if n > 4 else 0, ha="right" if n > 4 else "center"
+        )
         ax.set_yticks(range(n), names)
         ax.set_xlabel("predicted class")
         ax.set_ylabel("true class")
         ax.grid(False)
 
-    return _make("confusion", "Confusion matrix (out-of-fold)", "Rows are the true classes, "
-                 "columns the predicted ones (the most probable class).", draw,
-                 (HALF[0], max(HALF[1], 0.4 * n)))  # fmt: skip
+    return _make(
+        "confusion",
+        "Confusion matrix (out-of-fold)",
+        "Rows are the true classes, columns the predicted ones (the most probable class).",
+        draw,
+        (HALF[0], max(HALF[1], 0.4 * n)),
+    )
 
 
 def _sample(n: int) -> np.ndarray:
@@ -370,8 +497,13 @@ def predicted_vs_actual(evaluation: Evaluation, target: str) -> Plot:
         ax.set_ylabel(f"predicted {target}")
 
     shown = "" if len(rows) == evaluation.n_rows else f" ({len(rows):,} rows sampled)"
-    return _make("actual", "Predicted vs actual (out-of-fold)", "Each dot is a row, predicted "
-                 f"by a model that did not see it{shown}; the dashed line is perfect.", draw)  # fmt: skip
+    return _make(
+        "actual",
+        "Predicted vs actual (out-of-fold)",
+        "Each dot is a row, predicted "
+        f"by a model that did not see it{shown}; the dashed line is perfect.",
+        draw,
+    )
 
 
 def residuals(evaluation: Evaluation, target: str) -> Plot:
@@ -387,8 +519,12 @@ def residuals(evaluation: Evaluation, target: str) -> Plot:
         ax.set_ylabel("actual - predicted")
 
     shown = "" if len(rows) == evaluation.n_rows else f" ({len(rows):,} rows sampled)"
-    return _make("residuals", "Residuals by predicted value (out-of-fold)", "A band centred on "
-                 f"zero with an even width is what a good model leaves{shown}.", draw)  # fmt: skip
+    return _make(
+        "residuals",
+        "Residuals by predicted value (out-of-fold)",
+        f"A band centred on zero with an even width is what a good model leaves{shown}.",
+        draw,
+    )
 
 
 def fold_scores(members: Sequence[tuple[str, list[float]]], *, metric: str) -> Plot | None:
@@ -401,16 +537,27 @@ def fold_scores(members: Sequence[tuple[str, list[float]]], *, metric: str) -> P
         for name, scores in members:
             family = name.partition("#")[0]
             folds = np.arange(1, len(scores) + 1)
-            ax.plot(folds, scores, marker="o", markersize=4, linewidth=1.2, label=name,
-                    color=FAMILY_COLOURS.get(family, ACCENT))  # fmt: skip
+            ax.plot(
+                folds,
+                scores,
+                marker="o",
+                markersize=4,
+                linewidth=1.2,
+                label=name,
+                color=FAMILY_COLOURS.get(family, ACCENT),
+            )
         k = max(len(s) for _, s in members)
         ax.set_xticks(range(1, k + 1))
         ax.set_xlabel("fold")
         ax.set_ylabel(metric)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
 
-    return _make("folds", "Score per fold", "Each line is one trial of the saved model, scored "
-                 "on each fold it did not train on.", draw)  # fmt: skip
+    return _make(
+        "folds",
+        "Score per fold",
+        "Each line is one trial of the saved model, scored on each fold it did not train on.",
+        draw,
+    )
 
 
 def importance_bars(found: Importance, *, top: int = 20) -> Plot:
@@ -421,9 +568,14 @@ def importance_bars(found: Importance, *, top: int = 20) -> Plot:
     permutation = found.method == "permutation"
 
     def draw(ax: Axes) -> None:
-        ax.barh(range(len(columns)), values, color=ACCENT, height=0.65,
-                xerr=spread if permutation else None,
-                error_kw={"ecolor": "#7f8c99", "capsize": 2, "linewidth": 0.8})  # fmt: skip
+        ax.barh(
+            range(len(columns)),
+            values,
+            color=ACCENT,
+            height=0.65,
+            xerr=spread if permutation else None,
+            error_kw={"ecolor": "#7f8c99", "capsize": 2, "linewidth": 0.8},
+        )
         ax.set_yticks(range(len(columns)), columns)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(
@@ -432,7 +584,13 @@ def importance_bars(found: Importance, *, top: int = 20) -> Plot:
             else f"mean |contribution| ({found.space.replace('_', '-')})"
         )
 
-    more = f" (the {top} most important of {len(found.columns)})" if len(found.columns) > top else ""
-    return _make("importance", "Importance of the input columns", f"Per input column{more}; "
-                 "encoded features are summed back to the column they came from.", draw,
-                 (WIDE, 1.0 + 0.3 * len(columns)))  # fmt: skip
+    more = (
+        f" (the {top} most important of {len(found.columns)})" if len(found.columns) > top else ""
+    )
+    return _make(
+        "importance",
+        "Importance of the input columns",
+        f"Per input column{more}; encoded features are summed back to the column they came from.",
+        draw,
+        (WIDE, 1.0 + 0.3 * len(columns)),
+    )

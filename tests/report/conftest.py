@@ -14,11 +14,20 @@ from tests.conftest import dataset, run_automl
 # small, fixed searches (trial counts, not time budgets): a few families, so that the binary
 # run keeps an ensemble, and 3 folds
 SEARCHES = {
-    "titanic": ("--n-trials", "7", "--cv", "3", "--holdout", "0.2",
-                "--models", "lightgbm,random_forest,linear", "--n-jobs", "2"),
-    "537_houses": ("--n-trials", "4", "--cv", "3", "--models", "lightgbm,linear",
-                   "--n-jobs", "2"),
-}  # fmt: skip
+    "titanic": (
+        "--n-trials",
+        "7",
+        "--cv",
+        "3",
+        "--holdout",
+        "0.2",
+        "--models",
+        "lightgbm,random_forest,linear",
+        "--n-jobs",
+        "2",
+    ),
+    "537_houses": ("--n-trials", "4", "--cv", "3", "--models", "lightgbm,linear", "--n-jobs", "2"),
+}
 
 
 @dataclass(frozen=True)

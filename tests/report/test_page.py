@@ -61,8 +61,11 @@ def source_value(key: str, record: dict, rows: list[dict], fold_scores: dict[int
         return value
     if head == "lb":
         trial, field = path.split(".")
-        row = next(r for r in rows
-                   if (r["trial"] is None and trial == "ensemble") or str(r["trial"]) == trial)  # fmt: skip
+        row = next(
+            r
+            for r in rows
+            if (r["trial"] is None and trial == "ensemble") or str(r["trial"]) == trial
+        )
         return row[field]
     if head == "trial":
         trial, _, k = path.split(".")
@@ -94,11 +97,20 @@ def test_every_number_on_the_page_is_the_runs(reported, name: str) -> None:
         assert shown_matches(text, float(expected)), (key, text, expected)
     keys = {key for key, _, _ in numbers}
     # the figures a reader looks for first are all there, and all checked above
-    assert {"run.best.cv_mean", "run.best.cv_std", "run.data.n_rows", "run.model.cv_mean",
-            "run.trials.complete", "run.cv.folds"} <= keys  # fmt: skip
+    assert {
+        "run.best.cv_mean",
+        "run.best.cv_std",
+        "run.data.n_rows",
+        "run.model.cv_mean",
+        "run.trials.complete",
+        "run.cv.folds",
+    } <= keys
     assert {f"run.best.fold_scores.{k}" for k in range(3)} <= keys
-    assert {f"lb.{r['trial']}.cv_mean" for r in rows if r["rank"] and r["trial"] is not None
-            and r["rank"] <= 15} <= keys  # fmt: skip
+    assert {
+        f"lb.{r['trial']}.cv_mean"
+        for r in rows
+        if r["rank"] and r["trial"] is not None and r["rank"] <= 15
+    } <= keys
     model = record["model"]
     assert {f"run.model.weights.{i}" for i in range(len(model["weights"]))} <= keys
     if record["holdout"]:
@@ -110,8 +122,16 @@ def test_the_binary_report_has_every_section_and_plot_and_fetches_nothing(report
     run = reported("titanic")
     doc = run.document
     assert doc["schema_version"] == 1 and doc["sections"] == SECTIONS
-    assert doc["plots"] == ["families", "search", "roc", "pr", "calibration", "confusion",
-                            "folds", "importance"]  # fmt: skip
+    assert doc["plots"] == [
+        "families",
+        "search",
+        "roc",
+        "pr",
+        "calibration",
+        "confusion",
+        "folds",
+        "importance",
+    ]
     assert doc["notes"] == [] and doc["bytes"] == run.html.stat().st_size
     page = parse(run.text)
     assert {*SECTIONS, *(f"plot-{key}" for key in doc["plots"])} <= page.ids
@@ -171,8 +191,7 @@ def test_another_file_as_data_is_refused_with_both_hashes(reported, tmp_path: Pa
     run = reported("titanic")
     other = tmp_path / "other.csv"
     other.write_text(run.data.read_text() + "\n")
-    result = run_automl("--home", run.home, "report", "--out", tmp_path / "r.html",
-                        "--data", other)  # fmt: skip
+    result = run_automl("--home", run.home, "report", "--out", tmp_path / "r.html", "--data", other)
     assert result.code == 3
     assert "is not the file run" in result.stderr and "SHA-256" in result.stderr
     assert not (tmp_path / "r.html").exists()
@@ -190,8 +209,14 @@ def test_without_matplotlib_the_report_says_how_to_install_it(reported, tmp_path
     fake = tmp_path / "site" / "matplotlib"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('No module named matplotlib')\n")
-    result = run_automl("--home", run.home, "report", "--out", tmp_path / "r.html",
-                        env={"PYTHONPATH": str(tmp_path / "site")})  # fmt: skip
+    result = run_automl(
+        "--home",
+        run.home,
+        "report",
+        "--out",
+        tmp_path / "r.html",
+        env={"PYTHONPATH": str(tmp_path / "site")},
+    )
     assert result.code == 2, result.stderr
     assert 'pip install "automl[report]"' in result.stderr
     assert "Traceback" not in result.stderr
