@@ -11,7 +11,7 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 
 from __future__ import annotations
 
-from benchmarks import explain, parallel, profile_large, quality, serve_latency, startup
+from benchmarks import explain, parallel, profile_large, quality, report, serve_latency, startup
 from benchmarks._cache import CacheEntry, ResultCache, system_key
 from benchmarks._result import Benchmark, BenchmarkError, Context, Figure, Result
 
@@ -51,6 +51,11 @@ BENCHMARKS: dict[str, Benchmark] = {
             "explain",
             explain.run,
             "contributions of 10,000 rows with a single LightGBM / CatBoost model (best of 3)",
+        ),
+        Benchmark(
+            "report",
+            report.run,
+            "`automl report` of a run on 100,000 rows: build time, size, same bytes twice",
         ),
         Benchmark(
             "quality",
