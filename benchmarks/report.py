@@ -11,6 +11,7 @@ page's size, and whether the two builds gave the same bytes.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -46,6 +47,7 @@ def run(context: Context) -> Result:
     data = mixed_csv(context.cache.data_dir, n_rows=N_ROWS, seed=SEED)
     home = Path(tempfile.mkdtemp(prefix="automl-bench-report-"))
     builds: list[tuple[float, bytes, dict[str, Any]]] = []
+    loads: list[float] = []
     try:
         _automl(
             home,
@@ -62,9 +64,9 @@ def run(context: Context) -> Result:
             "--n-jobs",
             "2",
         )
-        builds = []
         for k in range(2):
             out = home / f"report-{k}.html"
+            loads.append(os.getloadavg()[0])
             started = time.perf_counter()
             document = json.loads(_automl(home, "report", "--out", str(out), "--json"))
             builds.append((time.perf_counter() - started, out.read_bytes(), document))
@@ -83,7 +85,8 @@ def run(context: Context) -> Result:
         ),
         notes=(
             f"{N_ROWS:,} rows; plots {', '.join(document['plots'])}; builds "
-            f"{', '.join(f'{b[0]:.1f} s' for b in builds)}",
+            f"{', '.join(f'{b[0]:.1f} s' for b in builds)}; load average before each "
+            f"{', '.join(f'{load:.1f}' for load in loads)} on {os.cpu_count()} cores",
         ),
         details={
             "seconds": [b[0] for b in builds],

@@ -31,10 +31,11 @@ logger = logging.getLogger(__name__)
 
 #: Rows sampled (seeded) for the importance at most: enough to rank columns.
 IMPORTANCE_ROWS = 2_000
-#: ... and at least, however slow the model.
-MIN_IMPORTANCE_ROWS = 300
+#: ... and at least, for permutation importance.
+MIN_IMPORTANCE_ROWS = 1_000
 #: The time permutation importance may take, estimated from the model's measured prediction
-#: time (one prediction of the rows, then 5 per column): fewer rows for a slow model.
+#: time (one prediction of the rows, then 5 per column): fewer rows for a slow model, and
+#: none (the mean absolute contribution instead) for a model too slow even then.
 IMPORTANCE_SECONDS = 3.0
 
 
@@ -87,6 +88,8 @@ class ReportData:
         fold_scores: Each member's fold scores, by trial number.
         evaluation: Out-of-fold predictions and labels (``None`` without the data file).
         importance: Global importance of the input columns (``None`` without the data).
+        skipped_permutation: The estimated seconds of the permutation importance that was
+            not measured because it would take too long (``None`` if not skipped).
         period: First and last value of the ``--time`` column, when there is one.
         notes: What could not be shown, and why.
     """
@@ -100,6 +103,7 @@ class ReportData:
     fold_scores: dict[int, list[float]]
     evaluation: Evaluation | None = None
     importance: Importance | None = None
+    skipped_permutation: float | None = None
     period: tuple[str, str] | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -135,7 +139,7 @@ def collect_report(store: Store, ref: RunRef, *, data: Path | None = None) -> Re
     fold_scores = {n: list(trials[n].user_attrs.get("fold_scores") or []) for n, _ in members}
     notes: list[str] = []
     table, reason = _training_table(record, data)
-    evaluation = importance = period = None
+    evaluation = importance = period = skipped = None
     if table is None:
         notes.append(reason)
     else:
@@ -143,7 +147,7 @@ def collect_report(store: Store, ref: RunRef, *, data: Path | None = None) -> Re
         evaluation, missing = _evaluation(store.run_dir(ref) / "oof", training, members)
         if missing:
             notes.append(missing)
-        importance = _importance(store, ref, training, record)
+        importance, skipped = _importance(store, ref, training, record)
         period = _period(table, record)
     return ReportData(
         run=run,
@@ -155,6 +159,7 @@ def collect_report(store: Store, ref: RunRef, *, data: Path | None = None) -> Re
         fold_scores=fold_scores,
         evaluation=evaluation,
         importance=importance,
+        skipped_permutation=skipped,
         period=period,
         notes=notes,
     )
@@ -265,34 +270,60 @@ def _evaluation(
     return Evaluation(y=data.y[rows], prediction=prediction, fold=fold[rows]), ""
 
 
-def _importance(store: Store, ref: RunRef, data: Any, record: dict[str, Any]) -> Importance:
-    """Global importance on a seeded sample of the search rows, with their labels."""
+def _importance(
+    store: Store, ref: RunRef, data: Any, record: dict[str, Any]
+) -> tuple[Importance, float | None]:
+    """Global importance on a seeded sample of the search rows.
+
+    With their labels, so that :func:`automl.insight.importance` measures permutation
+    importance for a model without exact contributions, unless that would take more than
+    :data:`IMPORTANCE_SECONDS`: then without, the mean absolute (approximate) contribution.
+
+    Returns:
+        The importance, and the estimated seconds of the permutation importance that was
+        not measured (``None`` when it was, or was not needed).
+    """
     from automl.insight import importance
 
     predictor, _ = store.load_predictor(ref)
     seed = int(record.get("seed") or 0)
+    predict_ms = (record.get("model") or {}).get("predict_ms_per_1000")
+    limit, estimate = importance_rows(predict_ms, len(predictor.features))
     rows = data.search_rows
-    limit = importance_rows(
-        (record.get("model") or {}).get("predict_ms_per_1000"), len(predictor.features)
-    )
     if len(rows) > limit:
         rows = np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
     frame = data.raw.iloc[rows]
-    y = data.y[rows]
-    if data.task != "regression":
-        y = np.asarray(data.labels, dtype=object)[y]
-    return importance(predictor, frame, y, seed=seed, metric=record.get("metric"))
+    y = None
+    if estimate is None:
+        y = data.y[rows]
+        if data.task != "regression":
+            y = np.asarray(data.labels)[y]  # labels in their training type, as predict gives
+    found = importance(predictor, frame, y, seed=seed, metric=record.get("metric"))
+    return found, (None if found.exact else estimate)
 
 
-def importance_rows(predict_ms_per_1000: float | None, n_features: int) -> int:
-    """Rows for the importance: :data:`IMPORTANCE_ROWS`, fewer when permutation importance
-    of a slow model would take more than :data:`IMPORTANCE_SECONDS`."""
+def importance_rows(predict_ms_per_1000: float | None, n_features: int) -> tuple[int, float | None]:
+    """Rows for the importance, and whether permutation importance is affordable.
+
+    Permutation importance predicts the rows once, then 5 times per column; a prediction
+    costs about the model's measured time for 1,000 rows (its fixed part dominates below
+    that), more in proportion above.
+
+    Returns:
+        The rows (at most :data:`IMPORTANCE_ROWS`), and ``None`` when permutation importance
+        of that many rows (at least :data:`MIN_IMPORTANCE_ROWS`) fits in
+        :data:`IMPORTANCE_SECONDS`, else its estimated seconds on the minimum.
+    """
     from automl.insight.importance import N_REPEATS
 
-    per_row = (predict_ms_per_1000 or 0.0) / 1e6 * (1 + N_REPEATS * n_features)
-    if per_row <= 0:
-        return IMPORTANCE_ROWS
-    return int(min(IMPORTANCE_ROWS, max(MIN_IMPORTANCE_ROWS, IMPORTANCE_SECONDS / per_row)))
+    calls = 1 + N_REPEATS * n_features
+    call_seconds = (predict_ms_per_1000 or 0.0) / 1000.0
+    if calls * call_seconds > IMPORTANCE_SECONDS:
+        return IMPORTANCE_ROWS, calls * call_seconds
+    if call_seconds <= 0:
+        return IMPORTANCE_ROWS, None
+    affordable = 1000.0 * IMPORTANCE_SECONDS / (calls * call_seconds)
+    return int(min(IMPORTANCE_ROWS, max(MIN_IMPORTANCE_ROWS, affordable))), None
 
 
 def _period(frame: Any, record: dict[str, Any]) -> tuple[str, str] | None:

@@ -130,7 +130,14 @@ def _importance_note(report: ReportData) -> str:
             "deviation). Used because this model's contributions are not exact Shapley values."
         )
     exact = "exact Shapley values" if found.exact else "approximate contributions"
-    return (
+    text = (
         f"Mean absolute contribution over {rows} of the training data, in "
         f"{_SPACES.get(found.space, found.space)}, from {exact} of each column."
     )
+    if report.skipped_permutation is not None:
+        text += (
+            " Permutation importance, the measure for models without exact contributions, "
+            f"would have taken about {report.skipped_permutation:.0f} s with this model "
+            "(estimated from its prediction time), so it was not measured."
+        )
+    return text

@@ -303,7 +303,7 @@ def roc(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
                 tpr,
                 linewidth=1.6,
                 color=ACCENT if binary else None,
-                label=f"{'positive ' if binary else ''}{name}: AUC {auc:.4f}",
+                label=f"{'positive' if binary else 'class'} {name}: AUC {auc:.4f}",
             )
         if binary:
             predicted = decision(evaluation) == 1
@@ -324,14 +324,13 @@ def roc(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
         ax.set_ylim(-0.01, 1.01)
         ax.legend(loc="lower right")
 
-    what = "the positive class" if binary else "each class against the rest (at most 10)"
-    return _make(
-        "roc",
-        "ROC curve (out-of-fold)",
-        f"Out-of-fold probabilities of {what}; the "
-        "red dot is where the model's decision (the most probable class) sits.",
-        draw,
+    caption = (
+        "Out-of-fold probabilities of the positive class; the red dot is where the model's "
+        "decision (the most probable class) sits."
+        if binary
+        else "Out-of-fold probabilities of each class against the rest (at most 10 classes)."
     )
+    return _make("roc", "ROC curve (out-of-fold)", caption, draw)
 
 
 def precision_recall(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
@@ -353,7 +352,7 @@ def precision_recall(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
                 precision,
                 linewidth=1.6,
                 color=ACCENT if binary else None,
-                label=f"{'positive ' if binary else ''}{name}: AP {ap:.4f}",
+                label=f"{'positive' if binary else 'class'} {name}: AP {ap:.4f}",
             )
         if binary:
             truth = views[0][1]

@@ -14,6 +14,7 @@ from tests.conftest import dataset, run_automl
 # small, fixed searches (trial counts, not time budgets): a few families, so that the binary
 # run keeps an ensemble, and 3 folds
 SEARCHES = {
+    "satimage": ("--n-trials", "3", "--cv", "3", "--models", "lightgbm,linear", "--n-jobs", "2"),
     "titanic": (
         "--n-trials",
         "7",

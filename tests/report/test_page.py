@@ -81,7 +81,7 @@ def shown_matches(text: str, value: float) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["titanic", "537_houses"])
+@pytest.mark.parametrize("name", ["titanic", "satimage", "537_houses"])
 def test_every_number_on_the_page_is_the_runs(reported, name: str) -> None:
     run = reported(name)
     record = run.record
@@ -148,9 +148,20 @@ def test_the_binary_report_has_every_section_and_plot_and_fetches_nothing(report
 
 
 @pytest.mark.slow
-def test_the_regression_report_plots_residuals_not_curves(reported) -> None:
-    doc = reported("537_houses").document
-    assert doc["plots"] == ["families", "search", "actual", "residuals", "folds", "importance"]
+@pytest.mark.parametrize(
+    ("name", "model_plots"),
+    [
+        ("satimage", ["roc", "pr", "calibration", "confusion"]),
+        ("537_houses", ["actual", "residuals"]),
+    ],
+)
+def test_each_task_gets_its_own_plots(reported, name: str, model_plots: list[str]) -> None:
+    run = reported(name)
+    assert run.document["plots"] == ["families", "search", *model_plots, "folds", "importance"]
+    assert run.document["notes"] == []
+    if name == "satimage":  # one curve per class, each named
+        for label in run.record["labels"]:
+            assert f"class {label}: AUC" in run.text
 
 
 @pytest.mark.slow
