@@ -455,7 +455,7 @@ def confusion(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
                     f"{matrix[i, j]:,}",
                     ha="center",
                     va="center",
-                    fontsize=8,
+                    fontsize=11 if n <= 4 else 8,
                     color="white" if matrix[i, j] > 0.6 * top else "#1d2733",
                 )
         names = [str(label) for label in labels]
