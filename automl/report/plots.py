@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -255,6 +255,43 @@ def search_over_time(
 
 
 # -- the chosen model --------------------------------------------------------------------------
+def _unit_square(
+    ax: Axes, xlabel: str, ylabel: str, legend: Literal["lower right", "lower left", "upper left"]
+) -> None:
+    """Axes from 0 to 1 both ways (rates, probabilities), labelled, with a legend."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.legend(loc=legend)
+
+
+def _curves(
+    ax: Axes,
+    views: list[tuple[str, np.ndarray, np.ndarray]],
+    binary: bool,
+    curve: Callable[[np.ndarray, np.ndarray], tuple[Any, Any, str]],
+) -> None:
+    """One curve per class view (classes present and absent both), thinned, labelled."""
+    for name, truth, score in views:
+        if truth.all() or not truth.any():
+            continue
+        x, y, figure = curve(truth, score)
+        x, y = curve_points(np.asarray(x), np.asarray(y))
+        ax.plot(
+            x,
+            y,
+            linewidth=1.6,
+            color=ACCENT if binary else None,
+            label=f"{'positive' if binary else 'class'} {name}: {figure}",
+        )
+
+
+def _decision_dot(ax: Axes, x: float, y: float, label: str) -> None:
+    """The point where the model's decision sits on a curve."""
+    ax.scatter([x], [y], s=50, color=DECISION, zorder=4, label=label)
+
+
 def decision(evaluation: Evaluation) -> np.ndarray:
     """The class code the model predicts for each row: the most probable class, as
     ``predict`` does."""
@@ -292,37 +329,21 @@ def roc(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
 
     def draw(ax: Axes) -> None:
         ax.plot([0, 1], [0, 1], color="#b0b7bf", linestyle="--", linewidth=0.8)
-        for name, truth, score in views:
-            if truth.all() or not truth.any():
-                continue
+
+        def curve(truth: np.ndarray, score: np.ndarray) -> tuple[Any, Any, str]:
             fpr, tpr, _ = roc_curve(truth, score)
-            fpr, tpr = curve_points(fpr, tpr)
-            auc = roc_auc_score(truth, score)
-            ax.plot(
-                fpr,
-                tpr,
-                linewidth=1.6,
-                color=ACCENT if binary else None,
-                label=f"{'positive' if binary else 'class'} {name}: AUC {auc:.4f}",
-            )
+            return fpr, tpr, f"AUC {roc_auc_score(truth, score):.4f}"
+
+        _curves(ax, views, binary, curve)
         if binary:
             predicted = decision(evaluation) == 1
             truth = views[0][1]
             tpr_at = predicted[truth].mean()
             fpr_at = predicted[~truth].mean()
-            ax.scatter(
-                [fpr_at],
-                [tpr_at],
-                s=50,
-                color=DECISION,
-                zorder=4,
-                label=f"decision (p > 0.5): TPR {tpr_at:.3f}, FPR {fpr_at:.3f}",
+            _decision_dot(
+                ax, fpr_at, tpr_at, f"decision (p > 0.5): TPR {tpr_at:.3f}, FPR {fpr_at:.3f}"
             )
-        ax.set_xlabel("false positive rate")
-        ax.set_ylabel("true positive rate")
-        ax.set_xlim(-0.01, 1.01)
-        ax.set_ylim(-0.01, 1.01)
-        ax.legend(loc="lower right")
+        _unit_square(ax, "false positive rate", "true positive rate", "lower right")
 
     caption = (
         "Out-of-fold probabilities of the positive class; the red dot is where the model's "
@@ -341,19 +362,11 @@ def precision_recall(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
     binary = len(labels) == 2
 
     def draw(ax: Axes) -> None:
-        for name, truth, score in views:
-            if not truth.any():
-                continue
+        def curve(truth: np.ndarray, score: np.ndarray) -> tuple[Any, Any, str]:
             precision, recall, _ = precision_recall_curve(truth, score)
-            recall, precision = curve_points(recall, precision)
-            ap = average_precision_score(truth, score)
-            ax.plot(
-                recall,
-                precision,
-                linewidth=1.6,
-                color=ACCENT if binary else None,
-                label=f"{'positive' if binary else 'class'} {name}: AP {ap:.4f}",
-            )
+            return recall, precision, f"AP {average_precision_score(truth, score):.4f}"
+
+        _curves(ax, views, binary, curve)
         if binary:
             truth = views[0][1]
             predicted = decision(evaluation) == 1
@@ -367,19 +380,9 @@ def precision_recall(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
             if predicted.any():
                 precision_at = truth[predicted].mean()
                 recall_at = predicted[truth].mean()
-                ax.scatter(
-                    [recall_at],
-                    [precision_at],
-                    s=50,
-                    color=DECISION,
-                    zorder=4,
-                    label=f"decision: precision {precision_at:.3f}, recall {recall_at:.3f}",
-                )
-        ax.set_xlabel("recall")
-        ax.set_ylabel("precision")
-        ax.set_xlim(-0.01, 1.01)
-        ax.set_ylim(-0.01, 1.01)
-        ax.legend(loc="lower left")
+                label = f"decision: precision {precision_at:.3f}, recall {recall_at:.3f}"
+                _decision_dot(ax, recall_at, precision_at, label)
+        _unit_square(ax, "recall", "precision", "lower left")
 
     return _make(
         "pr",
@@ -422,11 +425,7 @@ def calibration(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
             linewidth=1.6,
             label="model (10 bins of equal size)",
         )
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.set_xlim(-0.01, 1.01)
-        ax.set_ylim(-0.01, 1.01)
-        ax.legend(loc="upper left")
+        _unit_square(ax, xlabel, ylabel, "upper left")
 
     return _make(
         "calibration",
