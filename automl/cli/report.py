@@ -13,6 +13,7 @@ from automl.cli._output import (
     guarded,
     out_console,
     quiet_libraries,
+    stdout_to_stderr,
     store_of,
 )
 
@@ -44,7 +45,8 @@ def report_command(
         quiet_libraries()
         store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        result = build_report(store, ref, out, data=data)
+        with stdout_to_stderr(as_json):  # native libraries may print while explaining
+            result = build_report(store, ref, out, data=data)
         if as_json:
             emit_json(
                 {
