@@ -12,7 +12,7 @@ from automl.formatting import plural
 
 if TYPE_CHECKING:
     from automl.report.collect import ReportData
-    from automl.report.plots import Plot
+    from automl.report.figure import Plot
 
 __all__ = ["page_context"]
 

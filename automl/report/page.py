@@ -22,7 +22,7 @@ from automl.errors import UsageError
 
 if TYPE_CHECKING:
     from automl.report.collect import ReportData
-    from automl.report.plots import Plot
+    from automl.report.figure import Plot
     from automl.store.runs import RunRef, Store
 
 __all__ = ["SECTIONS", "ReportResult", "build_report", "number"]
@@ -116,7 +116,7 @@ def require_matplotlib() -> None:
 
 def _plots(report: ReportData) -> dict[str, list[Plot]]:
     """The plots of each section (a plot that has nothing to show is left out)."""
-    from automl.report import plots
+    from automl.report import curves, plots
 
     metric = str(report.run["metric"])
     maximize = report.record.get("direction") == "maximize"
@@ -136,15 +136,15 @@ def _plots(report: ReportData) -> dict[str, list[Plot]]:
     target = str(report.record.get("target"))
     if evaluation is not None and task == "regression":
         found["model"] += [
-            plots.predicted_vs_actual(evaluation, target),
-            plots.residuals(evaluation, target),
+            curves.predicted_vs_actual(evaluation, target),
+            curves.residuals(evaluation, target),
         ]
     elif evaluation is not None:
         found["model"] += [
-            plots.roc(evaluation, labels),
-            plots.precision_recall(evaluation, labels),
-            plots.calibration(evaluation, labels),
-            plots.confusion(evaluation, labels),
+            curves.roc(evaluation, labels),
+            curves.precision_recall(evaluation, labels),
+            curves.calibration(evaluation, labels),
+            curves.confusion(evaluation, labels),
         ]
     found["model"].append(plots.fold_scores(_member_folds(report), metric=metric))
     if report.importance is not None:
