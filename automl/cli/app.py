@@ -19,6 +19,7 @@ from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
+from automl.cli.report import report_command
 from automl.cli.runs import experiments_command, runs_command, show_command
 from automl.cli.serve import scaffold_serve_command
 from automl.cli.worker import worker_command
@@ -97,6 +98,9 @@ app.command("experiments", short_help="List experiments with their number of run
 )
 app.command("runs", short_help="List runs with status, task, metric and score.")(runs_command)
 app.command("show", short_help="Everything about one run, and what was saved.")(show_command)
+app.command("report", short_help="One offline HTML page about a run: plots, model card.")(
+    report_command
+)
 app.command("worker", short_help="Join a run's search from another machine.")(worker_command)
 app.command("scaffold-serve", short_help="Generate a FastAPI service for a run.")(
     scaffold_serve_command
