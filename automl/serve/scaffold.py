@@ -16,7 +16,6 @@ import logging
 import platform
 import tempfile
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -238,12 +237,10 @@ def _lock(record: dict[str, Any], *, hashes: bool) -> tuple[list[Pin], list[Pin]
     """(serve pins, test pins): the served packages and all they need, at the training
     versions where recorded, else the installed ones; with the SHA-256 of each file unless
     ``hashes`` is false."""
-    from automl.serve.lock import hash_pins, pinned_closure
+    from automl.serve.lock import automl_requirements, hash_pins, pinned_closure, training_versions
 
-    training = {k: v for k, v in (record.get("versions") or {}).items()
-                if k not in ("python", "automl")}  # fmt: skip
-    roots = [r for r in metadata.requires("automl") or [] if "extra ==" not in r]
-    serve = pinned_closure([*roots, *SERVE_PACKAGES], versions=training)
+    roots = [*automl_requirements(), *SERVE_PACKAGES]
+    serve = pinned_closure(roots, versions=training_versions(record))
     test = {k: v for k, v in pinned_closure(list(TEST_PACKAGES)).items() if k not in serve}
     digests = hash_pins({**serve, **test}) if hashes else {}
     return (
