@@ -62,6 +62,7 @@ class ExportResult:
         hashed: Whether ``requirements.txt`` pins the SHA-256 of every file.
         mlflow_version: The MLflow that wrote the folder.
         inputs: The signature's input columns.
+        metadata: The ``automl`` metadata written into ``MLmodel``.
     """
 
     run_id: str
@@ -71,6 +72,7 @@ class ExportResult:
     hashed: bool
     mlflow_version: str
     inputs: list[ColumnSpec]
+    metadata: dict[str, Any]
 
 
 def import_mlflow() -> Any:
@@ -81,11 +83,10 @@ def import_mlflow() -> Any:
     """
     try:
         import mlflow
-        import mlflow.pyfunc  # noqa: F401 - the submodule save_model lives in
+        import mlflow.pyfunc  # the submodule save_model lives in
     except ImportError as error:
         raise UsageError(
-            f"automl export --format mlflow needs MLflow, which is not installed here "
-            f"({error}).",
+            f"automl export --format mlflow needs MLflow, which is not installed here ({error}).",
             hint='Install the mlflow extra: pip install "automl[mlflow]" (it brings '
             "mlflow-skinny; the full mlflow package works too).",
         ) from None
@@ -125,12 +126,13 @@ def export_mlflow(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        inputs = _stage(staging, mlflow, ref, record, run_dir, schema, predictor, hashes=hashes)
-        files = _files_of(staging)
-        (staging / MARKER).write_text(
-            json.dumps({"generator": "automl export --format mlflow", "run_id": ref.run_id,
-                        "files": files}, indent=2) + "\n"  # fmt: skip
+        inputs, meta = _stage(
+            staging, mlflow, ref, record, run_dir, schema, predictor, hashes=hashes
         )
+        files = _files_of(staging)
+        marker = {"generator": "automl export --format mlflow", "run_id": ref.run_id,
+                  "files": files}  # fmt: skip
+        (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
         _replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -143,6 +145,7 @@ def export_mlflow(
         hashed=hashes,
         mlflow_version=str(mlflow.__version__),
         inputs=inputs,
+        metadata=meta,
     )
 
 
@@ -156,19 +159,20 @@ def _stage(
     predictor: Any,
     *,
     hashes: bool,
-) -> list[ColumnSpec]:
-    """Save the pyfunc folder into ``staging`` (which exists, empty) and return its inputs."""
+) -> tuple[list[ColumnSpec], dict[str, Any]]:
+    """Save the pyfunc folder into ``staging`` (which exists, empty); return its inputs and
+    the ``automl`` metadata of its ``MLmodel``."""
     from importlib import metadata
 
     from automl.export.pyfunc import MANIFEST_FILE, MODEL_FILE
     from automl.export.signature import input_columns, output_columns
     from automl.serve.wheel import build_installed_wheel
-    from automl.store.artifacts import read_verified
+    from automl.store.artifacts import read_json, read_verified
 
-    inputs = input_columns(schema)
+    inputs = input_columns(schema, read_json(run_dir / "profile.json"))
     outputs = output_columns(record["task"], record.get("labels") or [])
     sha256 = record["artifacts"]["model.joblib"]["sha256"]
-    manifest = {
+    manifest: dict[str, Any] = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
         "task": record["task"],
@@ -179,6 +183,7 @@ def _stage(
         "model_sha256": sha256,
         "versions": record["versions"],
     }
+    meta = _metadata(manifest, record, inputs)
     with tempfile.TemporaryDirectory(prefix="automl-export-") as tmp:
         data = Path(tmp) / "model"
         data.mkdir()
@@ -192,11 +197,11 @@ def _stage(
             signature=_signature(inputs, outputs),
             input_example=_input_example(run_dir, inputs, predictor.features),
             pip_requirements=[f"{MLFLOW_PACKAGE}=={mlflow_version}"],
-            metadata={"automl": _metadata(manifest, record, inputs)},
+            metadata={"automl": meta},
         )
     wheel = build_installed_wheel(staging / "wheels")
     _write_requirements(staging, wheel, record, ref, mlflow_version, hashes=hashes)
-    return inputs
+    return inputs, meta
 
 
 def _signature(inputs: list[ColumnSpec], outputs: list[ColumnSpec]) -> Any:
@@ -235,11 +240,21 @@ def _input_example(run_dir: Path, inputs: list[ColumnSpec], features: list[str])
 
 
 def conform(frame: pd.DataFrame, inputs: list[ColumnSpec]) -> pd.DataFrame:
-    """``frame`` with each column in the dtype MLflow's schema enforcement expects for it
-    (what ``mlflow models predict`` does to a CSV): a row that enforcement takes."""
-    dtypes = {"double": "float64", "long": "int64", "boolean": "object", "string": "object",
+    """``frame`` (sample rows as read) with each column in the dtype MLflow's schema
+    enforcement expects for it, as ``mlflow models predict`` reads a CSV: numbers written as
+    text in a ``double`` column hold only markers pandas reads as missing, which become NaN."""
+    import pandas as pd
+
+    dtypes = {"long": "int64", "boolean": "object", "string": "object",
               "datetime": "datetime64[ns]"}  # fmt: skip
-    return frame.astype({c.name: dtypes[c.type] for c in inputs if c.name in frame.columns})
+    typed = frame.copy()
+    for column in inputs:
+        values = typed[column.name]
+        if column.type == "double":
+            typed[column.name] = pd.to_numeric(values, errors="coerce").astype("float64")
+        else:
+            typed[column.name] = values.astype(dtypes[column.type])  # type: ignore[call-overload]
+    return typed
 
 
 def _metadata(
@@ -295,8 +310,10 @@ def _write_requirements(
         f"# Install from this folder: {install}",
         "# automl itself is the wheel in wheels/, by path: never a package of that name.",
         wheel_line + (f" --hash=sha256:{sha256_of(wheel)}" if hashes else ""),
-        *(f"{name}=={version}" + (f" --hash=sha256:{digests[name]}" if hashes else "")
-          for name, version in pins.items()),  # fmt: skip
+        *(
+            f"{name}=={version}" + (f" --hash=sha256:{digests[name]}" if hashes else "")
+            for name, version in pins.items()
+        ),
     ]
     (staging / "requirements.txt").write_text("\n".join(lines) + "\n")
     python = platform.python_version()

@@ -79,7 +79,7 @@ def _load_pyfunc(data_path: str) -> AutomlPyfuncModel:
         DataError: ``model.joblib`` does not match the SHA-256 in the manifest (it is not
             unpickled).
     """
-    from automl.errors import NotFoundError
+    from automl.errors import DataError, NotFoundError
     from automl.store.artifacts import load_model
 
     folder = Path(data_path)
@@ -87,9 +87,15 @@ def _load_pyfunc(data_path: str) -> AutomlPyfuncModel:
         manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise NotFoundError(
-            f"{folder / MANIFEST_FILE} not found: {folder.parent} is not a complete automl "
-            "export.",
+            f"{folder / MANIFEST_FILE} not found: {folder.parent} is not a complete automl export.",
             hint="Export the run again with `automl export --format mlflow`.",
         ) from None
-    predictor = load_model(folder / MODEL_FILE, manifest["model_sha256"])
+    try:
+        predictor = load_model(folder / MODEL_FILE, manifest["model_sha256"])
+    except DataError as error:
+        raise DataError(
+            error.message,
+            hint="The exported folder was modified after `automl export`; an exported folder "
+            "must be trusted like code. Export the run again.",
+        ) from None
     return AutomlPyfuncModel(predictor, manifest)

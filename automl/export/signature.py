@@ -15,9 +15,13 @@ So the types come from ``schema.json``, which ``fit`` wrote from the whole train
   ``fit`` sees for Parquet files), are ``double``; an integer column that had missing values
   is already a float column as read, so it is ``double`` too: nullable;
 - NumPy integer columns (complete in training) are ``long``;
+- numbers written as text only because of missing markers that pandas reads as missing
+  (``NA``, ``N/A``, ``null``...: house prices' ``LotFrontage``) are ``double``, as
+  ``pandas.read_csv`` and MLflow's own CSV parsing read them; numbers with other markers
+  (``?``) or with thousands separators, currency or percent signs stay ``string``, for
+  automl to parse;
 - true/false columns are ``boolean``, timestamps ``datetime``, everything else (text,
-  categories, dates written as text, numbers written as text) ``string``, which passes a
-  missing value through.
+  categories, dates written as text) ``string``, which passes a missing value through.
 
 No MLflow import here: the types are plain strings that the exporter turns into MLflow's
 ``ColSpec``.
@@ -67,18 +71,32 @@ class ColumnSpec:
         }
 
 
-def input_columns(schema: dict[str, Any]) -> list[ColumnSpec]:
+#: The cell texts ``pandas.read_csv`` reads as missing by default (MLflow parses CSV with it).
+PANDAS_NA_TEXTS = frozenset(
+    {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+)  # fmt: skip
+
+
+def input_columns(
+    schema: dict[str, Any], profile: dict[str, Any] | None = None
+) -> list[ColumnSpec]:
     """The input columns of the signature, in the model's order.
 
     Args:
-        schema: The run's ``schema.json`` (``features``: name, role, dtype, nullable).
+        schema: The run's ``schema.json`` (``features``: name, role, dtype, nullable, parse).
+        profile: The run's ``profile.json``, whose missing markers and number options decide
+            whether numbers written as text are ``double`` or ``string``.
 
     Returns:
         One spec per feature column.
     """
+    columns = {c["name"]: c for c in (profile or {}).get("columns", [])}
     specs = []
     for feature in schema["features"]:
         kind = _input_type(str(feature["dtype"]))
+        if kind == "string" and _plain_number_text(feature, columns.get(feature["name"])):
+            kind = "double"
         specs.append(
             ColumnSpec(
                 name=str(feature["name"]),
@@ -111,6 +129,19 @@ def output_columns(task: str, labels: list[Any]) -> list[ColumnSpec]:
         kind = "string"
     probabilities = [ColumnSpec(f"proba_{label}", "double", takes_missing=True) for label in labels]
     return [ColumnSpec("prediction", kind, takes_missing=kind == "string"), *probabilities]
+
+
+def _plain_number_text(feature: dict[str, Any], column: dict[str, Any] | None) -> bool:
+    """Whether a numeric column read as text holds numbers that pandas reads as they are:
+    no thousands separator, currency or percent sign, and only missing markers that pandas
+    reads as missing."""
+    if feature.get("role") != "numeric" or feature.get("parse") != "number" or column is None:
+        return False
+    options = column.get("parse_options") or {}
+    if any(options.get(k) for k in ("thousands", "currency", "percent")):
+        return False
+    markers = set(column.get("missing_markers") or {})
+    return not column.get("markers_kept") and markers <= PANDAS_NA_TEXTS
 
 
 def _input_type(dtype: str) -> MlflowType:
