@@ -3,11 +3,11 @@ registered in an MLflow model registry."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from automl.cli._options import ExperimentOption, HashesOption, OutOption, RunOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -22,25 +22,17 @@ __all__ = ["export_command"]
 
 def export_command(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="The folder to create.")],
+    out: OutOption,
     format_: Annotated[
         str,
         typer.Option("--format", metavar="FORMAT", help="mlflow: an MLflow pyfunc model folder."),
     ],
-    experiment: Annotated[
-        str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
-    ] = "default",
-    run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
+    experiment: ExperimentOption = "default",
+    run: RunOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an earlier export in --out.")
     ] = False,
-    hashes: Annotated[
-        bool,
-        typer.Option(
-            "--hashes/--no-hashes",
-            help="Hash-pin every requirement (asks the package index through pip).",
-        ),
-    ] = True,
+    hashes: HashesOption = True,
     register: Annotated[
         str | None,
         typer.Option(

@@ -333,29 +333,17 @@ def _files_of(folder: Path) -> list[str]:
 def _check_out(out: Path, *, force: bool) -> None:
     """Refuse to write over anything but an empty folder or, with ``force``, an earlier export
     that holds only the files it wrote."""
+    from automl.serve.render import check_out_folder
+
     if out.is_symlink():
         raise UsageError(f"--out {out} is a symbolic link; expected a folder path.")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file; expected a folder.")
-    if not (out.is_dir() and any(out.iterdir())):
+    if not check_out_folder(out, force=force, marker=MARKER, writer="automl export"):
         return
-    if not force:
-        raise UsageError(
-            f"{out} is not empty; refusing to overwrite it.",
-            hint="Choose a new folder, or pass --force to replace an earlier export there.",
-        )
-    marker = out / MARKER
-    if not marker.is_file():
-        raise UsageError(
-            f"{out} is not empty and was not written by automl export (it has no {MARKER}); "
-            "refusing to replace it, even with --force.",
-            hint="Choose a new or empty folder.",
-        )
     try:
-        written = set(json.loads(marker.read_text())["files"]) | {MARKER}
+        written = set(json.loads((out / MARKER).read_text())["files"]) | {MARKER}
     except (ValueError, KeyError, TypeError):
         raise UsageError(
-            f"{marker} is not the record of an export; refusing to replace {out}.",
+            f"{out / MARKER} is not the record of an export; refusing to replace {out}.",
             hint="Choose a new or empty folder.",
         ) from None
     others = [f for f in _files_of(out) if f not in written]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from automl.errors import DataError, UsageError
+from automl.errors import DataError
 
 if TYPE_CHECKING:
     from automl.store.runs import RunRef, Store
@@ -126,21 +126,9 @@ class _Plan:
 
 
 def _check_out(out: Path, *, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file; expected a folder.")
-    if not (out.is_dir() and any(out.iterdir())):
-        return
-    if not force:
-        raise UsageError(
-            f"{out} is not empty; refusing to overwrite it.",
-            hint="Choose an empty or new folder, or pass --force.",
-        )
-    if not (out / MARKER).is_file():
-        raise UsageError(
-            f"{out} is not empty and was not written by scaffold-serve (it has no {MARKER}); "
-            "refusing to overwrite it, even with --force.",
-            hint="Choose an empty or new folder.",
-        )
+    from automl.serve.render import check_out_folder
+
+    check_out_folder(out, force=force, marker=MARKER, writer="scaffold-serve")
 
 
 def _stage(staging: Path, plan: _Plan) -> list[str]:

@@ -111,14 +111,23 @@ def test_mlflow_models_predict_from_the_shell(classifier: Exported, tmp_path: Pa
     assert_same_predictions(got, classifier.expected)
 
 
-def test_the_input_example_passes_mlflow_validation(classifier: Exported) -> None:
-    from mlflow.models import validate_serving_input
-
-    payload = (classifier.out / "serving_input_example.json").read_text()
-    example = json.loads(payload)["dataframe_split"]
-    assert any(row[example["columns"].index("Age")] is None for row in example["data"])
-    answer = validate_serving_input(str(classifier.out), payload)
-    assert len(answer) == len(example["data"])
+def test_the_input_example_holds_a_missing_integer_and_serves(
+    classifier: Exported, tmp_path: Path
+) -> None:
+    """The serving example (MLflow's JSON request body) goes through MLflow's JSON parsing
+    and schema enforcement, and predicts what the loaded model predicts for the example."""
+    example_file = classifier.out / "serving_input_example.json"
+    example = json.loads(example_file.read_text())["dataframe_split"]
+    ages = [row[example["columns"].index("Age")] for row in example["data"]]
+    assert any(age is None or age != age for age in ages)  # a missing Age: null or NaN
+    answer = tmp_path / "answer.json"
+    mlflow.models.predict(model_uri=str(classifier.out), input_path=str(example_file),
+                          content_type="json", output_path=str(answer),
+                          env_manager="local")  # fmt: skip
+    got = pd.DataFrame(json.loads(answer.read_text())["predictions"])
+    model = mlflow.pyfunc.load_model(str(classifier.out))
+    assert_same_predictions(got, model.predict(model.input_example))
+    assert len(got) == len(example["data"])
 
 
 def test_the_folder_ships_the_wheel_and_hash_pinned_requirements(classifier: Exported) -> None:
