@@ -248,3 +248,33 @@ def _python() -> str:
     import sys
 
     return sys.executable
+
+
+def test_a_fresh_venv_from_the_folders_requirements_loads_and_predicts_the_same(
+    classifier: Exported, tmp_path: Path
+) -> None:
+    """The folder is self-sufficient: a new virtual environment installed from its
+    ``requirements.txt`` alone (``--require-hashes``: the automl wheel by path, MLflow and the
+    rest from the package index) loads it with MLflow and predicts as ``automl predict``."""
+    import sys
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--require-hashes", "-r", "requirements.txt"],
+        cwd=classifier.out, capture_output=True, text=True, timeout=1800, check=False,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr[-3000:]
+    answer = tmp_path / "answer.csv"
+    code = (
+        "import sys, mlflow, pandas as pd; "
+        "model = mlflow.pyfunc.load_model(sys.argv[1]); "
+        "model.predict(pd.read_csv(sys.argv[2])).to_csv(sys.argv[3], index=False)"
+    )
+    done = subprocess.run(
+        [str(python), "-c", code, str(classifier.out), str(classifier.rows), str(answer)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert_same_predictions(pd.read_csv(answer), classifier.expected)
