@@ -225,6 +225,21 @@ def test_errors_name_the_problem_with_the_documented_exit_code(
     assert "Traceback" not in missing.stderr + unknown.stderr + no_uri.stderr
 
 
+def test_an_unreachable_tracking_server_exits_3_without_its_password(
+    classifier: Exported, tmp_path: Path
+) -> None:
+    out = tmp_path / "model"
+    done = run_automl("--home", classifier.home, "export", "--format", "mlflow", "--run",
+                      classifier.run_id, "--out", out, "--no-hashes", "--register", "m",
+                      "--tracking-uri", "http://user:s3cret@127.0.0.1:9/",
+                      env={"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+                           "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"})  # fmt: skip
+    assert done.code == 3, done.stderr
+    assert "http://user:***@127.0.0.1:9/" in done.stderr and "s3cret" not in done.stderr
+    assert "the export folder itself was written" in done.stderr
+    assert (out / "MLmodel").is_file()
+
+
 def test_without_mlflow_the_command_says_how_to_install_it(
     classifier: Exported, tmp_path: Path
 ) -> None:
