@@ -14,6 +14,7 @@ import typer
 from automl import __version__
 from automl.cli._output import AppState
 from automl.cli.evaluate import evaluate_command
+from automl.cli.explain import explain_command
 from automl.cli.export import export_command
 from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
@@ -88,6 +89,9 @@ app.command("predict", short_help="Predict every row of a file with a run's mode
 )
 app.command("evaluate", short_help="Score a run's model on rows that hold the target.")(
     evaluate_command
+)
+app.command("explain", short_help="Each input column's contribution to each row's prediction.")(
+    explain_command
 )
 app.command("experiments", short_help="List experiments with their number of runs.")(
     experiments_command
