@@ -15,6 +15,7 @@ from automl import __version__
 from automl.cli._output import AppState
 from automl.cli.evaluate import evaluate_command
 from automl.cli.explain import explain_command
+from automl.cli.export import export_command
 from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
@@ -105,6 +106,7 @@ app.command("worker", short_help="Join a run's search from another machine.")(wo
 app.command("scaffold-serve", short_help="Generate a FastAPI service for a run.")(
     scaffold_serve_command
 )
+app.command("export", short_help="Export a run's model as an MLflow pyfunc folder.")(export_command)
 
 
 def main() -> None:
