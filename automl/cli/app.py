@@ -125,9 +125,9 @@ def main() -> None:
 
 
 def _end(code: int | str | None) -> NoReturn:
-    """End the process with ``code`` as ``sys.exit`` would: wait for non-daemon threads, run
-    the ``atexit`` handlers (temporary folders, multiprocessing and joblib workers), flush the
-    output, then exit without finalizing the interpreter."""
+    """End the process with ``code`` as ``sys.exit`` would: stop thread pools and wait for
+    non-daemon threads, run the ``atexit`` handlers (temporary folders, multiprocessing and
+    joblib workers), flush the output, then exit without finalizing the interpreter."""
     import atexit
     import contextlib
     import os
@@ -139,9 +139,9 @@ def _end(code: int | str | None) -> NoReturn:
         status = 1
     else:
         status = code or 0
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    # what the interpreter does first at exit: stop thread pools (their hooks registered
+    # with threading), then wait for the other non-daemon threads
+    threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         # a closed pipe (`automl predict --output - | head`) is not an error of the command
