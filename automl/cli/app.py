@@ -134,6 +134,8 @@ def _end(code: int | str | None) -> NoReturn:
     import sys
     import threading
 
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)  # a profiler or debugger wants to see the end (cProfile -m automl)
     if isinstance(code, str):
         print(code, file=sys.stderr)
         status = 1
