@@ -12,6 +12,7 @@ import errno
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -83,6 +84,11 @@ class WorkerPool:
                 )
             )
             log.close()
+
+    def worker_ids(self) -> set[str]:
+        """``host:pid`` of each worker, as its trials record it (the ``worker`` attribute)."""
+        host = socket.gethostname()
+        return {f"{host}:{process.pid}" for process in self.processes}
 
     def alive(self) -> int:
         """Workers still running."""

@@ -421,8 +421,12 @@ def _search(
             signal.signal(signal.SIGINT, previous or signal.default_int_handler)
         pool.stop()
     interrupted = stop.is_set()
-    reason = "interrupted by the user" if interrupted else "deadline: stopped by the coordinator"
-    fail_running_trials(study, reason)
+    if interrupted:
+        fail_running_trials(study, "interrupted by the user")
+    elif budget.search_end is not None and time.monotonic() >= budget.search_end:
+        fail_running_trials(study, "deadline: stopped by the coordinator")
+    else:  # --n-trials reached: trials of `automl worker` processes elsewhere go on
+        fail_running_trials(study, "stale: its worker process is gone", workers=pool.worker_ids())
     if progress is not None:
         progress(Progress(count_trials(study), time.monotonic() - budget.started, 0.0,
                           config.n_trials, metric))  # fmt: skip

@@ -3,6 +3,7 @@ and the small queries the coordinator makes while it waits."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -140,11 +141,26 @@ def count_trials(study: optuna.Study) -> TrialCounts:
     return TrialCounts(**counts, best=best, best_family=best_family)
 
 
-def fail_running_trials(study: optuna.Study, reason: str) -> int:
-    """Mark every running trial failed with ``reason`` (their workers were stopped)."""
+def fail_running_trials(
+    study: optuna.Study, reason: str, *, workers: Collection[str] | None = None
+) -> int:
+    """Mark running trials failed with ``reason`` (their workers were stopped).
+
+    Args:
+        study: The run's study.
+        reason: Stored as the trials' ``error``.
+        workers: Only the trials of these workers (``host:pid``, as each trial records it),
+            and those that have not recorded their worker yet; ``None``: every running trial,
+            other processes' included.
+
+    Returns:
+        How many trials were failed.
+    """
     import optuna
 
     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    if workers is not None:
+        running = [t for t in running if str(t.user_attrs.get("worker") or "") in {"", *workers}]
     return sum(fail_trial(study, trial, reason) for trial in running)
 
 
