@@ -30,6 +30,8 @@ HOME_ENV = "AUTOML_HOME"
 STORAGE_ENV = "AUTOML_STORAGE_URL"
 #: The experiment used when none is named.
 DEFAULT_EXPERIMENT = "default"
+#: ``--time-budget`` when neither it nor ``--n-trials`` is given (seconds).
+DEFAULT_TIME_BUDGET = 120.0
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -110,7 +112,7 @@ class FitConfig:
     target: str
     task: TaskOption = "auto"
     metric: str | None = None
-    time_budget: float | None = 120.0
+    time_budget: float | None = DEFAULT_TIME_BUDGET
     n_trials: int | None = None
     cv: int | None = None
     models: tuple[str, ...] | None = None

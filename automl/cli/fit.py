@@ -22,6 +22,7 @@ from automl.cli._output import (
     storage_of,
     store_of,
 )
+from automl.config import DEFAULT_TIME_BUDGET
 
 if TYPE_CHECKING:
     from automl.search.runner import FitResult, Progress
@@ -54,7 +55,8 @@ def fit_command(
         typer.Option(
             "--time-budget",
             metavar="SECONDS",
-            help="Seconds for the whole fit. Default: 120, none with --n-trials alone.",
+            help=f"Seconds for the whole fit. Default: {DEFAULT_TIME_BUDGET:g}, none with "
+            "--n-trials alone.",
         ),
     ] = None,
     n_trials: Annotated[
@@ -141,7 +143,9 @@ def fit_command(
             raise UsageError(
                 f"--task must be auto, binary, multiclass or regression, got {task!r}."
             )
-        budget = time_budget if time_budget is not None else (None if n_trials else 120.0)
+        budget = (
+            time_budget if time_budget is not None else None if n_trials else DEFAULT_TIME_BUDGET
+        )
         config = FitConfig(
             data=data,
             target=target,

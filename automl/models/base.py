@@ -23,7 +23,6 @@ Thread safety: families are immutable and may be shared; estimators are not.
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -44,7 +43,6 @@ __all__ = [
     "align_proba",
     "openmp_threads",
     "safe_params",
-    "time_left",
 ]
 
 Encoding = Literal["native", "ordinal", "onehot"]
@@ -278,7 +276,3 @@ def align_proba(proba: np.ndarray, classes: np.ndarray, n_classes: int) -> np.nd
     full[:, np.asarray(classes, dtype=int)] = proba
     return full
 
-
-def time_left(deadline: float | None) -> float:
-    """Seconds until ``deadline`` (``inf`` when there is none)."""
-    return np.inf if deadline is None else deadline - time.monotonic()

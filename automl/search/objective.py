@@ -16,6 +16,7 @@ from automl.features.pipeline import build_encoder, build_pipeline
 from automl.metrics import Metric, score_predictions
 from automl.models.base import ModelFamily
 from automl.models.target import with_transform
+from automl.search import budget
 
 if TYPE_CHECKING:
     import optuna
@@ -27,10 +28,6 @@ __all__ = ["DeadlineReached", "Evaluation", "Objective", "evaluate", "measure_pr
 logger = logging.getLogger(__name__)
 
 PREDICT_BATCH = 1000
-#: A trial may use this share of the search time left when it starts (at least 5 s), so that
-#: one slow configuration cannot take the whole budget; its folds split that time evenly.
-TRIAL_SHARE = 0.4
-MIN_TRIAL_SECONDS = 5.0
 
 
 class DeadlineReached(RuntimeError):
@@ -100,15 +97,11 @@ def evaluate(
     encoder = model = None
     n_folds = len(data.folds)
     started_trial = time.monotonic()
-    trial_end = None
-    if deadline is not None:
-        share = max(MIN_TRIAL_SECONDS, TRIAL_SHARE * (deadline - started_trial))
-        trial_end = min(deadline, started_trial + share)
+    ends = budget.trial_end(deadline, started_trial)
     for k, (train, valid) in enumerate(data.folds):
         if deadline is not None:
             left = deadline - time.monotonic()
-            needed = (fit_seconds / k) * (len(data.folds) - k) if k else 0.0
-            if left <= 0 or needed > 1.5 * left:
+            if not budget.folds_fit(left, fit_seconds=fit_seconds, done=k, n_folds=n_folds):
                 raise DeadlineReached(
                     f"deadline: {len(data.folds) - k} of {len(data.folds)} folds left, "
                     f"{max(left, 0):.0f} s to go"
@@ -120,13 +113,7 @@ def evaluate(
             params, task=data.task, n_classes=data.n_classes, n_threads=n_threads, seed=seed + k
         )
         model = with_transform(model, target_transform)
-        fold_end = None
-        if trial_end is not None:
-            fold_end = max(
-                time.monotonic() + 0.5,
-                started_trial + (trial_end - started_trial) * (k + 1) / n_folds,
-            )
-            fold_end = min(fold_end, deadline)  # type: ignore[type-var]
+        fold_end = budget.fold_end(started_trial, ends, deadline, fold=k, n_folds=n_folds)
         model.fit(X_train, data.y[train], deadline=fold_end)
         fit_seconds += time.perf_counter() - started
         X_valid = encoder.transform(data.prepared.iloc[valid])

@@ -21,6 +21,7 @@ from automl.models.ensemble import EnsembleModel
 from automl.models.predictor import Predictor
 from automl.models.registry import FAMILIES
 from automl.models.target import with_transform
+from automl.search import budget
 
 if TYPE_CHECKING:
     import optuna
@@ -35,11 +36,8 @@ logger = logging.getLogger(__name__)
 ITERATION_SCALE = 1.15
 _BOOSTING = ("lightgbm", "catboost", "hist_gb")
 _FORESTS = ("random_forest", "extra_trees")
-_REFIT_SAFETY = 1.3
 #: A forest trimmed to predict faster keeps at least this many trees.
 MIN_TREES = 50
-#: Starting the refit process and reading the data again.
-_CHILD_START_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -158,8 +156,7 @@ def choice_of(trial: Any, *, n_folds: int, skipped_better: int = 0) -> Choice:
         cv_std=float(attrs["cv_std"]),
         fold_scores=[float(s) for s in attrs["fold_scores"]],
         n_iterations=attrs.get("n_iterations"),
-        refit_estimate=float(attrs.get("fit_seconds", 0.0)) / n_folds * _REFIT_SAFETY
-        + _CHILD_START_SECONDS,
+        refit_estimate=budget.refit_estimate(float(attrs.get("fit_seconds", 0.0)), n_folds),
         skipped_better=skipped_better,
         target_transform=str(trial.params.get("target_transform", "none")),
     )
@@ -321,7 +318,7 @@ def fit_members(
     for position, i in enumerate(order):
         choice = choices[i]
         if position and deadline is not None:
-            needed = choice.refit_estimate - _CHILD_START_SECONDS
+            needed = budget.member_refit_seconds(choice.refit_estimate)
             if time.monotonic() + needed > deadline:
                 _give_up(notes, f"{choice.family}#{choice.number} had no time left to be "
                          "refitted", names[0], len(choices))  # fmt: skip
@@ -498,9 +495,7 @@ def refit_run(
     metric = get_metric(attrs["metric"], data.task)
     maximize = metric.direction == "maximize"
     seed = int(attrs["config"]["seed"])
-    deadline = None
-    if deadline_epoch is not None:
-        deadline = time.monotonic() + (deadline_epoch - time.time())
+    deadline = budget.from_epoch(deadline_epoch)
     searched = None
     if len(data.holdout_rows):
         searched = fit_members(choices, weights, data, data.search_rows, n_threads=n_threads,

@@ -19,15 +19,13 @@ from typing import Any
 
 from automl.config import FitConfig, redact_url
 from automl.formatting import plural
+from automl.search.budget import Budget
 from automl.search.study import TrialCounts
 
 __all__ = ["FitResult", "Progress", "run_fit"]
 
 logger = logging.getLogger(__name__)
 
-_MIN_RESERVE = 2.0
-_MAX_RESERVE = 60.0
-_RESERVE_SHARE = 0.12
 _POLL_SECONDS = 0.5
 
 
@@ -65,46 +63,6 @@ class FitResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class _Budget:
-    """When the search ends, when stragglers are stopped, and when the refit must end.
-
-    The contract is that ``fit`` ends within 10% + 10 s of the budget; the refit may use
-    half of that slack (5% + 5 s) so that a slow best model is not swapped for a weaker one
-    needlessly; the rest covers starting, saving and the slowest refits' overrun (satimage
-    at 60 s ended at 75.3 s of 76 with 7% + 6 s).
-    """
-
-    started: float
-    deadline: float | None
-    search_end: float | None
-    grace: float = 0.0
-    refit_deadline: float | None = None
-
-    @classmethod
-    def plan(cls, seconds: float | None, started: float) -> _Budget:
-        if seconds is None:
-            return cls(started, None, None)
-        reserve = min(_MAX_RESERVE, max(_MIN_RESERVE, _RESERVE_SHARE * seconds))
-        deadline = started + seconds
-        return cls(
-            started,
-            deadline,
-            deadline - reserve,
-            grace=min(2.0, 0.5 + 0.05 * seconds),
-            refit_deadline=deadline + 0.05 * seconds + 5.0,
-        )
-
-    def search_end_epoch(self, started_epoch: float) -> float | None:
-        """When the search ends, in ``time.time()`` seconds (for workers on other machines)."""
-        if self.search_end is None:
-            return None
-        return started_epoch + (self.search_end - self.started)
-
-    def left(self, until: float | None) -> float | None:
-        return None if until is None else until - time.monotonic()
-
-
 def run_fit(
     config: FitConfig,
     *,
@@ -130,12 +88,10 @@ def run_fit(
     """
     from automl.store.runs import Store
 
-    started = time.monotonic()
-    started_epoch = time.time()
-    budget = _Budget.plan(config.time_budget, started)
+    budget = Budget.plan(config.time_budget)
     store = Store(home, config.storage)
     try:
-        return _run(store, config, budget, started_epoch, progress)
+        return _run(store, config, budget, progress)
     finally:
         store.close()  # the run's lock, and the database connections (SQLite's WAL)
 
@@ -143,14 +99,13 @@ def run_fit(
 def _run(
     store: Any,
     config: FitConfig,
-    budget: _Budget,
-    started_epoch: float,
+    budget: Budget,
     progress: Callable[[Progress], None] | None,
 ) -> FitResult:
     if config.resume:
-        ref, study, config, data, metric, data_sha = _resume(store, config, budget, started_epoch)
+        ref, study, config, data, metric, data_sha = _resume(store, config, budget)
     else:
-        ref, study, data, metric, data_sha = _new_run(store, config, budget, started_epoch)
+        ref, study, data, metric, data_sha = _new_run(store, config, budget)
     for note in data.notes:
         logger.info(note)
     run_dir = store.run_dir(ref)
@@ -168,11 +123,11 @@ def _run(
     interrupted = _search(pool, study, budget, config, metric.name, progress)
     return _finish(
         store, ref, study, data, metric, config, budget,
-        data_sha=data_sha, interrupted=interrupted, started_epoch=started_epoch,
+        data_sha=data_sha, interrupted=interrupted,
     )  # fmt: skip
 
 
-def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: float) -> Any:
+def _new_run(store: Any, config: FitConfig, budget: Budget) -> Any:
     """Read and profile the data, create the run folder and its study, queue the portfolio."""
     from automl.data import file_sha256, profile_table, read_table
     from automl.metrics import default_metric, get_metric
@@ -207,11 +162,11 @@ def _new_run(store: Any, config: FitConfig, budget: _Budget, started_epoch: floa
     write_json(run_dir / "sample.json", sample_rows(data))
     data_sha = file_sha256(config.data)
     study = _create_run_study(store, ref, config, data, spec, metric.name, families, budget,
-                              data_sha=data_sha, started_epoch=started_epoch)  # fmt: skip
+                              data_sha=data_sha)  # fmt: skip
     return ref, study, data, metric, data_sha
 
 
-def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float) -> Any:
+def _resume(store: Any, config: FitConfig, budget: Budget) -> Any:
     """Reopen the latest run of the experiment, refusing if the data or its meaning changed;
     fail the trials of workers that are gone; give the search its new budget."""
     import dataclasses
@@ -268,8 +223,7 @@ def _resume(store: Any, config: FitConfig, budget: _Budget, started_epoch: float
     stale = fail_stale_trials(study)
     if stale:
         logger.info("Marked %s of stopped workers as failed.", plural(stale, "trial"))
-    search_end_epoch = budget.search_end_epoch(started_epoch)
-    study.set_user_attr("search_end_epoch", search_end_epoch)
+    study.set_user_attr("search_end_epoch", budget.search_end_epoch)
     study.set_user_attr("n_trials", config.n_trials)
     started = sum(t.state.name != "WAITING" for t in study.get_trials(deepcopy=False))
     logger.info("Resuming run %s (%s so far).", ref.study_name, plural(started, "trial"))
@@ -353,17 +307,15 @@ def _create_run_study(
     spec: Any,
     metric: str,
     families: tuple[Any, ...],
-    budget: _Budget,
+    budget: Budget,
     *,
     data_sha: str,
-    started_epoch: float,
 ) -> Any:
     from dataclasses import asdict
 
     from automl.metrics import METRICS
     from automl.search.study import create_study, enqueue_portfolio
 
-    search_end_epoch = budget.search_end_epoch(started_epoch)
     attrs = {
         "config": config.to_dict(),
         "data_spec": asdict(spec) | {"ignore": list(spec.ignore)},
@@ -376,7 +328,7 @@ def _create_run_study(
         "data_name": Path(config.data).name,
         "families": [f.name for f in families],
         "n_trials": config.n_trials,
-        "search_end_epoch": search_end_epoch,
+        "search_end_epoch": budget.search_end_epoch,
         "run_dir": str(store.run_dir(ref).resolve()),
     }
     study = create_study(
@@ -389,7 +341,7 @@ def _create_run_study(
 def _search(
     pool: Any,
     study: Any,
-    budget: _Budget,
+    budget: Budget,
     config: FitConfig,
     metric: str,
     progress: Callable[[Progress], None] | None,
@@ -411,7 +363,7 @@ def _search(
                     Progress(count_trials(study), now - budget.started,
                              budget.left(budget.search_end), config.n_trials, metric)
                 )  # fmt: skip
-            if budget.search_end is not None and now > budget.search_end + budget.grace:
+            if budget.stragglers_due():
                 break
             stop.wait(_POLL_SECONDS)
     except KeyboardInterrupt:
@@ -423,7 +375,7 @@ def _search(
     interrupted = stop.is_set()
     if interrupted:
         fail_running_trials(study, "interrupted by the user")
-    elif budget.search_end is not None and time.monotonic() >= budget.search_end:
+    elif budget.past_search_end():
         fail_running_trials(study, "deadline: stopped by the coordinator")
     else:  # --n-trials reached: trials of `automl worker` processes elsewhere go on
         fail_running_trials(study, "stale: its worker process is gone", workers=pool.worker_ids())
@@ -446,16 +398,15 @@ def _finish(
     data: Any,
     metric: Any,
     config: FitConfig,
-    budget: _Budget,
+    budget: Budget,
     *,
     data_sha: str,
     interrupted: bool,
-    started_epoch: float,
 ) -> FitResult:
     import os
 
+    from automl.search.budget import quick_seconds_left
     from automl.search.interrupt import quick_refit
-    from automl.search.interrupt import seconds_left as quick_seconds_left
     from automl.search.pool import refit_in_child
     from automl.search.refit import check_trials, choose_trial
     from automl.search.study import count_trials
@@ -463,9 +414,7 @@ def _finish(
     from automl.store.artifacts import sha256_of, write_json
 
     run_dir = store.run_dir(ref)
-    left = budget.left(budget.refit_deadline)
-    if left is not None and len(data.holdout_rows):
-        left /= 2  # one fit on the search rows for the holdout score, one on every row
+    left = budget.refit_seconds_left(holdout=len(data.holdout_rows) > 0)
     if interrupted:  # the user waits: refit a quick trial here (automl.search.interrupt)
         left = quick_seconds_left()
     max_predict_ms = config.max_predict_ms or None
@@ -487,9 +436,6 @@ def _finish(
     trials = ensemble.trials if ensemble else [choice.number]
     weights = ensemble.weights if ensemble else [1.0]
     check_trials(study, trials, task=data.task)  # parameters read back from a shared storage
-    refit_deadline_epoch = None
-    if budget.refit_deadline is not None:
-        refit_deadline_epoch = time.time() + (budget.refit_deadline - time.monotonic())
     refit = (
         quick_refit(study, data, choice, run_dir, max_predict_ms=max_predict_ms)
         if interrupted
@@ -500,7 +446,7 @@ def _finish(
             trials=trials,
             weights=weights,
             n_threads=os.cpu_count() or 1,
-            deadline_epoch=refit_deadline_epoch,
+            deadline_epoch=budget.refit_deadline_epoch,
             run_dir=run_dir,
             max_predict_ms=max_predict_ms,
         )
@@ -532,7 +478,7 @@ def _finish(
     record = run_record(
         ref, config, data, metric, choice, counts, holdout, artifacts, run_dir,
         data_sha=data_sha, seconds=seconds, refit_seconds=refit_seconds,
-        interrupted=interrupted, started_epoch=started_epoch, notes=notes,
+        interrupted=interrupted, started_epoch=budget.started_epoch, notes=notes,
     )  # fmt: skip
     record["model"] = model
     if ensemble is not None:
@@ -581,22 +527,21 @@ def _ensemble(
 ) -> Any:
     """Greedy ensemble selection over saved out-of-fold predictions, if it fits in time."""
 
+    from automl.search.budget import ensemble_refit_seconds
     from automl.search.ensemble import select_ensemble
-    from automl.search.refit import _CHILD_START_SECONDS, choice_of
+    from automl.search.refit import choice_of
 
     ensemble = select_ensemble(study, run_dir / "oof", data.y, data.validated_rows, metric,
                                data.n_classes, max_predict_ms=max_predict_ms)  # fmt: skip
     if ensemble is None or seconds_left is None:
         return ensemble
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
-    cost = {
-        n: choice_of(by_number[n], n_folds=len(data.folds)).refit_estimate - _CHILD_START_SECONDS
-        for n in ensemble.trials
-    }
-    if sum(cost.values()) + _CHILD_START_SECONDS <= seconds_left:
+    needed = ensemble_refit_seconds(
+        choice_of(by_number[n], n_folds=len(data.folds)).refit_estimate for n in ensemble.trials
+    )
+    if needed <= seconds_left:
         return ensemble
-    logger.info("No time to refit the ensemble (%.0f s needed); keeping the best trial.",
-                sum(cost.values()) + _CHILD_START_SECONDS)  # fmt: skip
+    logger.info("No time to refit the ensemble (%.0f s needed); keeping the best trial.", needed)
     return None
 
 

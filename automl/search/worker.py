@@ -22,6 +22,7 @@ from typing import Any
 
 from automl.config import STORAGE_ENV
 from automl.errors import AutomlError, DataError, os_errno
+from automl.search.budget import from_epoch, search_over
 
 __all__ = ["STORAGE_ENV", "WorkerOptions", "join_run", "run_worker", "worker_seed"]
 
@@ -76,10 +77,7 @@ def run_worker(options: WorkerOptions) -> int:
     seed = int(attrs["config"]["seed"])
     study = load_study(storage, options.study_name, seed=worker_seed(seed, options.index))
     families = resolve_families(attrs["families"])
-    deadline_epoch = attrs.get("search_end_epoch")
-    deadline = None
-    if deadline_epoch is not None:
-        deadline = time.monotonic() + (float(deadline_epoch) - time.time())
+    deadline = from_epoch(attrs.get("search_end_epoch"))
     objective = Objective(
         data,
         families,
@@ -92,7 +90,7 @@ def run_worker(options: WorkerOptions) -> int:
     n_trials = attrs.get("n_trials")
     ran = errors = 0
     while errors < 5:
-        if deadline is not None and time.monotonic() >= deadline:
+        if search_over(deadline):
             break
         if n_trials is not None and _started(study) >= int(n_trials):
             break
