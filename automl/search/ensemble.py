@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl.metrics import Metric, score_predictions
+from automl.models.registry import is_baseline
 
 if TYPE_CHECKING:
     import optuna
@@ -82,7 +83,7 @@ def select_ensemble(
     for trial in ranked:
         family = str(trial.user_attrs.get("family"))
         top = len(predictions) < CANDIDATES
-        if family == "constant" or not (top or per_family.get(family, 0) < PER_FAMILY):
+        if is_baseline(family) or not (top or per_family.get(family, 0) < PER_FAMILY):
             continue
         path = oof_dir / f"trial_{trial.number:05d}.npy"
         if path.is_file():
@@ -168,7 +169,7 @@ def predict_budget(trials: list[Any], max_predict_ms: float | None) -> PredictBu
     baseline = [
         measured[t.number]
         for t in trials
-        if t.user_attrs.get("family") == "constant" and t.number in measured
+        if is_baseline(t.user_attrs.get("family")) and t.number in measured
     ]
     allowed = PREDICT_MARGIN * max_predict_ms if max_predict_ms else math.inf
     return PredictBudget(base=min(baseline) if baseline else 0.0, measured=measured,

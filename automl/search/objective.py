@@ -286,7 +286,7 @@ class Objective:
         fastest = _fastest_trials(trial.study)
         if family not in fastest or left >= fastest[family]:
             return None
-        candidates = [f for f in self.families if f != "constant"] or [family]
+        candidates = [n for n, f in self.families.items() if not f.is_baseline] or [family]
         able = [f for f in candidates if f not in fastest or left >= fastest[f]]
         self.out_of_time = 2 * len(able) <= len(candidates)
         return (
@@ -308,7 +308,7 @@ class Objective:
         try:
             params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
             transform = "none"
-            if self.data.log_target_allowed and name != "constant":
+            if self.data.log_target_allowed and not family.is_baseline:
                 transform = trial.suggest_categorical("target_transform", ["none", "log"])
             effective = family.effective(params, lambda: self._n_features(family))
             configuration = json.dumps([name, transform, effective], sort_keys=True, default=str)
@@ -343,7 +343,7 @@ class Objective:
                 n_threads=self.n_threads,
                 seed=self.seed,
                 deadline=self.deadline,
-                report=report if name != "constant" else None,
+                report=None if family.is_baseline else report,
                 target_transform=transform,
             )
         except optuna.TrialPruned:

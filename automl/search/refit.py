@@ -19,7 +19,7 @@ from automl.features.pipeline import build_encoder
 from automl.metrics import Metric, score_predictions
 from automl.models.ensemble import EnsembleModel
 from automl.models.predictor import Predictor
-from automl.models.registry import FAMILIES
+from automl.models.registry import FAMILIES, is_baseline
 from automl.models.target import with_transform
 from automl.search import budget
 
@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 #: More rows than in a CV fold's inner split: train a little longer than early stopping said.
 ITERATION_SCALE = 1.15
-_BOOSTING = ("lightgbm", "catboost", "hist_gb")
-_FORESTS = ("random_forest", "extra_trees")
 #: A forest trimmed to predict faster keeps at least this many trees.
 MIN_TREES = 50
 
@@ -92,7 +90,7 @@ def choose_trial(
         choice = choice_of(trial, n_folds=n_folds, skipped_better=skipped)
         if seconds_left is None or choice.refit_estimate <= seconds_left:
             return dataclasses.replace(choice, note=note) if skipped == 0 else choice
-        if choice.family == "constant":
+        if is_baseline(choice.family):
             return choice
     raise AssertionError("unreachable: the constant baseline always fits")
 
@@ -119,7 +117,7 @@ def faster_within_noise(
     for trial in ranked[1:]:
         if abs(float(trial.user_attrs["cv_mean"]) - best_mean) > band:
             break  # ranked best first: every later trial is further away
-        if trial.user_attrs.get("family") == "constant":
+        if is_baseline(trial.user_attrs.get("family")):
             continue
         if trial.user_attrs.get("predict_ms_per_1000") is None:
             continue
@@ -241,7 +239,8 @@ def trim_forest(
     """
     from automl.search.ensemble import predict_budget
 
-    if not max_predict_ms or choice.family not in _FORESTS or not choice.n_iterations:
+    trimmable = FAMILIES[choice.family].grows_incrementally
+    if not max_predict_ms or not trimmable or not choice.n_iterations:
         return choice, None
     budget = predict_budget(trials, max_predict_ms)
     allowed = budget.allowed - budget.base
@@ -272,9 +271,9 @@ def _reasons(study: optuna.Study) -> list[str]:
 def _build_model(choice: Choice, data: TrainingData, *, n_threads: int, seed: int) -> Any:
     family = FAMILIES[choice.family]
     iterations = None
-    if choice.n_iterations is not None and family.name in _BOOSTING:
+    if choice.n_iterations is not None and family.is_boosting:
         iterations = max(1, math.ceil(choice.n_iterations * ITERATION_SCALE))
-    elif choice.n_iterations is not None and family.name in _FORESTS:
+    elif choice.n_iterations is not None and family.grows_incrementally:
         iterations = choice.n_iterations  # as many trees as the search grew
     model = family.build(
         choice.params,
@@ -333,7 +332,9 @@ def fit_members(
         encoder, X = encoders[encoding], encoded[encoding]
         model = _build_model(choice, data, n_threads=n_threads, seed=seed)
         model.fit(X, data.y[rows], deadline=deadline)
-        cut_short = choice.family in _BOOSTING and getattr(model, "stopped_at_deadline_", False)
+        cut_short = FAMILIES[choice.family].is_boosting and getattr(
+            model, "stopped_at_deadline_", False
+        )
         if position and cut_short:
             _give_up(notes, f"{choice.family}#{choice.number} was cut short by the time limit",
                      names[0], len(choices))  # fmt: skip

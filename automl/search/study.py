@@ -80,25 +80,28 @@ def enqueue_portfolio(
 ) -> int:
     """Queue the baseline, each family's first configuration, then the rest of the portfolios.
 
-    The constant baseline and LightGBM come first so that a model exists within seconds. With
-    ``log_target`` (a skewed regression target), every configuration is queued fitted on
-    ``log1p(y)``, and LightGBM's first one also on ``y`` itself, so that cross-validation
-    compares the two early.
+    The baseline (``is_baseline``) and the family that leads the portfolio
+    (``leads_portfolio``: LightGBM) come first so that a model exists within seconds. With
+    ``log_target`` (a skewed regression target), every configuration but the baseline's is
+    queued fitted on ``log1p(y)``, and the leading family's first one also on ``y`` itself, so
+    that cross-validation compares the two early.
 
     Returns:
         How many trials were queued.
     """
     by_name = {f.name: f for f in families}
-    order = list(dict.fromkeys(n for n in ("constant", "lightgbm", *by_name) if n in by_name))
+    order = sorted(
+        by_name, key=lambda n: (not by_name[n].is_baseline, not by_name[n].leads_portfolio)
+    )
     portfolios = {name: by_name[name].portfolio(task) for name in order}  # type: ignore[arg-type]
     queue: list[dict[str, Any]] = []
     for round_ in range(max(len(p) for p in portfolios.values())):
         for name in order:
             if round_ < len(portfolios[name]):
                 params = {"family": name, **by_name[name].prefixed(portfolios[name][round_])}
-                if log_target and name != "constant":
+                if log_target and not by_name[name].is_baseline:
                     queue.append(params | {"target_transform": "log"})
-                    if round_ == 0 and name == "lightgbm":
+                    if round_ == 0 and by_name[name].leads_portfolio:
                         queue.append(params | {"target_transform": "none"})
                 else:
                     queue.append(params)
