@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -175,6 +175,39 @@ class FitConfig:
         if self.storage:
             data["storage"] = redact_url(self.storage)
         return data
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> FitConfig:
+        """The options :meth:`to_dict` stored (options it does not know are left out).
+
+        Raises:
+            UsageError: A stored option is out of its range.
+        """
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in stored.items() if k in known}
+        values["data"] = Path(str(values.get("data", "")))
+        values["models"] = tuple(values["models"]) if values.get("models") else None
+        values["ignore"] = tuple(values.get("ignore") or ())
+        values["keep_na"] = tuple(values.get("keep_na") or ())
+        return cls(**values)
+
+    def resumed(self, previous: FitConfig, *, metric: str) -> FitConfig:
+        """These options (``fit --resume``) with the data options of the run they resume:
+        task, metric, folds, families, seed, columns, holdout and positive class."""
+        return replace(
+            self,
+            task=previous.task,
+            metric=metric,
+            cv=previous.cv,
+            models=previous.models,
+            seed=previous.seed,
+            ignore=previous.ignore,
+            group=previous.group,
+            time=previous.time,
+            holdout=previous.holdout,
+            pos_label=previous.pos_label,
+            keep_na=previous.keep_na,
+        )
 
 
 #: Query parameters whose values are secrets (``?password=``, ``sslpassword``, tokens...).

@@ -76,7 +76,9 @@ def leaderboard_command(
 
 
 def _has_record(store: Any, ref: Any) -> bool:
-    return bool((store.run_dir(ref) / "run.json").is_file())
+    from automl.store.schema import RunPaths
+
+    return RunPaths(store.run_dir(ref)).run_json.is_file()
 
 
 def leaderboard_csv(rows: list[LeaderboardRow]) -> str:

@@ -77,6 +77,11 @@ class TrainingData:
     notes: tuple[str, ...] = ()
 
     @property
+    def target(self) -> str:
+        """The target column's name."""
+        return self.profile.target.name if self.profile.target else ""
+
+    @property
     def n_classes(self) -> int:
         """Number of classes (0 for regression)."""
         return len(self.labels)

@@ -14,6 +14,7 @@ import numpy as np
 
 from automl.metrics import Metric, score_predictions
 from automl.models.registry import is_baseline
+from automl.store.schema import TrialResult, oof_file
 
 if TYPE_CHECKING:
     import optuna
@@ -81,11 +82,11 @@ def select_ensemble(
     predictions: dict[int, np.ndarray] = {}
     per_family: dict[str, int] = {}
     for trial in ranked:
-        family = str(trial.user_attrs.get("family"))
+        family = str(TrialResult.of(trial).family)
         top = len(predictions) < CANDIDATES
         if is_baseline(family) or not (top or per_family.get(family, 0) < PER_FAMILY):
             continue
-        path = oof_dir / f"trial_{trial.number:05d}.npy"
+        path = oof_file(oof_dir, trial.number)
         if path.is_file():
             oof = np.load(path)[rows]
             if np.isfinite(oof).all():
@@ -161,15 +162,12 @@ class PredictBudget:
 
 def predict_budget(trials: list[Any], max_predict_ms: float | None) -> PredictBudget:
     """The :class:`PredictBudget` of the trials' measured prediction times and a limit."""
+    recorded = [TrialResult.of(t) for t in trials]
     measured = {
-        t.number: float(t.user_attrs["predict_ms_per_1000"])
-        for t in trials
-        if t.user_attrs.get("predict_ms_per_1000") is not None
+        r.number: r.predict_ms_per_1000 for r in recorded if r.predict_ms_per_1000 is not None
     }
     baseline = [
-        measured[t.number]
-        for t in trials
-        if is_baseline(t.user_attrs.get("family")) and t.number in measured
+        measured[r.number] for r in recorded if is_baseline(r.family) and r.number in measured
     ]
     allowed = PREDICT_MARGIN * max_predict_ms if max_predict_ms else math.inf
     return PredictBudget(base=min(baseline) if baseline else 0.0, measured=measured,
@@ -188,7 +186,7 @@ def score_members(
     """The out-of-fold score of a weighted average of trials (the members a refit kept)."""
     total = sum(weights)
     average = sum(
-        (w / total) * np.load(oof_dir / f"trial_{n:05d}.npy")[rows]
+        (w / total) * np.load(oof_file(oof_dir, n))[rows]
         for n, w in zip(trials, weights, strict=True)
     )
     prediction = np.asarray(average)
@@ -199,4 +197,4 @@ def score_members(
 def ensemble_label(study: Any, trials: list[int]) -> list[str]:
     """``family#trial`` for each member, for reports."""
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
-    return [f"{by_number[n].user_attrs.get('family', '?')}#{n}" for n in trials]
+    return [TrialResult.of(by_number[n]).label for n in trials]

@@ -17,6 +17,7 @@ from automl.metrics import Metric, score_predictions
 from automl.models.base import ModelFamily
 from automl.models.target import with_transform
 from automl.search import budget
+from automl.store import schema
 
 if TYPE_CHECKING:
     import optuna
@@ -170,7 +171,7 @@ def _fastest_trials(study: optuna.Study) -> dict[str, float]:
 
     fastest: dict[str, float] = {}
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-        family = t.user_attrs.get("family")
+        family = schema.TrialResult.of(t).family
         if family is None or t.datetime_start is None or t.datetime_complete is None:
             continue
         seconds = (t.datetime_complete - t.datetime_start).total_seconds()
@@ -202,9 +203,10 @@ def _same_configuration(
     for other in trial.study.get_trials(deepcopy=False, states=states):
         if other.number == trial.number or (earlier_only and other.number > trial.number):
             continue
-        if other.state == optuna.trial.TrialState.PRUNED and "duplicate_of" in other.user_attrs:
+        recorded = schema.TrialResult.of(other)
+        if other.state == optuna.trial.TrialState.PRUNED and recorded.duplicate_of is not None:
             continue
-        theirs = other.user_attrs.get("configuration")
+        theirs = recorded.configuration
         if theirs == configuration if theirs is not None else other.params == params:
             return int(other.number)
     return None
@@ -301,10 +303,10 @@ class Objective:
 
         import optuna
 
-        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+        schema.record_worker(trial, f"{socket.gethostname()}:{os.getpid()}")
         name = trial.suggest_categorical("family", list(self.families))
         family = self.families[name]
-        trial.set_user_attr("family", name)
+        schema.record_family(trial, name)
         try:
             params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
             transform = "none"
@@ -312,27 +314,25 @@ class Objective:
                 transform = trial.suggest_categorical("target_transform", ["none", "log"])
             effective = family.effective(params, lambda: self._n_features(family))
             configuration = json.dumps([name, transform, effective], sort_keys=True, default=str)
-            trial.set_user_attr("configuration", configuration)
+            schema.record_configuration(trial, configuration)
             twin = _same_configuration(trial, configuration)
             if twin is not None:  # another worker ran (or runs) exactly this: no work twice
-                trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
-                trial.set_user_attr("duplicate_of", twin)
+                schema.record_duplicate(trial, twin)
                 raise optuna.TrialPruned()
             short = self._too_little_time(trial, name)
             if short is not None:
-                trial.set_user_attr("pruned_reason", short)
+                schema.record_pruned(trial, short)
                 raise optuna.TrialPruned()
 
             def report(fold: int, running: float) -> None:
                 if fold == 0:  # two workers may have drawn the same values at the same moment
                     twin = _same_configuration(trial, configuration, earlier_only=True)
                     if twin is not None:
-                        trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
-                        trial.set_user_attr("duplicate_of", twin)
+                        schema.record_duplicate(trial, twin)
                         raise optuna.TrialPruned()
                 trial.report(running, fold)
                 if trial.should_prune():
-                    trial.set_user_attr("pruned_reason", _pruned_reason(trial, fold, running))
+                    schema.record_pruned(trial, _pruned_reason(trial, fold, running))
                     raise optuna.TrialPruned()
 
             result = evaluate(
@@ -354,16 +354,13 @@ class Objective:
                 if isinstance(error, DeadlineReached)
                 else (f"{type(error).__name__}: {error}")
             )
-            trial.set_user_attr("error", reason[:500])
+            schema.record_error(trial, reason)
             raise
-        trial.set_user_attr("cv_mean", result.mean)
-        trial.set_user_attr("cv_std", result.std)
-        trial.set_user_attr("fold_scores", result.fold_scores)
-        trial.set_user_attr("fit_seconds", round(result.fit_seconds, 3))
-        trial.set_user_attr("predict_ms_per_1000", round(result.predict_ms_per_1000, 2))
-        if result.n_iterations is not None:
-            trial.set_user_attr("n_iterations", result.n_iterations)
+        schema.record_scores(trial, mean=result.mean, std=result.std,
+                             fold_scores=result.fold_scores, fit_seconds=result.fit_seconds,
+                             predict_ms_per_1000=result.predict_ms_per_1000,
+                             n_iterations=result.n_iterations)  # fmt: skip
         if self.oof_dir is not None:
             self.oof_dir.mkdir(parents=True, exist_ok=True)
-            np.save(self.oof_dir / f"trial_{trial.number:05d}.npy", result.oof)
+            np.save(schema.oof_file(self.oof_dir, trial.number), result.oof)
         return result.mean

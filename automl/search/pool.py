@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from automl.search.worker import STORAGE_ENV
+from automl.store.schema import RunPaths, worker_log
 
 __all__ = ["FILE_SYSTEM_EXIT", "WorkerPool", "refit_in_child", "threads_per_worker"]
 
@@ -72,7 +73,7 @@ class WorkerPool:
             ]  # fmt: skip
             if self.oof_dir is not None:
                 command += ["--oof-dir", str(self.oof_dir)]
-            log = (self.log_dir / f"worker-{index}.log").open("wb")
+            log = worker_log(self.log_dir, index).open("wb")
             self.processes.append(
                 subprocess.Popen(
                     command,
@@ -121,7 +122,7 @@ class WorkerPool:
         lines = []
         for index, process in enumerate(self.processes):
             if process.returncode not in (None, 0, -signal.SIGTERM, -signal.SIGKILL):
-                log = self.log_dir / f"worker-{index}.log"
+                log = worker_log(self.log_dir, index)
                 text = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
                 last = text[-1] if text else f"exit code {process.returncode}"
                 lines.append(f"worker {index}: {last}")
@@ -173,7 +174,7 @@ def refit_in_child(
         command += ["--deadline-epoch", repr(deadline_epoch)]
     if max_predict_ms:
         command += ["--max-predict-ms", repr(float(max_predict_ms))]
-    log_path = run_dir / "logs" / "refit.log"
+    log_path = RunPaths(run_dir).refit_log
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -199,7 +200,7 @@ def refit_in_child(
             f"the final refit failed ({lines[-1] if lines else f'exit code {code}'}); "
             f"see {log_path}"
         )
-    result: dict[str, Any] = json.loads((run_dir / "refit.json").read_text())
+    result: dict[str, Any] = json.loads(RunPaths(run_dir).refit.read_text())
     return result
 
 

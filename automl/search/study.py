@@ -3,9 +3,12 @@ and the small queries the coordinator makes while it waits."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+from automl.store.schema import StudySettings, TrialResult, store_error
 
 if TYPE_CHECKING:
     import optuna
@@ -18,9 +21,12 @@ __all__ = [
     "create_study",
     "enqueue_portfolio",
     "fail_running_trials",
+    "fail_stale_trials",
     "load_study",
     "ranked_trials",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,14 +48,17 @@ class TrialCounts:
 
 
 def create_study(
-    storage: Any, name: str, *, direction: Literal["minimize", "maximize"], attrs: dict[str, Any]
+    storage: Any,
+    name: str,
+    *,
+    direction: Literal["minimize", "maximize"],
+    settings: StudySettings,
 ) -> optuna.Study:
-    """Create the run's study and record the run's options on it."""
+    """Create the run's study and record the run's settings on it."""
     import optuna
 
     study = optuna.create_study(study_name=name, storage=storage, direction=direction)
-    for key, value in attrs.items():
-        study.set_user_attr(key, value)
+    settings.write(study)
     return study
 
 
@@ -140,7 +149,7 @@ def count_trials(study: optuna.Study) -> TrialCounts:
         if trial.state == states.COMPLETE and trial.value is not None:
             better = best is None or (trial.value > best if maximize else trial.value < best)
             if better:
-                best, best_family = trial.value, trial.user_attrs.get("family")
+                best, best_family = trial.value, TrialResult.of(trial).family
     return TrialCounts(**counts, best=best, best_family=best_family)
 
 
@@ -163,7 +172,7 @@ def fail_running_trials(
 
     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
     if workers is not None:
-        running = [t for t in running if str(t.user_attrs.get("worker") or "") in {"", *workers}]
+        running = [t for t in running if (TrialResult.of(t).worker or "") in {"", *workers}]
     return sum(fail_trial(study, trial, reason) for trial in running)
 
 
@@ -173,8 +182,46 @@ def fail_trial(study: optuna.Study, trial: Any, reason: str) -> int:
 
     storage = study._storage
     try:
-        storage.set_trial_user_attr(trial._trial_id, "error", reason)
+        store_error(storage, trial._trial_id, reason)
         storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
     except Exception:  # the worker finished it in the meantime
         return 0
     return 1
+
+
+def fail_stale_trials(study: optuna.Study) -> int:
+    """Fail running trials whose worker is gone: on this host, a process that no longer
+    exists; elsewhere, a heartbeat older than the grace period."""
+    import socket
+    import warnings
+
+    import optuna
+
+    host = socket.gethostname()
+    failed = 0
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        worker = TrialResult.of(trial).worker or ""
+        worker_host, _, pid = worker.rpartition(":")
+        if worker_host == host and pid.isdigit() and not _alive(int(pid)):
+            failed += fail_trial(study, trial, "stale: its worker process is gone")
+        elif not worker:
+            failed += fail_trial(study, trial, "stale: it never reported its worker")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
+    except Exception as error:  # storages without heartbeats
+        logger.debug("fail_stale_trials: %s", error)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from automl.formatting import plural
+from automl.store.schema import TrialResult
 
 if TYPE_CHECKING:
     import optuna
 
     from automl.metrics import Metric
-    from automl.search.refit import Choice
+    from automl.search.choose import Choice
 
 __all__ = ["describe_substitution"]
 
@@ -58,8 +59,9 @@ def describe_substitution(
     if not ranked:
         return None
     best = ranked[0]
-    best_label = f"{best.user_attrs.get('family', '?')}#{best.number}"
-    best_mean = float(best.user_attrs["cv_mean"])
+    recorded = TrialResult.of(best)
+    best_label = recorded.label
+    best_mean = float(recorded.cv_mean or 0.0)
     if model["kind"] == "ensemble":
         single = model.get("best_single_cv_mean")
         if single is None or metric.better(float(model["cv_mean"]), float(single)):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError, NotFoundError
 from automl.store.artifacts import load_model, read_json
+from automl.store.schema import MODEL_FILE, RUN_FILE, pinned_model
 
 if TYPE_CHECKING:
     import optuna
@@ -25,8 +26,6 @@ __all__ = ["RUN_FILE", "RunRef", "Store", "new_run_id"]
 
 logger = logging.getLogger(__name__)
 
-RUN_FILE = "run.json"
-MODEL_FILE = "model.joblib"
 HEARTBEAT_SECONDS = 5
 GRACE_SECONDS = 60
 
@@ -285,7 +284,7 @@ class Store:
         """
         storage = self.storage()
         study_id = storage.get_study_id_from_name(ref.study_name)
-        pinned = storage.get_study_user_attrs(study_id).get("model_sha256")
+        pinned = pinned_model(storage.get_study_user_attrs(study_id))
         if pinned is not None and pinned != recorded:
             raise DataError(
                 f"The model SHA-256 in {self.run_dir(ref) / RUN_FILE} ({recorded[:12]}...) "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import optuna
 
-from automl.search.refit import MIN_TREES, Choice, choose_trial, trim_forest
+from automl.search.choose import Choice, choose_trial
+from automl.search.limit import MIN_TREES, trim_forest
 
 
 def trials(forest_ms: float) -> list[optuna.trial.FrozenTrial]:
