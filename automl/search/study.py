@@ -41,11 +41,6 @@ class TrialCounts:
     best: float | None = None
     best_family: str | None = None
 
-    @property
-    def total(self) -> int:
-        """Trials started or finished (not the waiting queue)."""
-        return self.complete + self.running + self.pruned + self.failed
-
 
 def create_study(
     storage: Any,

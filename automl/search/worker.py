@@ -125,8 +125,9 @@ def join_run(data: Path, storage_url: str, experiment: str) -> tuple[str, int]:
 
     import optuna
 
+    from automl.config import redact_url
     from automl.errors import NotFoundError, UsageError
-    from automl.store.runs import RunRef, open_storage, redact
+    from automl.store.runs import RunRef, open_storage
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed trials are on the leaderboard
     storage = open_storage(storage_url)
@@ -138,7 +139,7 @@ def join_run(data: Path, storage_url: str, experiment: str) -> tuple[str, int]:
     if not runs:
         known = sorted({r.experiment for r in refs if r is not None})
         raise NotFoundError(
-            f"No run of experiment {experiment!r} in {redact(storage_url)}.",
+            f"No run of experiment {experiment!r} in {redact_url(storage_url)}.",
             hint=(f"Known experiments: {', '.join(known)}. " if known else "")
             + "Start `automl fit DATA --target T --experiment E --storage URL` first.",
         )

@@ -371,22 +371,15 @@ def _open_read_only(url: str, path: Path) -> optuna.storages.RDBStorage:
         raise storage_error(url, exc) from None
 
 
-def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
-    from automl.config import redact_url
-
-    return redact_url(url)
-
-
 def storage_error(url: str, exc: BaseException) -> DataError:
     """The error for a storage that cannot be opened: the URL without its password, the
     driver's reason (scrubbed of the password too), and a hint that fits the kind of storage."""
-    from automl.config import url_is_ambiguous
+    from automl.config import redact_url, url_is_ambiguous
     from automl.errors import file_system_error
 
     if url_is_ambiguous(url):  # the parser's own message may quote part of the password
         return DataError(
-            f"Cannot open the experiment storage {redact(url)}: the URL cannot be parsed.",
+            f"Cannot open the experiment storage {redact_url(url)}: the URL cannot be parsed.",
             hint="Percent-encode special characters in the user name and password (@ as %40, "
             ": as %3A, / as %2F), or leave the password out of the URL (~/.pgpass or "
             "PGPASSWORD).",
@@ -394,10 +387,10 @@ def storage_error(url: str, exc: BaseException) -> DataError:
     refused = file_system_error(exc)
     if refused is not None:
         return DataError(
-            f"Cannot open the experiment storage {redact(url)}: {refused.message}",
+            f"Cannot open the experiment storage {redact_url(url)}: {refused.message}",
             hint=refused.hint,
         )
-    detail = redact(_first_line(exc))
+    detail = redact_url(_first_line(exc))
     password = _password_of(url)
     if password:
         detail = detail.replace(password, "***")
@@ -408,7 +401,7 @@ def storage_error(url: str, exc: BaseException) -> DataError:
         )
     else:
         hint = "Check the URL, that the server is running and reachable, and the credentials."
-    return DataError(f"Cannot open the experiment storage {redact(url)}: {detail}", hint=hint)
+    return DataError(f"Cannot open the experiment storage {redact_url(url)}: {detail}", hint=hint)
 
 
 def _password_of(url: str) -> str | None:
