@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automl.cli._options import KeepNaOption
+from automl.cli._options import ExperimentOption, JsonOption, KeepNaOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -22,7 +22,7 @@ from automl.cli._output import (
     storage_of,
     store_of,
 )
-from automl.config import DEFAULT_TIME_BUDGET
+from automl.config import DEFAULT_TIME_BUDGET, TaskOption
 
 if TYPE_CHECKING:
     from automl.search.runner import FitResult, Progress
@@ -40,7 +40,7 @@ def fit_command(
         str, typer.Option("--target", "-t", metavar="COL", help="The column to predict.")
     ],
     task: Annotated[
-        str, typer.Option(metavar="TASK", help="auto, binary, multiclass or regression.")
+        TaskOption, typer.Option(metavar="TASK", help="auto, binary, multiclass or regression.")
     ] = "auto",
     metric: Annotated[
         str | None,
@@ -80,7 +80,7 @@ def fit_command(
         int | None,
         typer.Option("--n-jobs", metavar="N", help="Worker processes. Default: all cores."),
     ] = None,
-    experiment: Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")] = "default",
+    experiment: ExperimentOption = "default",
     storage: Annotated[
         str | None,
         typer.Option(
@@ -129,27 +129,21 @@ def fit_command(
             "Default: no limit.",
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Search pipelines for DATA with cross-validation, refit the best and save the run."""
     with guarded(ctx):
         from automl.config import FitConfig
-        from automl.errors import ExitCode, UsageError
+        from automl.errors import ExitCode
         from automl.search.runner import run_fit
 
-        if task not in ("auto", "binary", "multiclass", "regression"):
-            raise UsageError(
-                f"--task must be auto, binary, multiclass or regression, got {task!r}."
-            )
         budget = (
             time_budget if time_budget is not None else None if n_trials else DEFAULT_TIME_BUDGET
         )
         config = FitConfig(
             data=data,
             target=target,
-            task=task,  # type: ignore[arg-type]
+            task=task,
             metric=metric,
             time_budget=budget,
             n_trials=n_trials,

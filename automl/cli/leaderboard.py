@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from automl.cli._options import ExperimentOption, JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ _CSV_FIELDS = ["rank", "run_id", "trial", "family", "state", "score_kind", "cv_m
 
 def leaderboard_command(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")] = "default",
+    experiment: ExperimentOption = "default",
     run: Annotated[str | None, typer.Option("--run", metavar="ID", help="One run by id.")] = None,
     all_runs: Annotated[
         bool, typer.Option("--all-runs", help="Rank every run of the experiment together.")
@@ -30,7 +31,7 @@ def leaderboard_command(
     top: Annotated[
         int | None, typer.Option("--top", metavar="N", help="Show the N best rows.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
 ) -> None:
     """Every trial, ranked: CV mean and std, fit seconds, predict ms per 1,000 rows, state."""

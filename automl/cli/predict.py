@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from automl.cli._options import JsonOption, RunExperimentOption, RunOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -29,10 +30,8 @@ def predict_command(
             "--output", "-o", metavar="PATH", help="Where to write the CSV; '-' for stdout."
         ),
     ],
-    experiment: Annotated[
-        str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
-    ] = "default",
-    run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
+    experiment: RunExperimentOption = "default",
+    run: RunOption = None,
     ids: Annotated[
         list[str] | None,
         typer.Option(
@@ -49,7 +48,7 @@ def predict_command(
             "that a spreadsheet shows them instead of running them as formulas.",
         ),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
     with guarded(ctx):

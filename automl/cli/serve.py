@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from automl.cli._options import JsonOption, RunExperimentOption, RunOption
 from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, store_of
 
 __all__ = ["scaffold_serve_command"]
@@ -19,10 +20,8 @@ SLOW_PREDICT_MS = 50.0
 def scaffold_serve_command(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="The folder to create.")],
-    experiment: Annotated[
-        str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
-    ] = ("default"),
-    run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
+    experiment: RunExperimentOption = "default",
+    run: RunOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Write over an earlier scaffold in --out.")
     ] = False,
@@ -40,7 +39,7 @@ def scaffold_serve_command(
             help="Hash-pin every requirement (asks the package index through pip).",
         ),
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Generate a tested FastAPI service (Dockerfile, pinned requirements) for a run."""
     with guarded(ctx):
