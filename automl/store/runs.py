@@ -94,7 +94,7 @@ class Store:
         self.home = Path(home)
         self.read_only = read_only
         self.storage_url = storage_url or f"sqlite:///{self.home.resolve() / 'automl.db'}"
-        self._storage: Any = None
+        self._storage: optuna.storages.RDBStorage | None = None
         self._skipped: set[str] = set()
         self._locks: list[Any] = []
 
