@@ -194,21 +194,13 @@ class FitConfig:
     def resumed(self, previous: FitConfig, *, metric: str) -> FitConfig:
         """These options (``fit --resume``) with the data options of the run they resume:
         task, metric, folds, families, seed, columns, holdout and positive class."""
-        return replace(
-            self,
-            task=previous.task,
-            metric=metric,
-            cv=previous.cv,
-            models=previous.models,
-            seed=previous.seed,
-            ignore=previous.ignore,
-            group=previous.group,
-            time=previous.time,
-            holdout=previous.holdout,
-            pos_label=previous.pos_label,
-            keep_na=previous.keep_na,
-        )
+        kept = {name: getattr(previous, name) for name in _RUN_DATA_OPTIONS}
+        return replace(self, metric=metric, **kept)
 
+
+#: The options that decide a run's data and search, kept from the run by ``fit --resume``.
+_RUN_DATA_OPTIONS = ("task", "cv", "models", "seed", "ignore", "group", "time", "holdout",
+                     "pos_label", "keep_na")  # fmt: skip
 
 #: Query parameters whose values are secrets (``?password=``, ``sslpassword``, tokens...).
 _SECRET_KEY = re.compile(r"pass|pwd|secret|token|credential|auth", re.IGNORECASE)

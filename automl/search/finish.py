@@ -109,9 +109,7 @@ def _refit(ctx: RunContext, *, interrupted: bool) -> tuple[Choice, Any, dict[str
     return choice, ensemble, refit
 
 
-def _model(
-    ctx: RunContext, choice: Choice, ensemble: Any, refit: dict[str, Any]
-) -> dict[str, Any]:
+def _model(ctx: RunContext, choice: Choice, ensemble: Any, refit: dict[str, Any]) -> dict[str, Any]:
     """``run.json``'s ``model``, with what was saved instead of the best trial, and why."""
     from automl.search.ensemble import ensemble_label
     from automl.search.substitution import describe_substitution

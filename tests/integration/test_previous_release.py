@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import run_automl
-from tests.serve.helpers import Project, call, serve
+from tests.serve.helpers import Project, assert_served_as_predicted, call, serve
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "home-0.1.0"
 EXPECTED = FIXTURE / "expected"
@@ -132,8 +132,4 @@ def test_a_service_scaffolded_from_an_old_run_serves_the_old_predictions(
     with serve(project) as server:
         status, raw = call(server.base + "/v1/predict", json.loads(rows.to_json(orient="records")))
     assert status == 200, raw
-    body = json.loads(raw)
-    assert [int(p) for p in body["predictions"]] == want["prediction"].tolist()
-    for got, (_, row) in zip(body["probabilities"], want.iterrows(), strict=True):
-        assert abs(got["1"] - row["proba_1"]) <= 1e-9
-        assert abs(got["0"] - row["proba_0"]) <= 1e-9
+    assert_served_as_predicted(json.loads(raw), want)
