@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,19 +80,7 @@ def select_ensemble(
 
     ranked = ranked_trials(study)
     maximize = metric.direction == "maximize"
-    predictions: dict[int, np.ndarray] = {}
-    per_family: dict[str, int] = {}
-    for trial in ranked:
-        family = str(TrialResult.of(trial).family)
-        top = len(predictions) < CANDIDATES
-        if is_baseline(family) or not (top or per_family.get(family, 0) < PER_FAMILY):
-            continue
-        path = oof_file(oof_dir, trial.number)
-        if path.is_file():
-            oof = np.load(path)[rows]
-            if np.isfinite(oof).all():
-                predictions[trial.number] = oof
-                per_family[family] = per_family.get(family, 0) + 1
+    predictions = _candidates(ranked, oof_dir, rows)
     if len(predictions) < 2:
         return None
     labels = list(range(n_classes))
@@ -104,19 +93,7 @@ def select_ensemble(
     budget = predict_budget(ranked, max_predict_ms)
     singles = {number: score(p) for number, p in predictions.items()}
     best_single = max(singles.values()) if maximize else min(singles.values())
-    chosen: list[int] = []
-    history: list[float] = []
-    total = np.zeros_like(next(iter(predictions.values())))
-    for _ in range(ROUNDS):
-        pool = list(predictions) if len(set(chosen)) < MAX_MEMBERS else sorted(set(chosen))
-        pool = [n for n in pool if n in chosen or budget.fits([*chosen, n])]
-        if not pool:
-            break  # no candidate predicts fast enough even alone
-        scored = [(score((total + predictions[n]) / (len(chosen) + 1)), n) for n in pool]
-        best_score, best_number = max(scored) if maximize else min(scored)
-        chosen.append(best_number)
-        history.append(best_score)
-        total = total + predictions[best_number]
+    chosen, history = _greedy(predictions, score, budget, maximize=maximize)
     if not history:
         return None
     best_round = int(np.argmax(history) if maximize else np.argmin(history))
@@ -130,6 +107,47 @@ def select_ensemble(
     logger.debug("ensemble %s weights %s: %.5g vs best single %.5g", trials, weights, current,
                  best_single)  # fmt: skip
     return EnsembleChoice(trials=trials, weights=weights, score=current, best_single=best_single)
+
+
+def _candidates(ranked: list[Any], oof_dir: Path, rows: np.ndarray) -> dict[int, np.ndarray]:
+    """The out-of-fold predictions (on ``rows``) of the trials that may take part, best
+    first: the top :data:`CANDIDATES`, and at least :data:`PER_FAMILY` of each family; not
+    the baseline, nor a trial whose predictions are missing or not finite."""
+    predictions: dict[int, np.ndarray] = {}
+    per_family: dict[str, int] = {}
+    for trial in ranked:
+        family = str(TrialResult.of(trial).family)
+        top = len(predictions) < CANDIDATES
+        if is_baseline(family) or not (top or per_family.get(family, 0) < PER_FAMILY):
+            continue
+        path = oof_file(oof_dir, trial.number)
+        if path.is_file():
+            oof = np.load(path)[rows]
+            if np.isfinite(oof).all():
+                predictions[trial.number] = oof
+                per_family[family] = per_family.get(family, 0) + 1
+    return predictions
+
+
+def _greedy(predictions: dict[int, np.ndarray], score: Callable[[np.ndarray], float],
+            budget: PredictBudget, *, maximize: bool) -> tuple[list[int], list[float]]:  # fmt: skip
+    """Greedy selection with replacement for :data:`ROUNDS` rounds (at most
+    :data:`MAX_MEMBERS` distinct members, each set within ``budget``): the members chosen in
+    order, and the score after each round."""
+    chosen: list[int] = []
+    history: list[float] = []
+    total = np.zeros_like(next(iter(predictions.values())))
+    for _ in range(ROUNDS):
+        pool = list(predictions) if len(set(chosen)) < MAX_MEMBERS else sorted(set(chosen))
+        pool = [n for n in pool if n in chosen or budget.fits([*chosen, n])]
+        if not pool:
+            break  # no candidate predicts fast enough even alone
+        scored = [(score((total + predictions[n]) / (len(chosen) + 1)), n) for n in pool]
+        best_score, best_number = max(scored) if maximize else min(scored)
+        chosen.append(best_number)
+        history.append(best_score)
+        total = total + predictions[best_number]
+    return chosen, history
 
 
 @dataclass(frozen=True)

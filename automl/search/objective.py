@@ -100,13 +100,7 @@ def evaluate(
     started_trial = time.monotonic()
     ends = budget.trial_end(deadline, started_trial)
     for k, (train, valid) in enumerate(data.folds):
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if not budget.folds_fit(left, fit_seconds=fit_seconds, done=k, n_folds=n_folds):
-                raise DeadlineReached(
-                    f"deadline: {len(data.folds) - k} of {len(data.folds)} folds left, "
-                    f"{max(left, 0):.0f} s to go"
-                )
+        _check_time(deadline, fit_seconds=fit_seconds, done=k, n_folds=n_folds)
         started = time.perf_counter()
         encoder = build_encoder(data.profile, family, params)
         X_train = encoder.fit_transform(data.prepared.iloc[train])
@@ -117,11 +111,7 @@ def evaluate(
         fold_end = budget.fold_end(started_trial, ends, deadline, fold=k, n_folds=n_folds)
         model.fit(X_train, data.y[train], deadline=fold_end)
         fit_seconds += time.perf_counter() - started
-        X_valid = encoder.transform(data.prepared.iloc[valid])
-        if classification:
-            prediction = model.predict_proba(X_valid)
-        else:
-            prediction = model.predict(X_valid).reshape(-1, 1)
+        prediction = _predict(model, encoder.transform(data.prepared.iloc[valid]), classification)
         oof[valid] = prediction
         labels = list(range(data.n_classes))
         score = score_predictions(
@@ -145,6 +135,25 @@ def evaluate(
         n_iterations=int(np.mean(iterations)) if iterations else None,
         predict_ms_per_1000=predict_ms,
     )
+
+
+def _check_time(deadline: float | None, *, fit_seconds: float, done: int, n_folds: int) -> None:
+    """Raise :class:`DeadlineReached` when the folds left cannot finish before ``deadline``
+    (:func:`automl.search.budget.folds_fit`)."""
+    if deadline is None:
+        return
+    left = deadline - time.monotonic()
+    if not budget.folds_fit(left, fit_seconds=fit_seconds, done=done, n_folds=n_folds):
+        raise DeadlineReached(
+            f"deadline: {n_folds - done} of {n_folds} folds left, {max(left, 0):.0f} s to go"
+        )
+
+
+def _predict(model: Any, X: Any, classification: bool) -> np.ndarray:
+    """Probabilities (classification) or one column of predictions (regression)."""
+    if classification:
+        return np.asarray(model.predict_proba(X))
+    return np.asarray(model.predict(X)).reshape(-1, 1)
 
 
 def measure_predict_ms(model: Any, raw: Any, *, classification: bool, repeats: int = 1) -> float:
@@ -210,6 +219,25 @@ def _same_configuration(
         if theirs == configuration if theirs is not None else other.params == params:
             return int(other.number)
     return None
+
+
+def _reporter(trial: optuna.Trial, configuration: str) -> Callable[[int, float], None]:
+    """What the trial's folds report: the running mean, pruned by the pruner, or as a
+    duplicate of an earlier trial that drew the same values at the same moment."""
+    import optuna
+
+    def report(fold: int, running: float) -> None:
+        if fold == 0:  # two workers may have drawn the same values at the same moment
+            twin = _same_configuration(trial, configuration, earlier_only=True)
+            if twin is not None:
+                schema.record_duplicate(trial, twin)
+                raise optuna.TrialPruned()
+        trial.report(running, fold)
+        if trial.should_prune():
+            schema.record_pruned(trial, _pruned_reason(trial, fold, running))
+            raise optuna.TrialPruned()
+
+    return report
 
 
 def _pruned_reason(trial: optuna.Trial, fold: int, running: float) -> str:
@@ -308,33 +336,7 @@ class Objective:
         family = self.families[name]
         schema.record_family(trial, name)
         try:
-            params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
-            transform = "none"
-            if self.data.log_target_allowed and not family.is_baseline:
-                transform = trial.suggest_categorical("target_transform", ["none", "log"])
-            effective = family.effective(params, lambda: self._n_features(family))
-            configuration = json.dumps([name, transform, effective], sort_keys=True, default=str)
-            schema.record_configuration(trial, configuration)
-            twin = _same_configuration(trial, configuration)
-            if twin is not None:  # another worker ran (or runs) exactly this: no work twice
-                schema.record_duplicate(trial, twin)
-                raise optuna.TrialPruned()
-            short = self._too_little_time(trial, name)
-            if short is not None:
-                schema.record_pruned(trial, short)
-                raise optuna.TrialPruned()
-
-            def report(fold: int, running: float) -> None:
-                if fold == 0:  # two workers may have drawn the same values at the same moment
-                    twin = _same_configuration(trial, configuration, earlier_only=True)
-                    if twin is not None:
-                        schema.record_duplicate(trial, twin)
-                        raise optuna.TrialPruned()
-                trial.report(running, fold)
-                if trial.should_prune():
-                    schema.record_pruned(trial, _pruned_reason(trial, fold, running))
-                    raise optuna.TrialPruned()
-
+            params, transform, configuration = self._draw(trial, family)
             result = evaluate(
                 family,
                 params,
@@ -343,7 +345,7 @@ class Objective:
                 n_threads=self.n_threads,
                 seed=self.seed,
                 deadline=self.deadline,
-                report=None if family.is_baseline else report,
+                report=None if family.is_baseline else _reporter(trial, configuration),
                 target_transform=transform,
             )
         except optuna.TrialPruned:
@@ -356,6 +358,34 @@ class Objective:
             )
             schema.record_error(trial, reason)
             raise
+        self._record(trial, result)
+        return result.mean
+
+    def _draw(self, trial: optuna.Trial, family: ModelFamily) -> tuple[dict[str, Any], str, str]:
+        """The trial's parameters, target transform and effective configuration; pruned at
+        once as a duplicate, or when its family has no time to finish a trial."""
+        import optuna
+
+        params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
+        transform = "none"
+        if self.data.log_target_allowed and not family.is_baseline:
+            transform = trial.suggest_categorical("target_transform", ["none", "log"])
+        effective = family.effective(params, lambda: self._n_features(family))
+        configuration = json.dumps([family.name, transform, effective], sort_keys=True,
+                                   default=str)  # fmt: skip
+        schema.record_configuration(trial, configuration)
+        twin = _same_configuration(trial, configuration)
+        if twin is not None:  # another worker ran (or runs) exactly this: no work twice
+            schema.record_duplicate(trial, twin)
+            raise optuna.TrialPruned()
+        short = self._too_little_time(trial, family.name)
+        if short is not None:
+            schema.record_pruned(trial, short)
+            raise optuna.TrialPruned()
+        return params, transform, configuration
+
+    def _record(self, trial: optuna.Trial, result: Evaluation) -> None:
+        """A finished trial's scores, and its out-of-fold predictions."""
         schema.record_scores(trial, mean=result.mean, std=result.std,
                              fold_scores=result.fold_scores, fit_seconds=result.fit_seconds,
                              predict_ms_per_1000=result.predict_ms_per_1000,
@@ -363,4 +393,3 @@ class Objective:
         if self.oof_dir is not None:
             self.oof_dir.mkdir(parents=True, exist_ok=True)
             np.save(schema.oof_file(self.oof_dir, trial.number), result.oof)
-        return result.mean

@@ -164,16 +164,8 @@ def refit_in_child(
     """
     import json
 
-    command = [
-        sys.executable, "-P", "-m", "automl.search.refit", "--data", str(data),
-        "--study", study_name, "--trials", ",".join(map(str, trials)),
-        "--weights", ",".join(repr(float(w)) for w in weights), "--threads", str(n_threads),
-        "--out", str(run_dir),
-    ]  # fmt: skip
-    if deadline_epoch is not None:
-        command += ["--deadline-epoch", repr(deadline_epoch)]
-    if max_predict_ms:
-        command += ["--max-predict-ms", repr(float(max_predict_ms))]
+    command = _refit_command(data, study_name, trials, weights, n_threads, run_dir,
+                             deadline_epoch, max_predict_ms)  # fmt: skip
     log_path = RunPaths(run_dir).refit_log
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
@@ -202,6 +194,23 @@ def refit_in_child(
         )
     result: dict[str, Any] = json.loads(RunPaths(run_dir).refit.read_text())
     return result
+
+
+def _refit_command(data: Path, study_name: str, trials: list[int], weights: list[float],
+                   n_threads: int, run_dir: Path, deadline_epoch: float | None,
+                   max_predict_ms: float | None) -> list[str]:  # fmt: skip
+    """``python -m automl.search.refit ...`` for :func:`refit_in_child`."""
+    command = [
+        sys.executable, "-P", "-m", "automl.search.refit", "--data", str(data),
+        "--study", study_name, "--trials", ",".join(map(str, trials)),
+        "--weights", ",".join(repr(float(w)) for w in weights), "--threads", str(n_threads),
+        "--out", str(run_dir),
+    ]  # fmt: skip
+    if deadline_epoch is not None:
+        command += ["--deadline-epoch", repr(deadline_epoch)]
+    if max_predict_ms:
+        command += ["--max-predict-ms", repr(float(max_predict_ms))]
+    return command
 
 
 def _file_system_error(code: int | None, where: Path) -> OSError | None:

@@ -73,7 +73,6 @@ def predict_file(
         DataError: Columns the model needs are missing, or the model file was tampered with.
         UsageError: An ``id_columns`` column has the name of an output column.
     """
-    import pandas as pd
 
     from automl.store.artifacts import write_bytes
 
@@ -86,15 +85,7 @@ def predict_file(
     if ignored:
         logger.info("Ignoring %s the model does not use: %s", plural(len(ignored), "column"),
                     ", ".join(ignored[:10]))  # fmt: skip
-    frame = predictor.predict_frame(table.frame)
-    clash = [c for c in ids.columns if c in frame.columns]
-    if clash:
-        raise UsageError(
-            f"--id column {clash[0]!r} has the name of a prediction column.",
-            hint="Rename that column in the input file.",
-        )
-    if len(ids.columns):
-        frame = pd.concat([ids.set_axis(frame.index), frame], axis=1)
+    frame = _with_ids(predictor.predict_frame(table.frame), ids)
     if excel_safe:
         from automl.store.excel import excel_safe as neutralise
 
@@ -113,6 +104,25 @@ def predict_file(
         id_columns=list(ids.columns),
         text=None if output is not None else buffer.getvalue(),
     )
+
+
+def _with_ids(frame: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
+    """The predictions with the ``--id`` columns first.
+
+    Raises:
+        UsageError: An ``--id`` column has the name of a prediction column.
+    """
+    import pandas as pd
+
+    clash = [c for c in ids.columns if c in frame.columns]
+    if clash:
+        raise UsageError(
+            f"--id column {clash[0]!r} has the name of a prediction column.",
+            hint="Rename that column in the input file.",
+        )
+    if len(ids.columns):
+        frame = pd.concat([ids.set_axis(frame.index), frame], axis=1)
+    return frame
 
 
 def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, dict[str, Any], Table]:

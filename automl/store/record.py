@@ -225,26 +225,9 @@ def build_run_record(
         "labels": data.labels,
         "positive_class": data.labels[-1] if data.task == "binary" else None,
         "class_balance": class_balance(data),
-        "data": {
-            "path": str(data_path.resolve()),
-            "name": data_path.name,
-            "sha256": data_sha,
-            "n_rows": len(data.y),
-            "n_search_rows": len(data.search_rows),
-            "n_holdout_rows": len(data.holdout_rows),
-            "n_features": len(data.profile.features),
-        },
+        "data": _data_section(data, data_path, data_sha),
         "cv": {"folds": len(data.folds)},
-        "best": {
-            "trial": choice.number,
-            "family": choice.family,
-            "params": choice.params,
-            "n_iterations": choice.n_iterations,
-            "cv_mean": choice.cv_mean,
-            "cv_std": choice.cv_std,
-            "fold_scores": choice.fold_scores,
-            "skipped_better_trials": choice.skipped_better,
-        },
+        "best": _best_section(choice),
         "holdout": None
         if holdout is None
         else {"trial": choice.number, "score": holdout, "n_rows": len(data.holdout_rows)},
@@ -258,6 +241,33 @@ def build_run_record(
         "platform": platform_info(),
         "artifacts": artifacts,
         "notes": list(notes),
+    }
+
+
+def _data_section(data: DataFacts, data_path: Path, data_sha: str) -> dict[str, Any]:
+    """``run.json``'s ``data``: the file and its rows."""
+    return {
+        "path": str(data_path.resolve()),
+        "name": data_path.name,
+        "sha256": data_sha,
+        "n_rows": len(data.y),
+        "n_search_rows": len(data.search_rows),
+        "n_holdout_rows": len(data.holdout_rows),
+        "n_features": len(data.profile.features),
+    }
+
+
+def _best_section(choice: ChoiceFacts) -> dict[str, Any]:
+    """``run.json``'s ``best``: the trial chosen for refitting."""
+    return {
+        "trial": choice.number,
+        "family": choice.family,
+        "params": choice.params,
+        "n_iterations": choice.n_iterations,
+        "cv_mean": choice.cv_mean,
+        "cv_std": choice.cv_std,
+        "fold_scores": choice.fold_scores,
+        "skipped_better_trials": choice.skipped_better,
     }
 
 
