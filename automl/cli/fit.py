@@ -220,7 +220,6 @@ def _status(progress: Progress) -> str:
 
 
 def _render(ctx: typer.Context, result: FitResult, *, as_json: bool, storage: str | None) -> None:
-    from automl.cli.leaderboard import leaderboard_table
     from automl.store.leaderboard import leaderboard
     from automl.store.runs import RunRef
 
@@ -228,38 +227,47 @@ def _render(ctx: typer.Context, result: FitResult, *, as_json: bool, storage: st
     ref = RunRef(result.experiment, result.run_id)
     rows = leaderboard(store, [ref])
     if as_json:
-        emit_json(
-            {
-                "run_id": result.run_id,
-                "experiment": result.experiment,
-                "run_dir": str(result.run_dir),
-                "status": "interrupted" if result.interrupted else "complete",
-                "task": result.task,
-                "metric": result.metric,
-                "target": result.target,
-                "best": {
-                    "trial": result.best_trial,
-                    "family": result.best_family,
-                    "cv_mean": result.cv_mean,
-                    "cv_std": result.cv_std,
-                    "holdout": result.holdout,
-                    "skipped_better_trials": result.skipped_better,
-                },
-                "model": result.model,
-                "trials": {
-                    "complete": result.counts.complete,
-                    "pruned": result.counts.pruned,
-                    "failed": result.counts.failed,
-                },
-                "seconds": round(result.seconds, 3),
-                "notes": list(result.notes),
-                "leaderboard": [r.to_dict() for r in rows],
-            }
-        )
+        emit_json(_document(result, rows))
         return
+    _print(result, rows)
+
+
+def _document(result: FitResult, rows: list[Any]) -> dict[str, Any]:
+    """``fit --json``'s document."""
+    return {
+        "run_id": result.run_id,
+        "experiment": result.experiment,
+        "run_dir": str(result.run_dir),
+        "status": "interrupted" if result.interrupted else "complete",
+        "task": result.task,
+        "metric": result.metric,
+        "target": result.target,
+        "best": {
+            "trial": result.best_trial,
+            "family": result.best_family,
+            "cv_mean": result.cv_mean,
+            "cv_std": result.cv_std,
+            "holdout": result.holdout,
+            "skipped_better_trials": result.skipped_better,
+        },
+        "model": result.model,
+        "trials": {
+            "complete": result.counts.complete,
+            "pruned": result.counts.pruned,
+            "failed": result.counts.failed,
+        },
+        "seconds": round(result.seconds, 3),
+        "notes": list(result.notes),
+        "leaderboard": [r.to_dict() for r in rows],
+    }
+
+
+def _print(result: FitResult, rows: list[Any]) -> None:
+    """``fit``'s report at the terminal: the top trials, the best trial, the saved model."""
     from rich.markup import escape
 
     from automl.cli._model import saved_model_text, trial_score_text
+    from automl.cli.leaderboard import leaderboard_table
     from automl.formatting import plural
 
     console = out_console()
