@@ -172,7 +172,7 @@ def test_a_member_saved_alone_counts_only_strictly_better_trials_as_skipped() ->
     # tokyo1: the ensemble's best member tied 17 other forests, and the note said "17 better
     # trial(s) could not be refitted"
     from automl.search.metrics import get_metric
-    from automl.search.runner import member_kept_alone
+    from automl.search.finish import member_kept_alone
 
     study = study_of([("random_forest", 0.98, 10.0), ("random_forest", 0.98, 10.0),
                       ("lightgbm", 0.99, 5.0)], direction="maximize")  # fmt: skip
