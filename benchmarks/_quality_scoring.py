@@ -125,7 +125,6 @@ def row_scores(split: Split, predictions: Path) -> tuple[RowScores, list[str]]:
         ScoreError: The file cannot be read, has the wrong number of rows, lacks the needed
             columns, or holds missing or non-finite values.
     """
-    import numpy as np
     import pandas as pd
 
     target = split.dataset.target
@@ -136,15 +135,32 @@ def row_scores(split: Split, predictions: Path) -> tuple[RowScores, list[str]]:
         raise ScoreError(f"cannot read {predictions}: {exc}") from exc
     if len(frame) != len(truth):
         raise ScoreError(f"{len(frame)} predictions for {len(truth)} test rows")
+    if split.dataset.metric == "rmse":
+        return _squared_errors(frame, truth), []
+    return _class_scores(split, frame, truth)
+
+
+def _squared_errors(frame: Any, truth: Any) -> RowScores:
+    """Per-row squared errors of a regression's ``prediction`` column."""
+    import numpy as np
+    import pandas as pd
+
+    if "prediction" not in frame.columns:
+        raise ScoreError("no 'prediction' column")
+    values = pd.to_numeric(frame["prediction"], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        raise ScoreError(f"{int((~np.isfinite(values)).sum())} missing or non-finite values")
+    y = pd.to_numeric(truth).to_numpy(dtype=float)
+    return RowScores("rmse", (values - y) ** 2)
+
+
+def _class_scores(split: Split, frame: Any, truth: Any) -> tuple[RowScores, list[str]]:
+    """Per-row ROC AUC inputs or log losses of a classification's ``proba_<class>`` columns."""
+    import numpy as np
+    import pandas as pd
+
     metric = split.dataset.metric
-    if metric == "rmse":
-        if "prediction" not in frame.columns:
-            raise ScoreError("no 'prediction' column")
-        values = pd.to_numeric(frame["prediction"], errors="coerce").to_numpy(dtype=float)
-        if not np.isfinite(values).all():
-            raise ScoreError(f"{int((~np.isfinite(values)).sum())} missing or non-finite values")
-        y = pd.to_numeric(truth).to_numpy(dtype=float)
-        return RowScores(metric, (values - y) ** 2), []
+    target = split.dataset.target
     train_target = pd.read_csv(split.train, dtype=str, keep_default_na=False, usecols=[target])
     classes = sorted({label_key(v) for v in train_target[target]}, key=_label_order)
     columns = {label_key(c[len("proba_") :]): c for c in frame.columns if c.startswith("proba_")}
