@@ -16,6 +16,7 @@ from automl.store.schema import TrialResult
 
 if TYPE_CHECKING:
     import optuna
+    from optuna.trial import FrozenTrial
 
 __all__ = ["Choice", "check_trials", "choice_of", "choose_trial", "trial_problems"]
 
@@ -127,7 +128,7 @@ def _cv_mean(recorded: TrialResult) -> float:
     return recorded.cv_mean
 
 
-def choice_of(trial: Any, *, n_folds: int, skipped_better: int = 0) -> Choice:
+def choice_of(trial: FrozenTrial, *, n_folds: int, skipped_better: int = 0) -> Choice:
     """The refit description of a completed trial.
 
     Raises:
@@ -176,7 +177,7 @@ def check_trials(study: optuna.Study, numbers: list[int], *, task: str) -> None:
             raise _foreign_trial(trial, problems, study_name=study.study_name)
 
 
-def trial_problems(trial: Any, *, task: str) -> list[str]:
+def trial_problems(trial: FrozenTrial, *, task: str) -> list[str]:
     """What in a trial automl could not have written: its family, parameters outside the
     family's search space, an impossible iteration count. Empty for automl's own trials."""
     recorded = TrialResult.of(trial)

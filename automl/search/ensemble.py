@@ -212,7 +212,7 @@ def score_members(
     return score_predictions(metric, y[rows], values, list(range(n_classes)))
 
 
-def ensemble_label(study: Any, trials: list[int]) -> list[str]:
+def ensemble_label(study: optuna.Study, trials: list[int]) -> list[str]:
     """``family#trial`` for each member, for reports."""
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
     return [TrialResult.of(by_number[n]).label for n in trials]

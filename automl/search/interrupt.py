@@ -13,15 +13,26 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automl.search.budget import QUICK_DEADLINE_SECONDS, QUICK_REFIT_SECONDS
+
+if TYPE_CHECKING:
+    import optuna
+
+    from automl.search.choose import Choice
+    from automl.search.dataset import TrainingData
 
 __all__ = ["quick_refit"]
 
 
 def quick_refit(
-    study: Any, data: Any, choice: Any, run_dir: Path, *, max_predict_ms: float | None = None
+    study: optuna.Study,
+    data: TrainingData,
+    choice: Choice,
+    run_dir: Path,
+    *,
+    max_predict_ms: float | None = None,
 ) -> dict[str, Any]:
     """Refit ``choice`` on every row in this process, with one thread, and save the model
     (``max_predict_ms`` as in :func:`automl.search.refit.run_refit`).

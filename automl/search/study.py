@@ -12,6 +12,7 @@ from automl.store.schema import StudySettings, TrialResult, store_error
 
 if TYPE_CHECKING:
     import optuna
+    from optuna.trial import FrozenTrial
 
     from automl.models.base import ModelFamily
 
@@ -43,7 +44,7 @@ class TrialCounts:
 
 
 def create_study(
-    storage: Any,
+    storage: optuna.storages.BaseStorage | str,
     name: str,
     *,
     direction: Literal["minimize", "maximize"],
@@ -57,7 +58,9 @@ def create_study(
     return study
 
 
-def load_study(storage: Any, name: str, *, seed: int | None = None) -> optuna.Study:
+def load_study(
+    storage: optuna.storages.BaseStorage | str, name: str, *, seed: int | None = None
+) -> optuna.Study:
     """Load a study with a seeded multivariate TPE sampler and a median pruner on fold means
     (:class:`~automl.search.pruning.FoldMedianPruner`)."""
     import warnings
@@ -171,7 +174,7 @@ def fail_running_trials(
     return sum(fail_trial(study, trial, reason) for trial in running)
 
 
-def fail_trial(study: optuna.Study, trial: Any, reason: str) -> int:
+def fail_trial(study: optuna.Study, trial: FrozenTrial, reason: str) -> int:
     """Mark one running trial failed with ``reason``; 0 if it finished in the meantime."""
     import optuna
 

@@ -85,6 +85,19 @@ class DataFacts(Protocol):
     def folds(self) -> Any: ...
 
 
+class EnsembleFacts(Protocol):
+    """An ensemble as selected (:class:`automl.search.ensemble.EnsembleChoice`)."""
+
+    @property
+    def weights(self) -> list[float]: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def best_single(self) -> float: ...
+
+
 class MetricFacts(Protocol):
     """The run's metric (:class:`automl.metrics.Metric`)."""
 
@@ -144,7 +157,7 @@ def class_balance(data: DataFacts) -> dict[str, int]:
     return {str(label): int(c) for label, c in zip(data.labels, counts, strict=True)}
 
 
-def model_record(choice: ChoiceFacts, ensemble: Any, refit: dict[str, Any],
+def model_record(choice: ChoiceFacts, ensemble: EnsembleFacts | None, refit: dict[str, Any],
                  members: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
     """``run.json``'s ``model``: one trial, or an ensemble (``members`` labelled
     ``family#trial``) with its weights."""
@@ -341,6 +354,6 @@ class RunRecord:
         value = self.model.get("cv_mean")
         return None if value is None else float(value)
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: object = None) -> Any:
         """A top-level entry of the document as written (for ``show``)."""
         return self.raw.get(key, default)

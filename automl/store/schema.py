@@ -314,7 +314,7 @@ def record_error(trial: optuna.Trial, reason: str) -> None:
     trial.set_user_attr("error", reason[:500])
 
 
-def store_error(storage: Any, trial_id: int, reason: str) -> None:
+def store_error(storage: optuna.storages.BaseStorage, trial_id: int, reason: str) -> None:
     """Why a trial of another process failed, written through the storage directly."""
     storage.set_trial_user_attr(trial_id, "error", reason)
 
