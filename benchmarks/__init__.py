@@ -11,7 +11,15 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 
 from __future__ import annotations
 
-from benchmarks import explain, parallel, profile_large, quality, serve_latency, startup
+from benchmarks import (
+    explain,
+    parallel,
+    profile_large,
+    quality,
+    serve_explain,
+    serve_latency,
+    startup,
+)
 from benchmarks._cache import CacheEntry, ResultCache, system_key
 from benchmarks._result import Benchmark, BenchmarkError, Context, Figure, Result
 
@@ -50,7 +58,13 @@ BENCHMARKS: dict[str, Benchmark] = {
         Benchmark(
             "explain",
             explain.run,
-            "contributions of 10,000 rows with a single LightGBM / CatBoost model (best of 3)",
+            "contributions of 10,000 rows with a single LightGBM / CatBoost model, in-process "
+            "and `automl explain` end to end (best of 3)",
+        ),
+        Benchmark(
+            "serve_explain",
+            serve_explain.run,
+            "generated service (LightGBM): single-record p50/p99 of /v1/explain vs /v1/predict",
         ),
         Benchmark(
             "quality",

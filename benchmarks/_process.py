@@ -20,7 +20,8 @@ __all__ = ["ChildRun", "find_automl", "run_child"]
 # ``ru_maxrss`` is in bytes on macOS and in KiB on Linux and the BSDs.
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
 
-# Spawns the command, waits for it and writes "<wait status> <seconds> <ru_maxrss>" to argv[1].
+# Spawns the command, waits for it and writes "<wait status> <seconds> <ru_maxrss> <cpu seconds>"
+# to argv[1].
 # Plain os and time only: everything it imports raises the floor of the memory measurement.
 _LAUNCHER = """
 import os, sys, time
@@ -30,7 +31,7 @@ pid = os.posix_spawnp(argv[0], argv, os.environ)
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 with open(report, "w") as fh:
-    fh.write(f"{status} {seconds!r} {usage.ru_maxrss}")
+    fh.write(f"{status} {seconds!r} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime!r}")
 """
 
 
@@ -45,6 +46,9 @@ class ChildRun:
         peak_rss_bytes: Its peak resident memory (and that of children it waited for).
         stdout: What it printed on stdout.
         stderr: What it printed on stderr.
+        cpu_seconds: The CPU time it used (user and system, its waited-for children
+            included): on a busy machine, where wall time grows with the load, the work
+            done.
     """
 
     argv: tuple[str, ...]
@@ -53,6 +57,7 @@ class ChildRun:
     peak_rss_bytes: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0
 
 
 def find_automl() -> str:
@@ -135,7 +140,7 @@ def run_child(
         stderr = err.read().decode("utf-8", errors="replace")
         if launcher.returncode != 0 or not report.exists():
             raise BenchmarkError(f"Could not run {' '.join(argv)}: {stderr[-500:]}")
-        status, wall, maxrss = report.read_text().split()
+        status, wall, maxrss, cpu = report.read_text().split()
     return ChildRun(
         argv=tuple(argv),
         returncode=os.waitstatus_to_exitcode(int(status)),
@@ -143,6 +148,7 @@ def run_child(
         peak_rss_bytes=int(maxrss) * _MAXRSS_UNIT,
         stdout=stdout,
         stderr=stderr,
+        cpu_seconds=float(cpu),
     )
 
 

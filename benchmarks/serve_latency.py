@@ -39,9 +39,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _post(connection: http.client.HTTPConnection, body: bytes) -> tuple[float, int]:
+def _post(
+    connection: http.client.HTTPConnection, body: bytes, path: str = "/v1/predict"
+) -> tuple[float, int]:
     started = time.perf_counter()
-    connection.request("POST", "/v1/predict", body, {"Content-Type": "application/json"})
+    connection.request("POST", path, body, {"Content-Type": "application/json"})
     response = connection.getresponse()
     response.read()
     return (time.perf_counter() - started) * 1000.0, response.status
@@ -81,6 +83,24 @@ def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise BenchmarkError("the service did not become ready in 120 s")
 
 
+def _start(out: Path, port: int) -> subprocess.Popen[bytes]:
+    """The service in ``out`` under one uvicorn worker on 127.0.0.1:``port``, once ready."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE",
+           "LOG_LEVEL": "WARNING"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1", "--log-level", "warning"],
+        cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_ready(port, server)
+    except BaseException:
+        server.terminate()
+        server.wait(timeout=30)
+        raise
+    return server
+
+
 def _load(port: int, bodies: list[bytes]) -> tuple[int, int, int]:
     """8 clients for 20 s; returns (requests, non-2xx, 5xx)."""
     counts = {"requests": 0, "errors": 0, "server_errors": 0}
@@ -115,15 +135,8 @@ def run(context: Context) -> Result:
     with tempfile.TemporaryDirectory(prefix="automl-serve-bench-") as tmp:
         out, records = _prepare(Path(tmp))
         port = _free_port()
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE",
-               "LOG_LEVEL": "WARNING"}  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "1", "--log-level", "warning"],
-            cwd=out, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        server = _start(out, port)
         try:
-            _wait_ready(port, server)
             singles = [json.dumps(r).encode() for r in records]
             batch = json.dumps([records[i % len(records)] for i in range(100)]).encode()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

@@ -17,6 +17,7 @@ from typer.core import TyperCommand
 from automl import __version__
 from automl.cli._output import AppState
 from automl.cli.evaluate import evaluate_command
+from automl.cli.explain import explain_command
 from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
@@ -103,6 +104,7 @@ _command("fit", "Search models with cross-validation; save the best.")(fit_comma
 _command("leaderboard", "Every trial of a run, ranked.")(leaderboard_command)
 _command("predict", "Predict every row of a file with a run's model.")(predict_command)
 _command("evaluate", "Score a run's model on rows that hold the target.")(evaluate_command)
+_command("explain", "Each input column's contribution to each row's prediction.")(explain_command)
 _command("experiments", "List experiments with their number of runs.")(experiments_command)
 _command("runs", "List runs with status, task, metric and score.")(runs_command)
 _command("show", "Everything about one run, and what was saved.")(show_command)

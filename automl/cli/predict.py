@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from automl.cli._output import (
     stdout_to_stderr,
     store_of,
 )
+from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, csv_destination, write_stdout
 
 __all__ = ["predict_command"]
 
@@ -24,59 +24,31 @@ __all__ = ["predict_command"]
 def predict_command(
     ctx: typer.Context,
     data: Annotated[Path, typer.Argument(metavar="DATA", help="Rows to predict: CSV or Parquet.")],
-    output: Annotated[
-        str,
-        typer.Option(
-            "--output", "-o", metavar="PATH", help="Where to write the CSV; '-' for stdout."
-        ),
-    ],
+    output: OutputOption,
     experiment: RunExperimentOption = "default",
     run: RunOption = None,
-    ids: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--id",
-            metavar="COL",
-            help="Copy this input column into the output, before the predictions (repeatable).",
-        ),
-    ] = None,
-    excel_safe: Annotated[
-        bool,
-        typer.Option(
-            "--excel-safe",
-            help="Prefix text cells starting with = + - @ (or a tab or carriage return) with ' so "
-            "that a spreadsheet shows them instead of running them as formulas.",
-        ),
-    ] = False,
+    ids: IdOption = None,
+    excel_safe: ExcelSafeOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
     with guarded(ctx):
-        from automl.errors import UsageError
         from automl.store.predict import predict_file
 
-        to_stdout = output == "-"
-        if to_stdout and as_json:
-            raise UsageError(
-                "--json and --output - both write to stdout; choose one.",
-                hint="Write the predictions to a file with --output PATH to get the JSON "
-                "summary, or drop --json.",
-            )
+        destination = csv_destination(output, as_json=as_json, what="predictions")
         quiet_libraries()
         store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        with stdout_to_stderr(to_stdout or as_json):
+        with stdout_to_stderr(destination is None or as_json):
             result = predict_file(
                 store,
                 ref,
                 data,
-                None if to_stdout else Path(output),
+                destination,
                 id_columns=ids or (),
                 excel_safe=excel_safe,
             )
-        if result.text is not None:
-            sys.stdout.write(result.text)
-            sys.stdout.flush()
+        write_stdout(result.text)
         if as_json:
             emit_json(
                 {

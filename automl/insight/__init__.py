@@ -8,5 +8,14 @@ from __future__ import annotations
 
 from automl.insight.contributions import Contributions, TopContributions, contributions
 from automl.insight.importance import Importance, importance
+from automl.insight.rows import RowExplanations, explain_rows
 
-__all__ = ["Contributions", "Importance", "TopContributions", "contributions", "importance"]
+__all__ = [
+    "Contributions",
+    "Importance",
+    "RowExplanations",
+    "TopContributions",
+    "contributions",
+    "explain_rows",
+    "importance",
+]

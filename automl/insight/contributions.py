@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from automl.models.predictor import Predictor
 
-__all__ = ["Contributions", "TopContributions", "contributions"]
+__all__ = ["Contributions", "TopContributions", "contributions", "top_order"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,10 +108,8 @@ class Contributions:
         Raises:
             UsageError: ``k`` is not positive, or ``output`` is not an output.
         """
-        if k < 1:
-            raise UsageError(f"The number of top contributions must be at least 1, not {k}.")
         values = self.for_output(output)
-        order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
+        order = top_order(values, k)
         names = np.asarray(self.columns, dtype=object)[order]
         return TopContributions(names, np.take_along_axis(values, order, axis=1))
 
@@ -130,6 +128,18 @@ class Contributions:
             f"{output!r} is not an output of this model.",
             hint=f"Choose one of {', '.join(map(repr, self.outputs))}.",
         )
+
+
+def top_order(values: np.ndarray, k: int) -> np.ndarray:
+    """``(n_rows, min(k, n_columns))``: each row's column positions by absolute value of
+    ``values`` (``(n_rows, n_columns)``), largest first, ties in column order.
+
+    Raises:
+        UsageError: ``k`` is below 1.
+    """
+    if k < 1:
+        raise UsageError(f"The number of top contributions must be at least 1, not {k}.")
+    return np.argsort(-np.abs(values), axis=1, kind="stable")[:, :k]
 
 
 def contributions(predictor: Predictor, frame: pd.DataFrame) -> Contributions:

@@ -10,15 +10,19 @@ feature that had missing values in training, every fourth row.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from automl.errors import DataError
 from automl.store.schema import RunPaths
 
-__all__ = ["GOLDEN_ROWS", "golden_answers", "sample_records", "synthetic_records"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["EXPLAIN_TOP", "GOLDEN_ROWS", "golden_answers", "sample_records", "synthetic_records"]
 
 GOLDEN_ROWS = 20
+EXPLAIN_TOP = 5  # contributions per record in the golden /v1/explain answers (at most)
 MIN_LEVEL_COUNT = 5  # a level seen this often is a population fact, not one person's value
 
 
@@ -81,6 +85,7 @@ def golden_answers(predictor: Any, records: list[dict[str, Any]], run_id: str) -
 
     frame = pd.DataFrame.from_records(records, columns=predictor.features)
     golden: dict[str, Any] = {"run_id": run_id, "records": records}
+    golden["explanations"] = _explanations(predictor, frame)
     if predictor.task == "regression":
         golden["predictions"] = [float(v) for v in predictor.predict(frame)]
         return golden
@@ -90,3 +95,25 @@ def golden_answers(predictor: Any, records: list[dict[str, Any]], run_id: str) -
     golden["probabilities"] = [{str(c): float(p) for c, p in zip(labels, row, strict=True)}
                                for row in proba]  # fmt: skip
     return golden
+
+
+def _explanations(predictor: Any, frame: Any) -> dict[str, Any] | None:
+    """What ``/v1/explain?top=EXPLAIN_TOP`` must answer for the records (``None`` when the model
+    cannot be explained: the service's test is then skipped)."""
+    from automl.errors import AutomlError
+    from automl.insight import explain_rows
+
+    top = min(EXPLAIN_TOP, len(predictor.features))
+    try:
+        explained = explain_rows(predictor, frame)
+    except AutomlError as error:
+        logger.warning("No golden explanations: %s", error)
+        return None
+    return {
+        "top": top,
+        "explained": explained.explained,
+        "space": explained.space,
+        "method": explained.method,
+        "exact": explained.exact,
+        "explanations": explained.records(frame, top=top),
+    }

@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from automl.models.predictor import Predictor
     from automl.store.runs import RunRef, Store
 
-__all__ = ["PredictResult", "load_rows", "predict_file"]
+__all__ = [
+    "PredictResult",
+    "load_rows",
+    "predict_file",
+    "read_id_columns",
+    "unused_columns",
+    "write_rows",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -73,27 +80,11 @@ def predict_file(
         DataError: Columns the model needs are missing, or the model file was tampered with.
         UsageError: An ``id_columns`` column has the name of an output column.
     """
-
-    from automl.store.artifacts import write_bytes
-
     predictor, record, table = load_rows(store, ref, data)
-    ids = _id_columns(table, id_columns)
-    target = record.get("target")
-    columns = [str(c) for c in table.frame.columns]
-    used = {*predictor.features, *ids.columns}
-    ignored = [c for c in columns if c not in used and c != target]
-    if ignored:
-        logger.info("Ignoring %s the model does not use: %s", plural(len(ignored), "column"),
-                    ", ".join(ignored[:10]))  # fmt: skip
-    frame = _with_ids(predictor.predict_frame(table.frame), ids)
-    if excel_safe:
-        from automl.store.excel import excel_safe as neutralise
-
-        frame = neutralise(frame)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    if output is not None:
-        write_bytes(Path(output), buffer.getvalue().encode("utf-8"))
+    ids = read_id_columns(table, id_columns)
+    ignored = unused_columns(table, predictor, record, ids)
+    frame, text = write_rows(predictor.predict_frame(table.frame), ids, output,
+                             excel_safe=excel_safe, what="a prediction")  # fmt: skip
     return PredictResult(
         run_id=ref.run_id,
         experiment=ref.experiment,
@@ -102,27 +93,63 @@ def predict_file(
         columns=list(frame.columns),
         ignored_columns=ignored,
         id_columns=list(ids.columns),
-        text=None if output is not None else buffer.getvalue(),
+        text=text,
     )
 
 
-def _with_ids(frame: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
-    """The predictions with the ``--id`` columns first.
+def unused_columns(
+    table: Table, predictor: Predictor, record: dict[str, Any], ids: pd.DataFrame
+) -> list[str]:
+    """The file's columns that are neither features, ``--id`` columns nor the target; logged."""
+    target = record.get("target")
+    used = {*predictor.features, *ids.columns}
+    ignored = [str(c) for c in table.frame.columns if str(c) not in used and str(c) != target]
+    if ignored:
+        logger.info("Ignoring %s the model does not use: %s", plural(len(ignored), "column"),
+                    ", ".join(ignored[:10]))  # fmt: skip
+    return ignored
+
+
+def write_rows(
+    frame: pd.DataFrame, ids: pd.DataFrame, output: Path | None, *, excel_safe: bool, what: str
+) -> tuple[pd.DataFrame, str | None]:
+    """Put the ``--id`` columns first, neutralise formulas if asked, and write the CSV.
+
+    Args:
+        frame: The results, one row per input row, in order.
+        ids: The ``--id`` columns (:func:`read_id_columns`).
+        output: The CSV to write; ``None`` returns its text instead.
+        excel_safe: See :func:`automl.store.excel.excel_safe`.
+        what: What a result column is, for the clash message (``"a prediction"``).
+
+    Returns:
+        The table written, and the CSV text when ``output`` is ``None``.
 
     Raises:
-        UsageError: An ``--id`` column has the name of a prediction column.
+        UsageError: An ``--id`` column has the name of a result column.
     """
     import pandas as pd
+
+    from automl.store.artifacts import write_bytes
 
     clash = [c for c in ids.columns if c in frame.columns]
     if clash:
         raise UsageError(
-            f"--id column {clash[0]!r} has the name of a prediction column.",
+            f"--id column {clash[0]!r} has the name of {what} column.",
             hint="Rename that column in the input file.",
         )
     if len(ids.columns):
         frame = pd.concat([ids.set_axis(frame.index), frame], axis=1)
-    return frame
+    if excel_safe:
+        from automl.store.excel import excel_safe as neutralise
+
+        frame = neutralise(frame)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    if output is None:
+        return frame, buffer.getvalue()
+    write_bytes(Path(output), buffer.getvalue().encode("utf-8"))
+    return frame, None
 
 
 def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, dict[str, Any], Table]:
@@ -149,7 +176,7 @@ def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, dict[st
     return predictor, record, table
 
 
-def _id_columns(table: Table, names: Sequence[str]) -> pd.DataFrame:
+def read_id_columns(table: Table, names: Sequence[str]) -> pd.DataFrame:
     """The ``--id`` columns as written in the file: text exactly as in a CSV (``0042`` stays
     ``0042``), typed values from Parquet.
 

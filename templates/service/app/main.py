@@ -11,7 +11,10 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, Security
+from automl.errors import UsageError
+from automl.insight import explain_rows
+from fastapi import (APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response,
+                     Security)  # fmt: skip
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
@@ -24,6 +27,7 @@ from app.settings import Settings
 
 MANIFEST = read_manifest()
 MAX_ERRORS = 20  # a 422 lists at most this many errors, plus their total count
+TOP = min(5, len(FEATURES))  # contributions per record in /v1/explain, unless ?top= says
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -101,6 +105,20 @@ def _v1(settings: Settings, state: dict[str, Any]) -> APIRouter:
         records = body if isinstance(body, list) else [body]
         return _predict(state["model"], records)
 
+    @v1.post("/explain")
+    def explain(
+        body: body_type,  # type: ignore[valid-type]
+        top: Annotated[int, Query(ge=1, le=len(FEATURES),
+                                  description="Contributions per record, largest first.")] = TOP,
+        label: Annotated[str | None, Query(alias="class", description=(
+            "The class whose score is explained on every record. Default: the positive "
+            "class (binary), each record's predicted class (multiclass)."))] = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Each record's base value and its ``top`` largest contributions, as ``automl
+        explain --top`` writes them: base + contributions + rest = output."""
+        records = body if isinstance(body, list) else [body]
+        return _explain(state["model"], records, top, label)
+
     return v1
 
 
@@ -141,6 +159,23 @@ def _predict(model: Any, records: list[Record]) -> dict[str, Any]:
         ]
     metrics.ROWS.inc(len(records))
     return out
+
+
+def _explain(model: Any, records: list[Record], top: int, label: str | None) -> dict[str, Any]:
+    rows = frame(records, FIELDS)
+    try:
+        explained = explain_rows(model, rows, label=label)
+    except UsageError as error:  # a class the model does not have
+        raise HTTPException(422, str(error)) from None
+    return {
+        "model_version": MANIFEST["run_id"],
+        "explained": explained.explained,
+        "space": explained.space,
+        "method": explained.method,
+        "exact": explained.exact,
+        "max_error": explained.max_error,
+        "explanations": explained.records(rows, top=top),
+    }
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,5 +1,6 @@
-"""The service's own tests: golden predictions computed offline by the same model, validation
-errors, limits, the API key, metrics, the model's hash pin and the container's command."""
+"""The service's own tests: golden predictions and explanations computed offline by the same
+model, validation errors, limits, the API key, metrics, the model's hash pin and the
+container's command."""
 
 from __future__ import annotations
 
@@ -49,6 +50,48 @@ def test_golden_predictions(client: TestClient) -> None:
             assert abs(got[key] - want[key]) <= 1e-9
 
 
+def test_golden_explanations(client: TestClient) -> None:
+    golden = GOLDEN.get("explanations")
+    if golden is None:
+        pytest.skip("automl could not explain this model when the project was generated")
+    response = client.post(f"/v1/explain?top={golden['top']}", json=GOLDEN["records"])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    for key in ("explained", "space", "method", "exact"):
+        assert body[key] == golden[key]
+    assert len(body["explanations"]) == len(GOLDEN["records"])
+    for got, want in zip(body["explanations"], golden["explanations"], strict=True):
+        assert str(got.get("class")) == str(want.get("class"))
+        assert [c["column"] for c in got["contributions"]] == [
+            c["column"] for c in want["contributions"]
+        ]
+        assert [c["value"] for c in got["contributions"]] == [
+            c["value"] for c in want["contributions"]
+        ]
+        for key in ("base", "rest", "output"):
+            assert abs(got[key] - want[key]) <= 1e-9 * max(1.0, abs(want[key]))
+        for mine, theirs in zip(got["contributions"], want["contributions"], strict=True):
+            assert abs(mine["contribution"] - theirs["contribution"]) <= 1e-9
+        total = got["base"] + sum(c["contribution"] for c in got["contributions"]) + got["rest"]
+        assert abs(total - got["output"]) <= body["max_error"] + 1e-9
+
+
+def test_explain_bounds_top_and_names_the_class(client: TestClient) -> None:
+    n = len(service.FEATURES)
+    one = client.post("/v1/explain?top=1", json=RECORD)
+    assert one.status_code == 200, one.text
+    assert len(one.json()["explanations"][0]["contributions"]) == 1
+    for top in (0, n + 1, "many"):
+        answer = client.post(f"/v1/explain?top={top}", json=RECORD)
+        assert answer.status_code == 422 and "top" in answer.text
+    classes = service.MANIFEST["classes"]
+    if classes:
+        named = client.post(f"/v1/explain?class={classes[0]}", json=RECORD)
+        assert named.status_code == 200 and named.json()["explanations"][0]["class"] == classes[0]
+        wrong = client.post("/v1/explain?class=no-such-class", json=RECORD)
+        assert wrong.status_code == 422 and "no-such-class" in wrong.text
+
+
 def test_one_record_without_a_list(client: TestClient) -> None:
     response = client.post("/v1/predict", json=RECORD)
     assert response.status_code == 200 and len(response.json()["predictions"]) == 1
@@ -94,7 +137,7 @@ def test_a_huge_code_or_string_is_422_naming_the_field(client: TestClient) -> No
     for feature in service.FEATURES:
         name = feature["name"]
         if feature["type"] == "code":
-            body = json.dumps(RECORD)[:-1] + f', {json.dumps(name)}: {"9" * 400}}}'
+            body = json.dumps(RECORD)[:-1] + f", {json.dumps(name)}: {'9' * 400}}}"
             response = client.post("/v1/predict", content=body,
                                    headers={"content-type": "application/json"})  # fmt: skip
             assert response.status_code == 422 and name in response.text

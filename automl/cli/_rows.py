@@ -1,0 +1,67 @@
+"""What the commands that write one output row per input row share (``predict``, ``explain``):
+the ``--output``, ``--id``, ``--excel-safe`` options and where the CSV goes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["ExcelSafeOption", "IdOption", "OutputOption", "csv_destination", "write_stdout"]
+
+#: ``--output PATH`` (``-`` for stdout).
+OutputOption = Annotated[
+    str,
+    typer.Option("--output", "-o", metavar="PATH", help="Where to write the CSV; '-' for stdout."),
+]
+#: ``--id COL`` (repeatable).
+IdOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--id",
+        metavar="COL",
+        help="Copy this input column into the output, before the results (repeatable).",
+    ),
+]
+#: ``--excel-safe``.
+ExcelSafeOption = Annotated[
+    bool,
+    typer.Option(
+        "--excel-safe",
+        help="Prefix text cells starting with = + - @ (or a tab or carriage return) with ' so "
+        "that a spreadsheet shows them instead of running them as formulas.",
+    ),
+]
+
+
+def csv_destination(output: str, *, as_json: bool, what: str) -> Path | None:
+    """The CSV file to write, or ``None`` for stdout (``--output -``).
+
+    Args:
+        output: The ``--output`` value.
+        as_json: Whether ``--json`` was given.
+        what: What the CSV holds, for the hint (``"predictions"``).
+
+    Raises:
+        UsageError: ``--output -`` and ``--json`` together: both would write to stdout.
+    """
+    from automl.errors import UsageError
+
+    if output != "-":
+        return Path(output)
+    if as_json:
+        raise UsageError(
+            "--json and --output - both write to stdout; choose one.",
+            hint=f"Write the {what} to a file with --output PATH to get the JSON "
+            "summary, or drop --json.",
+        )
+    return None
+
+
+def write_stdout(text: str | None) -> None:
+    """Write the CSV to stdout when it was not written to a file."""
+    if text is not None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
