@@ -9,7 +9,7 @@ import pytest
 from automl.models.registry import FAMILIES
 from tests.conftest import run_automl
 
-COMMANDS = ["profile", "fit", "leaderboard", "predict", "evaluate", "experiments", "runs",
+COMMANDS = ["profile", "fit", "leaderboard", "predict", "evaluate", "explain", "experiments", "runs",
             "show", "worker", "scaffold-serve"]  # fmt: skip
 
 
@@ -41,7 +41,7 @@ def test_usage_lines_name_arguments_plainly(command: str) -> None:
     assert result.code == 0, result.stderr
     usage = next(line for line in result.stdout.splitlines() if line.startswith("Usage:"))
     assert "{" not in usage and "}" not in usage, usage
-    if command in ("profile", "fit", "predict", "evaluate", "worker"):
+    if command in ("profile", "fit", "predict", "evaluate", "explain", "worker"):
         assert usage == f"Usage: automl {command} [OPTIONS] DATA"
 
 
