@@ -50,7 +50,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite, against the installed wheel. Fails if no test was collected."""
-    _install_wheel(session, "test,serve")
+    _install_wheel(session, "test,serve,report")
     env = {"AUTOML_TEST_INSTALLED": "1"}
     # pytest exits 5 when it collects nothing, which nox reports as a failure.
     session.run("pytest", *(session.posargs or ["tests"]), env=env)
@@ -59,5 +59,5 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks (long; cached per dataset and system). Pass names to run a subset."""
-    _install_wheel(session, "test,serve")
+    _install_wheel(session, "test,serve,report")
     session.run("python", "-m", "benchmarks", *session.posargs)

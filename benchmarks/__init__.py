@@ -16,6 +16,7 @@ from benchmarks import (
     parallel,
     profile_large,
     quality,
+    report,
     serve_explain,
     serve_latency,
     startup,
@@ -65,6 +66,11 @@ BENCHMARKS: dict[str, Benchmark] = {
             "serve_explain",
             serve_explain.run,
             "generated service (LightGBM): single-record p50/p99 of /v1/explain vs /v1/predict",
+        ),
+        Benchmark(
+            "report",
+            report.run,
+            "`automl report` of a run on 100,000 rows: build time, size, same bytes twice",
         ),
         Benchmark(
             "quality",

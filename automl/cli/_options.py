@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-__all__ = ["ExperimentOption", "JsonOption", "KeepNaOption", "RunExperimentOption", "RunOption"]
+__all__ = [
+    "ExperimentNameOption",
+    "ExperimentOption",
+    "HashesOption",
+    "JsonOption",
+    "KeepNaOption",
+    "OutOption",
+    "RunOption",
+]
 
 #: ``--json`` of every command.
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
 #: ``--experiment NAME`` of ``fit`` and ``leaderboard``.
-ExperimentOption = Annotated[
-    str, typer.Option("--experiment", metavar="NAME", help="Experiment name.")
-]
-
-#: ``--experiment NAME`` of the commands that use one run's model.
-RunExperimentOption = Annotated[
-    str,
-    typer.Option("--experiment", metavar="NAME", help="Use the latest run of this experiment."),
-]
-
-#: ``--run ID`` of the commands that use one run's model.
-RunOption = Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")]
+ExperimentNameOption = Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")]
 
 #: ``--keep-na-as-category COL`` of ``profile`` and ``fit``.
 KeepNaOption = Annotated[
@@ -33,5 +31,25 @@ KeepNaOption = Annotated[
         metavar="COL",
         help="In COL, read markers such as 'NA' or 'None' as a category of their own, not as "
         "missing (repeatable).",
+    ),
+]
+
+#: ``--experiment NAME`` of the commands that read one run (the latest of the experiment).
+ExperimentOption = Annotated[
+    str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
+]
+
+#: ``--run ID`` of the commands that read one run.
+RunOption = Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")]
+
+#: ``--out DIR`` of the commands that write a folder (scaffold-serve, export).
+OutOption = Annotated[Path, typer.Option("--out", metavar="DIR", help="The folder to create.")]
+
+#: ``--hashes/--no-hashes`` of the commands that lock requirements (scaffold-serve, export).
+HashesOption = Annotated[
+    bool,
+    typer.Option(
+        "--hashes/--no-hashes",
+        help="Hash-pin every requirement (asks the package index through pip).",
     ),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand
@@ -18,10 +18,12 @@ from automl import __version__
 from automl.cli._output import AppState
 from automl.cli.evaluate import evaluate_command
 from automl.cli.explain import explain_command
+from automl.cli.export import export_command
 from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
+from automl.cli.report import report_command
 from automl.cli.runs import experiments_command, runs_command, show_command
 from automl.cli.serve import scaffold_serve_command
 from automl.cli.worker import worker_command
@@ -108,10 +110,48 @@ _command("explain", "Each input column's contribution to each row's prediction."
 _command("experiments", "List experiments with their number of runs.")(experiments_command)
 _command("runs", "List runs with status, task, metric and score.")(runs_command)
 _command("show", "Everything about one run, and what was saved.")(show_command)
+_command("report", "One offline HTML page about a run: plots, model card.")(report_command)
 _command("worker", "Join a run's search from another machine.")(worker_command)
 _command("scaffold-serve", "Generate a FastAPI service for a run.")(scaffold_serve_command)
+_command("export", "Export a run's model as an MLflow pyfunc folder.")(export_command)
 
 
 def main() -> None:
-    """Entry point of the ``automl`` console script."""
-    app()
+    """Entry point of the ``automl`` console script.
+
+    When the command has finished, the process ends through :func:`_end` rather than through
+    the interpreter's own finalization: native thread pools (pyarrow's CSV readers, OpenMP in
+    LightGBM and CatBoost) can abort while Python tears its modules down, which turned a clean
+    exit 3 into SIGABRT ("terminate called without an active exception", apache/arrow#34314)
+    on a loaded machine. An exception other than the exit itself propagates as usual.
+    """
+    try:
+        app()
+    except SystemExit as done:
+        _end(done.code)
+
+
+def _end(code: int | str | None) -> NoReturn:
+    """End the process with ``code`` as ``sys.exit`` would: stop thread pools and wait for
+    non-daemon threads, run the ``atexit`` handlers (temporary folders, multiprocessing and
+    joblib workers), flush the output, then exit without finalizing the interpreter."""
+    import atexit
+    import contextlib
+    import os
+    import sys
+    import threading
+
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        status = 1
+    else:
+        status = code or 0
+    # what the interpreter does first at exit: stop thread pools (their hooks registered
+    # with threading), then wait for the other non-daemon threads
+    threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        # a closed pipe (`automl predict --output - | head`) is not an error of the command
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automl.cli._options import JsonOption, RunExperimentOption, RunOption
+from automl.cli._options import ExperimentOption, JsonOption, RunOption
 from automl.cli._output import (
     emit_json,
     guarded,
@@ -32,7 +32,7 @@ def evaluate_command(
         Path,
         typer.Argument(metavar="DATA", help="Rows with the target column: CSV or Parquet."),
     ],
-    experiment: RunExperimentOption = "default",
+    experiment: ExperimentOption = "default",
     run: RunOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automl.cli._options import ExperimentOption, JsonOption, KeepNaOption
+from automl.cli._options import ExperimentNameOption, JsonOption, KeepNaOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -80,7 +80,7 @@ def fit_command(
         int | None,
         typer.Option("--n-jobs", metavar="N", help="Worker processes. Default: all cores."),
     ] = None,
-    experiment: ExperimentOption = "default",
+    experiment: ExperimentNameOption = "default",
     storage: Annotated[
         str | None,
         typer.Option(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automl.cli._options import ExperimentOption, JsonOption
+from automl.cli._options import ExperimentNameOption, JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ _CSV_FIELDS = ["rank", "run_id", "trial", "family", "state", "score_kind", "cv_m
 
 def leaderboard_command(
     ctx: typer.Context,
-    experiment: ExperimentOption = "default",
+    experiment: ExperimentNameOption = "default",
     run: Annotated[str | None, typer.Option("--run", metavar="ID", help="One run by id.")] = None,
     all_runs: Annotated[
         bool, typer.Option("--all-runs", help="Rank every run of the experiment together.")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._options import JsonOption, RunExperimentOption, RunOption
+from automl.cli._options import ExperimentOption, JsonOption, RunOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -25,7 +25,7 @@ def predict_command(
     ctx: typer.Context,
     data: Annotated[Path, typer.Argument(metavar="DATA", help="Rows to predict: CSV or Parquet.")],
     output: OutputOption,
-    experiment: RunExperimentOption = "default",
+    experiment: ExperimentOption = "default",
     run: RunOption = None,
     ids: IdOption = None,
     excel_safe: ExcelSafeOption = False,

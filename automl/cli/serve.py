@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from automl.cli._options import JsonOption, RunExperimentOption, RunOption
+from automl.cli._options import ExperimentOption, HashesOption, JsonOption, OutOption, RunOption
 from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, store_of
 
 __all__ = ["scaffold_serve_command"]
@@ -19,8 +18,8 @@ SLOW_PREDICT_MS = 50.0
 
 def scaffold_serve_command(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="The folder to create.")],
-    experiment: RunExperimentOption = "default",
+    out: OutOption,
+    experiment: ExperimentOption = "default",
     run: RunOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Write over an earlier scaffold in --out.")
@@ -32,13 +31,7 @@ def scaffold_serve_command(
             help="Make the test records and README example from the profile: no training row.",
         ),
     ] = False,
-    hashes: Annotated[
-        bool,
-        typer.Option(
-            "--hashes/--no-hashes",
-            help="Hash-pin every requirement (asks the package index through pip).",
-        ),
-    ] = True,
+    hashes: HashesOption = True,
     as_json: JsonOption = False,
 ) -> None:
     """Generate a tested FastAPI service (Dockerfile, pinned requirements) for a run."""

@@ -18,14 +18,28 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from automl.errors import DataError
 
-__all__ = ["hash_pins", "pinned_closure"]
+__all__ = ["automl_requirements", "hash_pins", "pinned_closure", "training_versions"]
 
 logger = logging.getLogger(__name__)
 
 PIP_SECONDS = 600
+
+
+def automl_requirements() -> list[str]:
+    """automl's own requirements, without its extras: the first roots of every lock (the
+    generated service's, an MLflow export's)."""
+    return [r for r in metadata.requires("automl") or [] if "extra ==" not in r]
+
+
+def training_versions(record: dict[str, Any]) -> dict[str, str]:
+    """The library versions ``run.json`` recorded at training, to pin instead of the installed
+    ones (Python and automl itself left out: automl is shipped as a wheel)."""
+    versions: dict[str, Any] = record.get("versions") or {}
+    return {str(k): str(v) for k, v in versions.items() if k not in ("python", "automl")}
 
 
 def pinned_closure(roots: list[str], *, versions: dict[str, str] | None = None) -> dict[str, str]:
@@ -102,8 +116,8 @@ def hash_pins(pins: dict[str, str]) -> dict[str, str]:
             reason = "timed out" if done is None else _last_error(done.stderr)
             raise DataError(
                 f"Could not hash the service's {len(pins)} requirements with pip: {reason}",
-                hint="scaffold-serve asks the package index that `pip install` uses for the "
-                "SHA-256 of every file the service installs. Check that the index (or your "
+                hint="automl asks the package index that `pip install` uses for the "
+                "SHA-256 of every file it pins. Check that the index (or your "
                 "mirror, PIP_INDEX_URL) is reachable, or pass --no-hashes to write exact "
                 "pins without hashes.",
             )

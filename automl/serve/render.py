@@ -11,7 +11,7 @@ from typing import Any
 
 from automl.errors import UsageError
 
-__all__ = ["check_no_symlinked_folders", "move_into", "render_tree"]
+__all__ = ["check_no_symlinked_folders", "check_out_folder", "move_into", "render_tree"]
 
 
 def render_tree(source: Path, target: Path, context: dict[str, Any]) -> list[Path]:
@@ -53,6 +53,40 @@ def render_tree(source: Path, target: Path, context: dict[str, Any]) -> list[Pat
             shutil.copyfile(path, destination)
         written.append(destination.relative_to(target))
     return written
+
+
+def check_out_folder(out: Path, *, force: bool, marker: str, writer: str) -> bool:
+    """Refuse an output folder that is a file, or not empty without ``force``, or not empty
+    and without ``marker`` (the file each generator writes last) even with ``force``.
+
+    Args:
+        out: The folder to write.
+        force: Whether the user allowed writing over an earlier output.
+        marker: The marker file's name.
+        writer: The command named in the message (``scaffold-serve``).
+
+    Returns:
+        Whether ``out`` holds an earlier output (``False``: absent or empty).
+
+    Raises:
+        UsageError: One of the cases above.
+    """
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; expected a folder.")
+    if not (out.is_dir() and any(out.iterdir())):
+        return False
+    if not force:
+        raise UsageError(
+            f"{out} is not empty; refusing to overwrite it.",
+            hint="Choose an empty or new folder, or pass --force.",
+        )
+    if not (out / marker).is_file():
+        raise UsageError(
+            f"{out} is not empty and was not written by {writer} (it has no {marker}); "
+            "refusing to overwrite it, even with --force.",
+            hint="Choose an empty or new folder.",
+        )
+    return True
 
 
 def check_no_symlinked_folders(out: Path, files: list[str]) -> None:

@@ -16,11 +16,10 @@ import logging
 import platform
 import tempfile
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from automl.errors import DataError, UsageError
+from automl.errors import DataError
 from automl.store.schema import MODEL_FILE, RunPaths
 
 if TYPE_CHECKING:
@@ -129,21 +128,9 @@ class _Plan:
 
 
 def _check_out(out: Path, *, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file; expected a folder.")
-    if not (out.is_dir() and any(out.iterdir())):
-        return
-    if not force:
-        raise UsageError(
-            f"{out} is not empty; refusing to overwrite it.",
-            hint="Choose an empty or new folder, or pass --force.",
-        )
-    if not (out / MARKER).is_file():
-        raise UsageError(
-            f"{out} is not empty and was not written by scaffold-serve (it has no {MARKER}); "
-            "refusing to overwrite it, even with --force.",
-            hint="Choose an empty or new folder.",
-        )
+    from automl.serve.render import check_out_folder
+
+    check_out_folder(out, force=force, marker=MARKER, writer="scaffold-serve")
 
 
 def _stage(staging: Path, plan: _Plan) -> list[str]:
@@ -240,12 +227,10 @@ def _lock(record: dict[str, Any], *, hashes: bool) -> tuple[list[Pin], list[Pin]
     """(serve pins, test pins): the served packages and all they need, at the training
     versions where recorded, else the installed ones; with the SHA-256 of each file unless
     ``hashes`` is false."""
-    from automl.serve.lock import hash_pins, pinned_closure
+    from automl.serve.lock import automl_requirements, hash_pins, pinned_closure, training_versions
 
-    training = {k: v for k, v in (record.get("versions") or {}).items()
-                if k not in ("python", "automl")}  # fmt: skip
-    roots = [r for r in metadata.requires("automl") or [] if "extra ==" not in r]
-    serve = pinned_closure([*roots, *SERVE_PACKAGES], versions=training)
+    roots = [*automl_requirements(), *SERVE_PACKAGES]
+    serve = pinned_closure(roots, versions=training_versions(record))
     test = {k: v for k, v in pinned_closure(list(TEST_PACKAGES)).items() if k not in serve}
     digests = hash_pins({**serve, **test}) if hashes else {}
     return (

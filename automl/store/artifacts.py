@@ -12,7 +12,15 @@ from typing import Any
 
 from automl.errors import DataError, NotFoundError
 
-__all__ = ["dump_model", "load_model", "read_json", "sha256_of", "write_bytes", "write_json"]
+__all__ = [
+    "dump_model",
+    "load_model",
+    "read_json",
+    "read_verified",
+    "sha256_of",
+    "write_bytes",
+    "write_json",
+]
 
 
 def sha256_of(path: Path) -> str:
@@ -89,6 +97,17 @@ def load_model(path: Path, expected_sha256: str) -> Any:
     """
     import joblib
 
+    return joblib.load(io.BytesIO(read_verified(path, expected_sha256)))
+
+
+def read_verified(path: Path, expected_sha256: str) -> bytes:
+    """A model file's bytes, read once, if their SHA-256 is ``expected_sha256``: what
+    :func:`load_model` unpickles, and what an export copies.
+
+    Raises:
+        NotFoundError: The file does not exist.
+        DataError: The bytes' hash differs from the recorded one.
+    """
     try:
         data = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError):
@@ -102,7 +121,7 @@ def load_model(path: Path, expected_sha256: str) -> Any:
             f"(expected {expected_sha256[:12]}..., found {actual[:12]}...); refusing to load it.",
             hint="The file was modified or corrupted after training. Re-run `automl fit`.",
         )
-    return joblib.load(io.BytesIO(data))
+    return data
 
 
 def _default(value: Any) -> Any:

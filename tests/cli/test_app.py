@@ -111,3 +111,45 @@ def test_fit_option_out_of_range_is_a_usage_error(
     assert result.exit_code == ExitCode.USAGE, result.output
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not any(home.rglob("run.json"))  # nothing was started
+
+
+_ENDING = """
+import atexit, sys, pathlib
+from automl.cli.app import main
+marker = pathlib.Path(sys.argv[1])
+atexit.register(lambda: marker.write_text("cleaned up"))
+sys.argv = ["automl", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stream", "expected"),
+    [
+        (["--version"], 0, "stdout", f"automl {__version__}"),
+        (["profile", "{missing}"], 4, "stderr", "not found"),
+        (["profile", "{bad}", "--target", "target"], 3, "stderr", "is never closed"),
+    ],
+)
+def test_the_process_ends_with_the_commands_code_after_cleaning_up(
+    tmp_path: Path, args: list[str], code: int, stream: str, expected: str
+) -> None:
+    """main() ends the process itself (no interpreter finalization, where pyarrow's threads
+    could abort): the exit code, the flushed output and the atexit clean-up are all kept."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b'a,b,target\n1,"x,0\n2,y,1\n3,z,0\n')
+    marker = tmp_path / "marker"
+    argv = [a.format(missing=tmp_path / "nope.csv", bad=bad) for a in args]
+    done = subprocess.run(
+        [sys.executable, "-c", _ENDING, str(marker), *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == code, done.stderr
+    assert expected in getattr(done, stream)
+    assert "Traceback" not in done.stderr
+    assert marker.read_text() == "cleaned up"

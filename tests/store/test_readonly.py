@@ -52,6 +52,9 @@ def test_the_reading_commands_work_on_a_read_only_mount(
     predicted = run_automl("--home", mounted, "predict", titanic, "--output", out)
     assert predicted.code == 0, predicted.stderr
     assert len(out.read_text().splitlines()) == 892
+    reported = run_automl("--home", mounted, "report", "--out", tmp_path / "r.html", "--json")
+    assert reported.code == 0, reported.stderr
+    assert json.loads(reported.stdout)["notes"] == []  # the curves and importance too
 
     into_home = run_automl("--home", mounted, "predict", titanic, "--output",
                            mounted / "p.csv")  # fmt: skip
