@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +30,8 @@ HOME_ENV = "AUTOML_HOME"
 STORAGE_ENV = "AUTOML_STORAGE_URL"
 #: The experiment used when none is named.
 DEFAULT_EXPERIMENT = "default"
+#: ``--time-budget`` when neither it nor ``--n-trials`` is given (seconds).
+DEFAULT_TIME_BUDGET = 120.0
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
@@ -110,7 +112,7 @@ class FitConfig:
     target: str
     task: TaskOption = "auto"
     metric: str | None = None
-    time_budget: float | None = 120.0
+    time_budget: float | None = DEFAULT_TIME_BUDGET
     n_trials: int | None = None
     cv: int | None = None
     models: tuple[str, ...] | None = None
@@ -174,6 +176,31 @@ class FitConfig:
             data["storage"] = redact_url(self.storage)
         return data
 
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> FitConfig:
+        """The options :meth:`to_dict` stored (options it does not know are left out).
+
+        Raises:
+            UsageError: A stored option is out of its range.
+        """
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in stored.items() if k in known}
+        values["data"] = Path(str(values.get("data", "")))
+        values["models"] = tuple(values["models"]) if values.get("models") else None
+        values["ignore"] = tuple(values.get("ignore") or ())
+        values["keep_na"] = tuple(values.get("keep_na") or ())
+        return cls(**values)
+
+    def resumed(self, previous: FitConfig, *, metric: str) -> FitConfig:
+        """These options (``fit --resume``) with the data options of the run they resume:
+        task, metric, folds, families, seed, columns, holdout and positive class."""
+        kept = {name: getattr(previous, name) for name in _RUN_DATA_OPTIONS}
+        return replace(self, metric=metric, **kept)
+
+
+#: The options that decide a run's data and search, kept from the run by ``fit --resume``.
+_RUN_DATA_OPTIONS = ("task", "cv", "models", "seed", "ignore", "group", "time", "holdout",
+                     "pos_label", "keep_na")  # fmt: skip
 
 #: Query parameters whose values are secrets (``?password=``, ``sslpassword``, tokens...).
 _SECRET_KEY = re.compile(r"pass|pwd|secret|token|credential|auth", re.IGNORECASE)

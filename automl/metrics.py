@@ -46,10 +46,6 @@ class Metric:
         """Whether score ``a`` is strictly better than ``b``."""
         return a > b if self.direction == "maximize" else a < b
 
-    def worst(self) -> float:
-        """The worst possible value, for comparisons."""
-        return -np.inf if self.direction == "maximize" else np.inf
-
 
 def _roc_auc(y: np.ndarray, proba: np.ndarray, labels: Sequence[Any]) -> float:
     from sklearn.metrics import roc_auc_score

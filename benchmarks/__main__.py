@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from benchmarks import BENCHMARKS, Benchmark, BenchmarkError, Context, Figure, Result, ResultCache
+from benchmarks._table import text_table
 
 
 @dataclass(frozen=True)
@@ -122,15 +123,7 @@ def _table(outcomes: list[_Outcome]) -> str:
         for figure in outcome.result.figures:
             status = {True: "PASS", False: "FAIL", None: "-"}[figure.passed]
             rows.append((outcome.name, figure.name, _value(figure), _target(figure), status))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    right = {2, 3}  # numbers align right
-    return "\n".join(
-        "  ".join(
-            cell.rjust(width) if i in right else cell.ljust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    )
+    return text_table(rows, right={2, 3}, underline=False)  # numbers align right
 
 
 def _number(value: float) -> str:

@@ -7,7 +7,21 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["ExperimentOption", "HashesOption", "KeepNaOption", "OutOption", "RunOption"]
+__all__ = [
+    "ExperimentNameOption",
+    "ExperimentOption",
+    "HashesOption",
+    "JsonOption",
+    "KeepNaOption",
+    "OutOption",
+    "RunOption",
+]
+
+#: ``--json`` of every command.
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+#: ``--experiment NAME`` of ``fit`` and ``leaderboard``.
+ExperimentNameOption = Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")]
 
 #: ``--keep-na-as-category COL`` of ``profile`` and ``fit``.
 KeepNaOption = Annotated[

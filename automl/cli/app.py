@@ -6,10 +6,13 @@ so that ``automl --help`` answers at once.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from automl import __version__
 from automl.cli._output import AppState
@@ -24,6 +27,17 @@ from automl.cli.report import report_command
 from automl.cli.runs import experiments_command, runs_command, show_command
 from automl.cli.serve import scaffold_serve_command
 from automl.cli.worker import worker_command
+
+
+class PlainUsageCommand(TyperCommand):
+    """A command whose usage line names a required argument as Click does (``DATA``), not
+    in the braces Typer puts around it (``{DATA}``)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # Typer's vendored Click context
+        return [_REQUIRED.sub(r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+_REQUIRED = re.compile(r"^\{(.*)\}(?=(\.\.\.)?$)")
 
 app = typer.Typer(
     name="automl",
@@ -82,31 +96,24 @@ def main_options(
     ctx.obj = AppState(home=home, storage=storage, debug=debug)
 
 
-app.command("profile", short_help="Column roles, the target's task and warnings.")(profile_command)
-app.command("fit", short_help="Search models with cross-validation; save the best.")(fit_command)
-app.command("leaderboard", short_help="Every trial of a run, ranked.")(leaderboard_command)
-app.command("predict", short_help="Predict every row of a file with a run's model.")(
-    predict_command
-)
-app.command("evaluate", short_help="Score a run's model on rows that hold the target.")(
-    evaluate_command
-)
-app.command("explain", short_help="Each input column's contribution to each row's prediction.")(
-    explain_command
-)
-app.command("experiments", short_help="List experiments with their number of runs.")(
-    experiments_command
-)
-app.command("runs", short_help="List runs with status, task, metric and score.")(runs_command)
-app.command("show", short_help="Everything about one run, and what was saved.")(show_command)
-app.command("report", short_help="One offline HTML page about a run: plots, model card.")(
-    report_command
-)
-app.command("worker", short_help="Join a run's search from another machine.")(worker_command)
-app.command("scaffold-serve", short_help="Generate a FastAPI service for a run.")(
-    scaffold_serve_command
-)
-app.command("export", short_help="Export a run's model as an MLflow pyfunc folder.")(export_command)
+def _command(name: str, short_help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command (with :class:`PlainUsageCommand`, so every usage line is plain)."""
+    return app.command(name, cls=PlainUsageCommand, short_help=short_help)
+
+
+_command("profile", "Column roles, the target's task and warnings.")(profile_command)
+_command("fit", "Search models with cross-validation; save the best.")(fit_command)
+_command("leaderboard", "Every trial of a run, ranked.")(leaderboard_command)
+_command("predict", "Predict every row of a file with a run's model.")(predict_command)
+_command("evaluate", "Score a run's model on rows that hold the target.")(evaluate_command)
+_command("explain", "Each input column's contribution to each row's prediction.")(explain_command)
+_command("experiments", "List experiments with their number of runs.")(experiments_command)
+_command("runs", "List runs with status, task, metric and score.")(runs_command)
+_command("show", "Everything about one run, and what was saved.")(show_command)
+_command("report", "One offline HTML page about a run: plots, model card.")(report_command)
+_command("worker", "Join a run's search from another machine.")(worker_command)
+_command("scaffold-serve", "Generate a FastAPI service for a run.")(scaffold_serve_command)
+_command("export", "Export a run's model as an MLflow pyfunc folder.")(export_command)
 
 
 def main() -> None:

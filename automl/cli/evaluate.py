@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from automl.cli._options import ExperimentOption, JsonOption, RunOption
 from automl.cli._output import (
     emit_json,
     guarded,
@@ -31,11 +32,9 @@ def evaluate_command(
         Path,
         typer.Argument(metavar="DATA", help="Rows with the target column: CSV or Parquet."),
     ],
-    experiment: Annotated[
-        str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
-    ] = "default",
-    run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    experiment: ExperimentOption = "default",
+    run: RunOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Score the run's model on DATA: its metric and companions, with a confusion matrix
     (classification) or a residual summary (regression)."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automl.cli._options import KeepNaOption
+from automl.cli._options import ExperimentNameOption, JsonOption, KeepNaOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -22,6 +22,7 @@ from automl.cli._output import (
     storage_of,
     store_of,
 )
+from automl.config import DEFAULT_TIME_BUDGET, TaskOption
 
 if TYPE_CHECKING:
     from automl.search.runner import FitResult, Progress
@@ -39,7 +40,7 @@ def fit_command(
         str, typer.Option("--target", "-t", metavar="COL", help="The column to predict.")
     ],
     task: Annotated[
-        str, typer.Option(metavar="TASK", help="auto, binary, multiclass or regression.")
+        TaskOption, typer.Option(metavar="TASK", help="auto, binary, multiclass or regression.")
     ] = "auto",
     metric: Annotated[
         str | None,
@@ -54,7 +55,8 @@ def fit_command(
         typer.Option(
             "--time-budget",
             metavar="SECONDS",
-            help="Seconds for the whole fit. Default: 120, none with --n-trials alone.",
+            help=f"Seconds for the whole fit. Default: {DEFAULT_TIME_BUDGET:g}, none with "
+            "--n-trials alone.",
         ),
     ] = None,
     n_trials: Annotated[
@@ -78,7 +80,7 @@ def fit_command(
         int | None,
         typer.Option("--n-jobs", metavar="N", help="Worker processes. Default: all cores."),
     ] = None,
-    experiment: Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")] = "default",
+    experiment: ExperimentNameOption = "default",
     storage: Annotated[
         str | None,
         typer.Option(
@@ -127,25 +129,21 @@ def fit_command(
             "Default: no limit.",
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Search pipelines for DATA with cross-validation, refit the best and save the run."""
     with guarded(ctx):
         from automl.config import FitConfig
-        from automl.errors import ExitCode, UsageError
+        from automl.errors import ExitCode
         from automl.search.runner import run_fit
 
-        if task not in ("auto", "binary", "multiclass", "regression"):
-            raise UsageError(
-                f"--task must be auto, binary, multiclass or regression, got {task!r}."
-            )
-        budget = time_budget if time_budget is not None else (None if n_trials else 120.0)
+        budget = (
+            time_budget if time_budget is not None else None if n_trials else DEFAULT_TIME_BUDGET
+        )
         config = FitConfig(
             data=data,
             target=target,
-            task=task,  # type: ignore[arg-type]
+            task=task,
             metric=metric,
             time_budget=budget,
             n_trials=n_trials,
@@ -222,7 +220,6 @@ def _status(progress: Progress) -> str:
 
 
 def _render(ctx: typer.Context, result: FitResult, *, as_json: bool, storage: str | None) -> None:
-    from automl.cli.leaderboard import leaderboard_table
     from automl.store.leaderboard import leaderboard
     from automl.store.runs import RunRef
 
@@ -230,38 +227,47 @@ def _render(ctx: typer.Context, result: FitResult, *, as_json: bool, storage: st
     ref = RunRef(result.experiment, result.run_id)
     rows = leaderboard(store, [ref])
     if as_json:
-        emit_json(
-            {
-                "run_id": result.run_id,
-                "experiment": result.experiment,
-                "run_dir": str(result.run_dir),
-                "status": "interrupted" if result.interrupted else "complete",
-                "task": result.task,
-                "metric": result.metric,
-                "target": result.target,
-                "best": {
-                    "trial": result.best_trial,
-                    "family": result.best_family,
-                    "cv_mean": result.cv_mean,
-                    "cv_std": result.cv_std,
-                    "holdout": result.holdout,
-                    "skipped_better_trials": result.skipped_better,
-                },
-                "model": result.model,
-                "trials": {
-                    "complete": result.counts.complete,
-                    "pruned": result.counts.pruned,
-                    "failed": result.counts.failed,
-                },
-                "seconds": round(result.seconds, 3),
-                "notes": list(result.notes),
-                "leaderboard": [r.to_dict() for r in rows],
-            }
-        )
+        emit_json(_document(result, rows))
         return
+    _print(result, rows)
+
+
+def _document(result: FitResult, rows: list[Any]) -> dict[str, Any]:
+    """``fit --json``'s document."""
+    return {
+        "run_id": result.run_id,
+        "experiment": result.experiment,
+        "run_dir": str(result.run_dir),
+        "status": "interrupted" if result.interrupted else "complete",
+        "task": result.task,
+        "metric": result.metric,
+        "target": result.target,
+        "best": {
+            "trial": result.best_trial,
+            "family": result.best_family,
+            "cv_mean": result.cv_mean,
+            "cv_std": result.cv_std,
+            "holdout": result.holdout,
+            "skipped_better_trials": result.skipped_better,
+        },
+        "model": result.model,
+        "trials": {
+            "complete": result.counts.complete,
+            "pruned": result.counts.pruned,
+            "failed": result.counts.failed,
+        },
+        "seconds": round(result.seconds, 3),
+        "notes": list(result.notes),
+        "leaderboard": [r.to_dict() for r in rows],
+    }
+
+
+def _print(result: FitResult, rows: list[Any]) -> None:
+    """``fit``'s report at the terminal: the top trials, the best trial, the saved model."""
     from rich.markup import escape
 
     from automl.cli._model import saved_model_text, trial_score_text
+    from automl.cli.leaderboard import leaderboard_table
     from automl.formatting import plural
 
     console = out_console()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from automl.cli._options import ExperimentNameOption, JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ _CSV_FIELDS = ["rank", "run_id", "trial", "family", "state", "score_kind", "cv_m
 
 def leaderboard_command(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Option(metavar="NAME", help="Experiment name.")] = "default",
+    experiment: ExperimentNameOption = "default",
     run: Annotated[str | None, typer.Option("--run", metavar="ID", help="One run by id.")] = None,
     all_runs: Annotated[
         bool, typer.Option("--all-runs", help="Rank every run of the experiment together.")
@@ -30,7 +31,7 @@ def leaderboard_command(
     top: Annotated[
         int | None, typer.Option("--top", metavar="N", help="Show the N best rows.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
 ) -> None:
     """Every trial, ranked: CV mean and std, fit seconds, predict ms per 1,000 rows, state."""
@@ -76,7 +77,9 @@ def leaderboard_command(
 
 
 def _has_record(store: Any, ref: Any) -> bool:
-    return bool((store.run_dir(ref) / "run.json").is_file())
+    from automl.store.schema import RunPaths
+
+    return RunPaths(store.run_dir(ref)).run_json.is_file()
 
 
 def leaderboard_csv(rows: list[LeaderboardRow]) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from automl.cli._options import ExperimentOption, JsonOption, RunOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -24,13 +25,11 @@ def predict_command(
     ctx: typer.Context,
     data: Annotated[Path, typer.Argument(metavar="DATA", help="Rows to predict: CSV or Parquet.")],
     output: OutputOption,
-    experiment: Annotated[
-        str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
-    ] = "default",
-    run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
+    experiment: ExperimentOption = "default",
+    run: RunOption = None,
     ids: IdOption = None,
     excel_safe: ExcelSafeOption = False,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
     with guarded(ctx):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automl.cli._options import KeepNaOption
+from automl.cli._options import JsonOption, KeepNaOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled
 
 if TYPE_CHECKING:
@@ -35,9 +35,7 @@ def profile_command(
         str | None, typer.Option("--target", "-t", metavar="COL", help="The column to predict.")
     ] = None,
     keep_na: KeepNaOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Profile DATA: each column's role with a reason, the target's task, and warnings."""
     with guarded(ctx):

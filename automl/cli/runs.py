@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from automl.cli._options import JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 
 __all__ = ["experiments_command", "runs_command", "show_command"]
@@ -13,7 +14,7 @@ __all__ = ["experiments_command", "runs_command", "show_command"]
 
 def experiments_command(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List experiments with their number of runs."""
     with guarded(ctx):
@@ -42,7 +43,7 @@ def runs_command(
     experiment: Annotated[
         str | None, typer.Option(metavar="NAME", help="Only this experiment (default: all).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List runs with their status, task, metric and score."""
     with guarded(ctx):
@@ -77,7 +78,7 @@ def show_command(
     experiment: Annotated[
         str, typer.Option(metavar="NAME", help="Experiment of the latest run.")
     ] = "default",
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show a run: options, CV scores per fold, data fingerprint, versions, artifacts."""
     with guarded(ctx):

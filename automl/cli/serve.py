@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._options import ExperimentOption, HashesOption, OutOption, RunOption
+from automl.cli._options import ExperimentOption, HashesOption, JsonOption, OutOption, RunOption
 from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, store_of
 
 __all__ = ["scaffold_serve_command"]
@@ -32,7 +32,7 @@ def scaffold_serve_command(
         ),
     ] = False,
     hashes: HashesOption = True,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Generate a tested FastAPI service (Dockerfile, pinned requirements) for a run."""
     with guarded(ctx):

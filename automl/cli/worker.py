@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from automl.cli._options import JsonOption
 from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, storage_of
 
 __all__ = ["worker_command"]
@@ -27,7 +28,7 @@ def worker_command(
             help="The run's storage URL (postgresql://...). Default: $AUTOML_STORAGE_URL.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Join the search of the experiment's latest run until its deadline or trial count."""
     with guarded(ctx):

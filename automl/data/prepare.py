@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from automl.data.columns import MISSING_MARKERS, ColumnProfile, parse_number_text
+from automl.data._parsing import parse_number_text
+from automl.data.columns import MISSING_MARKERS, ColumnProfile
 
 if TYPE_CHECKING:
     import pandas as pd

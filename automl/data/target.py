@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from automl.data.columns import MISSING_MARKERS, ColumnProfile, parse_number_text
+from automl.data._parsing import parse_number_text
+from automl.data.columns import MISSING_MARKERS, ColumnProfile
 from automl.errors import DataError
 from automl.formatting import plural
 

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import UsageError
+from automl.store.schema import MODEL_FILE as RUN_MODEL_FILE
+from automl.store.schema import RunPaths
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,7 +124,7 @@ def export_mlflow(
     mlflow = import_mlflow()
     predictor, record = store.load_predictor(ref)  # checks the SHA-256s before unpickling
     run_dir = store.run_dir(ref)
-    schema = read_json(run_dir / "schema.json")
+    schema = read_json(RunPaths(run_dir).schema)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
@@ -169,9 +171,9 @@ def _stage(
     from automl.serve.wheel import build_installed_wheel
     from automl.store.artifacts import read_json, read_verified
 
-    inputs = input_columns(schema, read_json(run_dir / "profile.json"))
+    inputs = input_columns(schema, read_json(RunPaths(run_dir).profile))
     outputs = output_columns(record["task"], record.get("labels") or [])
-    sha256 = record["artifacts"]["model.joblib"]["sha256"]
+    sha256 = record["artifacts"][RUN_MODEL_FILE]["sha256"]
     manifest: dict[str, Any] = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
@@ -187,7 +189,7 @@ def _stage(
     with tempfile.TemporaryDirectory(prefix="automl-export-") as tmp:
         data = Path(tmp) / "model"
         data.mkdir()
-        (data / MODEL_FILE).write_bytes(read_verified(run_dir / "model.joblib", sha256))
+        (data / MODEL_FILE).write_bytes(read_verified(RunPaths(run_dir).model, sha256))
         (data / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         mlflow_version = metadata.version(MLFLOW_PACKAGE)
         mlflow.pyfunc.save_model(
@@ -226,7 +228,7 @@ def _input_example(run_dir: Path, inputs: list[ColumnSpec], features: list[str])
     try:
         records = sample_records(run_dir, features)
     except DataError:
-        records = synthetic_records(read_json(run_dir / "profile.json"), features)
+        records = synthetic_records(read_json(RunPaths(run_dir).profile), features)
     nullable = [c.name for c in inputs if c.takes_missing]
     chosen = records[:EXAMPLE_ROWS]
     for name in nullable:

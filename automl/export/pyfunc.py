@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 
     from automl.models.predictor import Predictor
 
+from automl.store.schema import MODEL_FILE as RUN_MODEL_FILE
+
 __all__ = ["MANIFEST_FILE", "MODEL_FILE", "AutomlPyfuncModel"]
 
 #: The files of the ``data`` folder of an exported model.
-MODEL_FILE = "model.joblib"
+MODEL_FILE = RUN_MODEL_FILE  # the run folder's name, kept in the exported folder
 MANIFEST_FILE = "automl-model.json"
 
 

@@ -23,7 +23,6 @@ Thread safety: families are immutable and may be shared; estimators are not.
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -44,7 +43,6 @@ __all__ = [
     "align_proba",
     "openmp_threads",
     "safe_params",
-    "time_left",
 ]
 
 Encoding = Literal["native", "ordinal", "onehot"]
@@ -89,10 +87,26 @@ class ModelFamily(ABC):
     model_class: ClassVar[type[FamilyModel]]
     #: Whether a refit may fix the number of iterations (trees, boosting rounds).
     counts_iterations: ClassVar[bool] = True
-    #: Whether the family's fits can stop at a deadline (boosting) or are capped up front.
-    interruptible: ClassVar[bool] = True
     #: Whether its fits run OpenMP parallel loops (see :func:`openmp_threads`).
     openmp: ClassVar[bool] = False
+
+    # Traits: every family declares each of them (tests/models/test_conformance.py checks),
+    # and the search asks them instead of testing family names.
+
+    #: The baseline every other family must beat: queued first, always among the families,
+    #: never an ensemble member nor a reason to stop for lack of time, its folds not reported
+    #: for pruning; its refit always fits in the time left.
+    is_baseline: ClassVar[bool]
+    #: Boosting: its fits stop early (``n_iterations_``) and at a deadline, keeping the
+    #: rounds done (``stopped_at_deadline_``); a refit trains the rounds found in CV x 1.15
+    #: (more rows), and a member cut short by the refit's deadline gives up the ensemble.
+    is_boosting: ClassVar[bool]
+    #: Grown in chunks of trees up to a deadline (forests): a refit grows as many trees as
+    #: the search did, and may keep fewer so that the model predicts within --max-predict-ms.
+    grows_incrementally: ClassVar[bool]
+    #: Queued right after the baseline, so that a real model exists within seconds; with a
+    #: skewed regression target its first configuration is also tried on ``y`` itself.
+    leads_portfolio: ClassVar[bool]
 
     @abstractmethod
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
@@ -277,8 +291,3 @@ def align_proba(proba: np.ndarray, classes: np.ndarray, n_classes: int) -> np.nd
     full = np.zeros((proba.shape[0], n_classes))
     full[:, np.asarray(classes, dtype=int)] = proba
     return full
-
-
-def time_left(deadline: float | None) -> float:
-    """Seconds until ``deadline`` (``inf`` when there is none)."""
-    return np.inf if deadline is None else deadline - time.monotonic()

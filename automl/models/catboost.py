@@ -125,6 +125,10 @@ class CatBoostFamily(ModelFamily):
 
     name = "catboost"
     encoding = "native"
+    is_baseline = False
+    is_boosting = True
+    grows_incrementally = False
+    leads_portfolio = False
     model_class = CatBoostModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:

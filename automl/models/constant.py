@@ -33,6 +33,10 @@ class ConstantFamily(ModelFamily):
     encoding = "ordinal"
     model_class = ConstantModel
     counts_iterations = False
+    is_baseline = True
+    is_boosting = False
+    grows_incrementally = False
+    leads_portfolio = False
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
         """No parameters."""

@@ -112,6 +112,10 @@ class RandomForestFamily(ModelFamily):
 
     name = "random_forest"
     encoding = "ordinal"
+    is_baseline = False
+    is_boosting = False
+    grows_incrementally = True
+    leads_portfolio = False
     model_class: ClassVar[type[FamilyModel]] = ForestModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:

@@ -91,6 +91,10 @@ class HistGBFamily(ModelFamily):
     name = "hist_gb"
     openmp = True
     encoding = "native"
+    is_baseline = False
+    is_boosting = True
+    grows_incrementally = False
+    leads_portfolio = False
     model_class = HistGBModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:

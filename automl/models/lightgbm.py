@@ -134,6 +134,10 @@ class LightGBMFamily(ModelFamily):
     name = "lightgbm"
     openmp = True
     encoding = "native"
+    is_baseline = False
+    is_boosting = True
+    grows_incrementally = False
+    leads_portfolio = True
     model_class = LightGBMModel
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:

@@ -44,6 +44,10 @@ class LinearFamily(ModelFamily):
     encoding = "onehot"
     model_class = LinearModel
     counts_iterations = False
+    is_baseline = False
+    is_boosting = False
+    grows_incrementally = False
+    leads_portfolio = False
 
     def suggest(self, trial: optuna.Trial, *, task: Task, n_rows: int) -> dict[str, Any]:
         """Draw the regularisation strength (for regression ridge vs elastic net; for

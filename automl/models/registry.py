@@ -14,7 +14,7 @@ from automl.models.hist_gb import HistGBFamily
 from automl.models.lightgbm import LightGBMFamily
 from automl.models.linear import LinearFamily
 
-__all__ = ["FAMILIES", "resolve_families"]
+__all__ = ["FAMILIES", "is_baseline", "resolve_families"]
 
 FAMILIES: Mapping[str, ModelFamily] = MappingProxyType(
     {
@@ -47,5 +47,12 @@ def resolve_families(names: list[str] | None) -> tuple[ModelFamily, ...]:
             f"{', '.join(repr(n) for n in unknown)}.",
             hint=f"Choose from: {', '.join(FAMILIES)}.",
         )
-    chosen = ["constant", *[n for n in names if n != "constant"]]
+    baselines = [n for n, family in FAMILIES.items() if family.is_baseline]
+    chosen = [*baselines, *[n for n in names if n not in baselines]]
     return tuple(FAMILIES[n] for n in chosen)
+
+
+def is_baseline(name: object) -> bool:
+    """Whether ``name`` (a trial's ``family``, as stored) is a baseline family's name."""
+    family = FAMILIES.get(str(name))
+    return family is not None and family.is_baseline

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl.errors import DataError
+from automl.store.schema import RunPaths, TrialResult, oof_file
 
 if TYPE_CHECKING:
     from automl.data.profile import Profile
@@ -133,10 +134,10 @@ def collect_report(store: Store, ref: RunRef, *, data: Path | None = None) -> Re
     record = store.run_record(ref)  # NotFoundError when no model was saved
     run = describe_run(store, ref)
     rows = [row.to_dict() for row in leaderboard(store, [ref])]
-    profile = Profile.from_dict(read_json(store.run_dir(ref) / "profile.json"))
+    profile = Profile.from_dict(read_json(RunPaths(store.run_dir(ref)).profile))
     trials = _study_trials(store, ref)
     members = _members(run)
-    fold_scores = {n: list(trials[n].user_attrs.get("fold_scores") or []) for n, _ in members}
+    fold_scores = {n: TrialResult.of(trials[n]).fold_scores for n, _ in members}
     notes: list[str] = []
     table, reason = _training_table(record, data)
     evaluation = importance = period = skipped = None
@@ -196,7 +197,7 @@ def _times(trials: dict[int, Any]) -> list[TrialTime]:
         found.append(
             TrialTime(
                 trial=number,
-                family=str(trial.user_attrs.get("family") or trial.params.get("family", "?")),
+                family=str(TrialResult.of(trial).family or trial.params.get("family", "?")),
                 state="failed" if state == "fail" else state,
                 start=(trial.datetime_start - origin).total_seconds(),
                 end=None if end is None else (end - origin).total_seconds(),
@@ -255,7 +256,7 @@ def _evaluation(
     total = sum(w for _, w in members)
     prediction = None
     for number, weight in members:
-        path = oof_dir / f"trial_{number:05d}.npy"
+        path = oof_file(oof_dir, number)
         if not path.is_file():
             return None, (
                 f"Trial {number} has no out-of-fold predictions ({path} is missing: a trial of "

@@ -77,6 +77,11 @@ class TrainingData:
     notes: tuple[str, ...] = ()
 
     @property
+    def target(self) -> str:
+        """The target column's name."""
+        return self.profile.target.name if self.profile.target else ""
+
+    @property
     def n_classes(self) -> int:
         """Number of classes (0 for regression)."""
         return len(self.labels)
@@ -149,15 +154,7 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
     if not profile.features:
         raise _no_features(profile, target.name)
     task: Task = target.task if spec.task == "auto" else spec.task  # type: ignore[assignment]
-    labels_series = target_values(frame[spec.target], profile.column(spec.target))
-    keep = labels_series.notna().to_numpy()
-    if (~keep).any():
-        notes.append(f"Dropped {plural(int((~keep).sum()), 'row')} without a target value.")
-    if task == "regression":
-        y_all, labels = _regression_target(labels_series, spec.target)
-    else:
-        y_all, labels, keep, more = _class_target(labels_series, keep, task, spec)
-        notes += more
+    y_all, labels, keep = _labels(frame, profile, spec, task, notes)
     rows = np.flatnonzero(keep)
     raw = frame.iloc[rows].drop(columns=[spec.target]).reset_index(drop=True)
     y = y_all[rows]
@@ -184,6 +181,22 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
         folds=folds,
         notes=tuple(notes),
     )
+
+
+def _labels(frame: pd.DataFrame, profile: Profile, spec: DataSpec, task: Task,
+            notes: list[str]) -> tuple[np.ndarray, list[Any], np.ndarray]:  # fmt: skip
+    """The target of every row (codes or values), the class labels, and which rows to keep
+    (those with a target, of a class with enough rows); notes for what was dropped."""
+    labels_series = target_values(frame[spec.target], profile.column(spec.target))
+    keep = labels_series.notna().to_numpy()
+    if (~keep).any():
+        notes.append(f"Dropped {plural(int((~keep).sum()), 'row')} without a target value.")
+    if task == "regression":
+        y_all, labels = _regression_target(labels_series, spec.target)
+    else:
+        y_all, labels, keep, more = _class_target(labels_series, keep, task, spec)
+        notes += more
+    return y_all, labels, keep
 
 
 def _no_features(profile: Profile, target: str) -> DataError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl.metrics import Metric, score_predictions
+from automl.models.registry import is_baseline
+from automl.store.schema import TrialResult, oof_file
 
 if TYPE_CHECKING:
     import optuna
@@ -77,19 +80,7 @@ def select_ensemble(
 
     ranked = ranked_trials(study)
     maximize = metric.direction == "maximize"
-    predictions: dict[int, np.ndarray] = {}
-    per_family: dict[str, int] = {}
-    for trial in ranked:
-        family = str(trial.user_attrs.get("family"))
-        top = len(predictions) < CANDIDATES
-        if family == "constant" or not (top or per_family.get(family, 0) < PER_FAMILY):
-            continue
-        path = oof_dir / f"trial_{trial.number:05d}.npy"
-        if path.is_file():
-            oof = np.load(path)[rows]
-            if np.isfinite(oof).all():
-                predictions[trial.number] = oof
-                per_family[family] = per_family.get(family, 0) + 1
+    predictions = _candidates(ranked, oof_dir, rows)
     if len(predictions) < 2:
         return None
     labels = list(range(n_classes))
@@ -102,19 +93,7 @@ def select_ensemble(
     budget = predict_budget(ranked, max_predict_ms)
     singles = {number: score(p) for number, p in predictions.items()}
     best_single = max(singles.values()) if maximize else min(singles.values())
-    chosen: list[int] = []
-    history: list[float] = []
-    total = np.zeros_like(next(iter(predictions.values())))
-    for _ in range(ROUNDS):
-        pool = list(predictions) if len(set(chosen)) < MAX_MEMBERS else sorted(set(chosen))
-        pool = [n for n in pool if n in chosen or budget.fits([*chosen, n])]
-        if not pool:
-            break  # no candidate predicts fast enough even alone
-        scored = [(score((total + predictions[n]) / (len(chosen) + 1)), n) for n in pool]
-        best_score, best_number = max(scored) if maximize else min(scored)
-        chosen.append(best_number)
-        history.append(best_score)
-        total = total + predictions[best_number]
+    chosen, history = _greedy(predictions, score, budget, maximize=maximize)
     if not history:
         return None
     best_round = int(np.argmax(history) if maximize else np.argmin(history))
@@ -128,6 +107,47 @@ def select_ensemble(
     logger.debug("ensemble %s weights %s: %.5g vs best single %.5g", trials, weights, current,
                  best_single)  # fmt: skip
     return EnsembleChoice(trials=trials, weights=weights, score=current, best_single=best_single)
+
+
+def _candidates(ranked: list[Any], oof_dir: Path, rows: np.ndarray) -> dict[int, np.ndarray]:
+    """The out-of-fold predictions (on ``rows``) of the trials that may take part, best
+    first: the top :data:`CANDIDATES`, and at least :data:`PER_FAMILY` of each family; not
+    the baseline, nor a trial whose predictions are missing or not finite."""
+    predictions: dict[int, np.ndarray] = {}
+    per_family: dict[str, int] = {}
+    for trial in ranked:
+        family = str(TrialResult.of(trial).family)
+        top = len(predictions) < CANDIDATES
+        if is_baseline(family) or not (top or per_family.get(family, 0) < PER_FAMILY):
+            continue
+        path = oof_file(oof_dir, trial.number)
+        if path.is_file():
+            oof = np.load(path)[rows]
+            if np.isfinite(oof).all():
+                predictions[trial.number] = oof
+                per_family[family] = per_family.get(family, 0) + 1
+    return predictions
+
+
+def _greedy(predictions: dict[int, np.ndarray], score: Callable[[np.ndarray], float],
+            budget: PredictBudget, *, maximize: bool) -> tuple[list[int], list[float]]:  # fmt: skip
+    """Greedy selection with replacement for :data:`ROUNDS` rounds (at most
+    :data:`MAX_MEMBERS` distinct members, each set within ``budget``): the members chosen in
+    order, and the score after each round."""
+    chosen: list[int] = []
+    history: list[float] = []
+    total = np.zeros_like(next(iter(predictions.values())))
+    for _ in range(ROUNDS):
+        pool = list(predictions) if len(set(chosen)) < MAX_MEMBERS else sorted(set(chosen))
+        pool = [n for n in pool if n in chosen or budget.fits([*chosen, n])]
+        if not pool:
+            break  # no candidate predicts fast enough even alone
+        scored = [(score((total + predictions[n]) / (len(chosen) + 1)), n) for n in pool]
+        best_score, best_number = max(scored) if maximize else min(scored)
+        chosen.append(best_number)
+        history.append(best_score)
+        total = total + predictions[best_number]
+    return chosen, history
 
 
 @dataclass(frozen=True)
@@ -160,15 +180,12 @@ class PredictBudget:
 
 def predict_budget(trials: list[Any], max_predict_ms: float | None) -> PredictBudget:
     """The :class:`PredictBudget` of the trials' measured prediction times and a limit."""
+    recorded = [TrialResult.of(t) for t in trials]
     measured = {
-        t.number: float(t.user_attrs["predict_ms_per_1000"])
-        for t in trials
-        if t.user_attrs.get("predict_ms_per_1000") is not None
+        r.number: r.predict_ms_per_1000 for r in recorded if r.predict_ms_per_1000 is not None
     }
     baseline = [
-        measured[t.number]
-        for t in trials
-        if t.user_attrs.get("family") == "constant" and t.number in measured
+        measured[r.number] for r in recorded if is_baseline(r.family) and r.number in measured
     ]
     allowed = PREDICT_MARGIN * max_predict_ms if max_predict_ms else math.inf
     return PredictBudget(base=min(baseline) if baseline else 0.0, measured=measured,
@@ -187,7 +204,7 @@ def score_members(
     """The out-of-fold score of a weighted average of trials (the members a refit kept)."""
     total = sum(weights)
     average = sum(
-        (w / total) * np.load(oof_dir / f"trial_{n:05d}.npy")[rows]
+        (w / total) * np.load(oof_file(oof_dir, n))[rows]
         for n, w in zip(trials, weights, strict=True)
     )
     prediction = np.asarray(average)
@@ -195,7 +212,7 @@ def score_members(
     return score_predictions(metric, y[rows], values, list(range(n_classes)))
 
 
-def ensemble_label(study: Any, trials: list[int]) -> list[str]:
+def ensemble_label(study: optuna.Study, trials: list[int]) -> list[str]:
     """``family#trial`` for each member, for reports."""
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
-    return [f"{by_number[n].user_attrs.get('family', '?')}#{n}" for n in trials]
+    return [TrialResult.of(by_number[n]).label for n in trials]

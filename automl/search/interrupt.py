@@ -5,35 +5,34 @@ machine's threads). After Ctrl-C the user is waiting: on a loaded 2-core machine
 7 to 11 s to exit, 6 s of which went to that process starting, importing the libraries and
 reading the data again. The coordinator already holds the data and the study, so it refits
 the chosen trial itself, alone (no ensemble), with one thread, keeping to a trial whose refit
-is estimated at :data:`QUICK_REFIT_SECONDS`; a better but slower trial is named in a note, and
-``fit --resume`` refits it.
+is estimated at :data:`~automl.search.budget.QUICK_REFIT_SECONDS`; a better but slower trial
+is named in a note, and ``fit --resume`` refits it.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["QUICK_REFIT_SECONDS", "quick_refit", "seconds_left"]
+from automl.search.budget import QUICK_DEADLINE_SECONDS, QUICK_REFIT_SECONDS
 
-#: The longest refit (estimated from the trial's CV fits) done after Ctrl-C.
-QUICK_REFIT_SECONDS = 2.0
-#: Past this, a boosting model stops adding rounds (a safety net: estimates can be off).
-_DEADLINE_SECONDS = 10.0
+if TYPE_CHECKING:
+    import optuna
 
+    from automl.search.choose import Choice
+    from automl.search.dataset import TrainingData
 
-def seconds_left() -> float:
-    """The ``seconds_left`` to choose the trial with
-    (:func:`automl.search.refit.choose_trial` counts a refit process's start in its
-    estimates, which a refit in this process does not pay)."""
-    from automl.search.refit import _CHILD_START_SECONDS
-
-    return _CHILD_START_SECONDS + QUICK_REFIT_SECONDS
+__all__ = ["quick_refit"]
 
 
 def quick_refit(
-    study: Any, data: Any, choice: Any, run_dir: Path, *, max_predict_ms: float | None = None
+    study: optuna.Study,
+    data: TrainingData,
+    choice: Choice,
+    run_dir: Path,
+    *,
+    max_predict_ms: float | None = None,
 ) -> dict[str, Any]:
     """Refit ``choice`` on every row in this process, with one thread, and save the model
     (``max_predict_ms`` as in :func:`automl.search.refit.run_refit`).
@@ -45,7 +44,7 @@ def quick_refit(
     from automl.search.refit import refit_run
 
     refit = refit_run(study, data, [choice.number], [1.0], n_threads=1,
-                      deadline_epoch=time.time() + _DEADLINE_SECONDS, out_dir=run_dir,
+                      deadline_epoch=time.time() + QUICK_DEADLINE_SECONDS, out_dir=run_dir,
                       max_predict_ms=max_predict_ms)  # fmt: skip
     if choice.skipped_better:
         refit["notes"] = [

@@ -6,16 +6,16 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from automl.features.pipeline import build_encoder, build_pipeline
-from automl.metrics import Metric, score_predictions
+from automl.features.pipeline import build_encoder
+from automl.metrics import Metric
 from automl.models.base import ModelFamily
-from automl.models.target import with_transform
+from automl.search.cv import DeadlineReached, Evaluation, evaluate, measure_predict_ms
+from automl.store import schema
 
 if TYPE_CHECKING:
     import optuna
@@ -26,156 +26,6 @@ __all__ = ["DeadlineReached", "Evaluation", "Objective", "evaluate", "measure_pr
 
 logger = logging.getLogger(__name__)
 
-PREDICT_BATCH = 1000
-#: A trial may use this share of the search time left when it starts (at least 5 s), so that
-#: one slow configuration cannot take the whole budget; its folds split that time evenly.
-TRIAL_SHARE = 0.4
-MIN_TRIAL_SECONDS = 5.0
-
-
-class DeadlineReached(RuntimeError):
-    """The search's time ran out before the trial's folds were done."""
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Cross-validation results of one configuration."""
-
-    fold_scores: list[float]
-    oof: np.ndarray
-    fit_seconds: float
-    n_iterations: int | None
-    predict_ms_per_1000: float
-
-    @property
-    def mean(self) -> float:
-        """Mean fold score."""
-        return float(np.mean(self.fold_scores))
-
-    @property
-    def std(self) -> float:
-        """Standard deviation of the fold scores."""
-        return float(np.std(self.fold_scores))
-
-
-def evaluate(
-    family: ModelFamily,
-    params: dict[str, Any],
-    data: TrainingData,
-    metric: Metric,
-    *,
-    n_threads: int,
-    seed: int,
-    deadline: float | None,
-    report: Callable[[int, float], None] | None = None,
-    target_transform: str = "none",
-) -> Evaluation:
-    """Cross-validate one configuration on the search rows.
-
-    Args:
-        family: The model family.
-        params: Its parameters.
-        data: The training data with its folds.
-        metric: The metric.
-        n_threads: Threads per model.
-        seed: Seed for the models.
-        deadline: ``time.monotonic()`` seconds when time is up.
-        report: Called with ``(fold, running mean)`` after each fold; may raise to prune.
-        target_transform: ``none``, or ``log`` to fit regression models on ``log1p(y)``
-            (scores stay on the original scale).
-
-    Returns:
-        Fold scores, out-of-fold predictions, timings.
-
-    Raises:
-        DeadlineReached: Time ran out before the last fold.
-        ValueError: A fold score is NaN (the trial fails).
-    """
-    classification = data.task != "regression"
-    width = data.n_classes if classification else 1
-    oof = np.full((len(data.y), width), np.nan)
-    scores: list[float] = []
-    iterations: list[int] = []
-    fit_seconds = 0.0
-    encoder = model = None
-    n_folds = len(data.folds)
-    started_trial = time.monotonic()
-    trial_end = None
-    if deadline is not None:
-        share = max(MIN_TRIAL_SECONDS, TRIAL_SHARE * (deadline - started_trial))
-        trial_end = min(deadline, started_trial + share)
-    for k, (train, valid) in enumerate(data.folds):
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            needed = (fit_seconds / k) * (len(data.folds) - k) if k else 0.0
-            if left <= 0 or needed > 1.5 * left:
-                raise DeadlineReached(
-                    f"deadline: {len(data.folds) - k} of {len(data.folds)} folds left, "
-                    f"{max(left, 0):.0f} s to go"
-                )
-        started = time.perf_counter()
-        encoder = build_encoder(data.profile, family, params)
-        X_train = encoder.fit_transform(data.prepared.iloc[train])
-        model = family.build(
-            params, task=data.task, n_classes=data.n_classes, n_threads=n_threads, seed=seed + k
-        )
-        model = with_transform(model, target_transform)
-        fold_end = None
-        if trial_end is not None:
-            fold_end = max(
-                time.monotonic() + 0.5,
-                started_trial + (trial_end - started_trial) * (k + 1) / n_folds,
-            )
-            fold_end = min(fold_end, deadline)  # type: ignore[type-var]
-        model.fit(X_train, data.y[train], deadline=fold_end)
-        fit_seconds += time.perf_counter() - started
-        X_valid = encoder.transform(data.prepared.iloc[valid])
-        if classification:
-            prediction = model.predict_proba(X_valid)
-        else:
-            prediction = model.predict(X_valid).reshape(-1, 1)
-        oof[valid] = prediction
-        labels = list(range(data.n_classes))
-        score = score_predictions(
-            metric, data.y[valid], prediction if classification else prediction[:, 0], labels
-        )
-        if not np.isfinite(score):
-            raise ValueError(f"fold {k + 1} score is {score} (a fold without every class?)")
-        scores.append(score)
-        if getattr(model, "n_iterations_", None) is not None:
-            iterations.append(int(model.n_iterations_))
-        if report is not None:
-            report(k, float(np.mean(scores)))
-    assert encoder is not None and model is not None
-    pipeline = build_pipeline(data.profile, family, model, params)
-    pipeline.steps[1] = ("encode", encoder)
-    predict_ms = measure_predict_ms(pipeline, data.raw, classification=classification)
-    return Evaluation(
-        fold_scores=scores,
-        oof=oof,
-        fit_seconds=fit_seconds,
-        n_iterations=int(np.mean(iterations)) if iterations else None,
-        predict_ms_per_1000=predict_ms,
-    )
-
-
-def measure_predict_ms(model: Any, raw: Any, *, classification: bool, repeats: int = 1) -> float:
-    """Milliseconds to predict a batch of 1,000 raw rows (repeated rows if fewer).
-
-    With ``repeats`` above 1, one warm-up call comes first and the median is returned (the
-    saved model's figure); a trial's figure is a single call.
-    """
-    batch = raw.iloc[np.arange(PREDICT_BATCH) % len(raw)]
-    predict = model.predict_proba if classification else model.predict
-    if repeats > 1:
-        predict(batch)
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        predict(batch)
-        timings.append((time.perf_counter() - started) * 1000.0)
-    return float(np.median(timings))
-
 
 def _fastest_trials(study: optuna.Study) -> dict[str, float]:
     """The seconds that the fastest completed trial of each family took, start to end."""
@@ -183,7 +33,7 @@ def _fastest_trials(study: optuna.Study) -> dict[str, float]:
 
     fastest: dict[str, float] = {}
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-        family = t.user_attrs.get("family")
+        family = schema.TrialResult.of(t).family
         if family is None or t.datetime_start is None or t.datetime_complete is None:
             continue
         seconds = (t.datetime_complete - t.datetime_start).total_seconds()
@@ -215,12 +65,32 @@ def _same_configuration(
     for other in trial.study.get_trials(deepcopy=False, states=states):
         if other.number == trial.number or (earlier_only and other.number > trial.number):
             continue
-        if other.state == optuna.trial.TrialState.PRUNED and "duplicate_of" in other.user_attrs:
+        recorded = schema.TrialResult.of(other)
+        if other.state == optuna.trial.TrialState.PRUNED and recorded.duplicate_of is not None:
             continue
-        theirs = other.user_attrs.get("configuration")
+        theirs = recorded.configuration
         if theirs == configuration if theirs is not None else other.params == params:
             return int(other.number)
     return None
+
+
+def _reporter(trial: optuna.Trial, configuration: str) -> Callable[[int, float], None]:
+    """What the trial's folds report: the running mean, pruned by the pruner, or as a
+    duplicate of an earlier trial that drew the same values at the same moment."""
+    import optuna
+
+    def report(fold: int, running: float) -> None:
+        if fold == 0:  # two workers may have drawn the same values at the same moment
+            twin = _same_configuration(trial, configuration, earlier_only=True)
+            if twin is not None:
+                schema.record_duplicate(trial, twin)
+                raise optuna.TrialPruned()
+        trial.report(running, fold)
+        if trial.should_prune():
+            schema.record_pruned(trial, _pruned_reason(trial, fold, running))
+            raise optuna.TrialPruned()
+
+    return report
 
 
 def _pruned_reason(trial: optuna.Trial, fold: int, running: float) -> str:
@@ -299,7 +169,7 @@ class Objective:
         fastest = _fastest_trials(trial.study)
         if family not in fastest or left >= fastest[family]:
             return None
-        candidates = [f for f in self.families if f != "constant"] or [family]
+        candidates = [n for n, f in self.families.items() if not f.is_baseline] or [family]
         able = [f for f in candidates if f not in fastest or left >= fastest[f]]
         self.out_of_time = 2 * len(able) <= len(candidates)
         return (
@@ -314,40 +184,12 @@ class Objective:
 
         import optuna
 
-        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+        schema.record_worker(trial, f"{socket.gethostname()}:{os.getpid()}")
         name = trial.suggest_categorical("family", list(self.families))
         family = self.families[name]
-        trial.set_user_attr("family", name)
+        schema.record_family(trial, name)
         try:
-            params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
-            transform = "none"
-            if self.data.log_target_allowed and name != "constant":
-                transform = trial.suggest_categorical("target_transform", ["none", "log"])
-            effective = family.effective(params, lambda: self._n_features(family))
-            configuration = json.dumps([name, transform, effective], sort_keys=True, default=str)
-            trial.set_user_attr("configuration", configuration)
-            twin = _same_configuration(trial, configuration)
-            if twin is not None:  # another worker ran (or runs) exactly this: no work twice
-                trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
-                trial.set_user_attr("duplicate_of", twin)
-                raise optuna.TrialPruned()
-            short = self._too_little_time(trial, name)
-            if short is not None:
-                trial.set_user_attr("pruned_reason", short)
-                raise optuna.TrialPruned()
-
-            def report(fold: int, running: float) -> None:
-                if fold == 0:  # two workers may have drawn the same values at the same moment
-                    twin = _same_configuration(trial, configuration, earlier_only=True)
-                    if twin is not None:
-                        trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
-                        trial.set_user_attr("duplicate_of", twin)
-                        raise optuna.TrialPruned()
-                trial.report(running, fold)
-                if trial.should_prune():
-                    trial.set_user_attr("pruned_reason", _pruned_reason(trial, fold, running))
-                    raise optuna.TrialPruned()
-
+            params, transform, configuration = self._draw(trial, family)
             result = evaluate(
                 family,
                 params,
@@ -356,7 +198,7 @@ class Objective:
                 n_threads=self.n_threads,
                 seed=self.seed,
                 deadline=self.deadline,
-                report=report if name != "constant" else None,
+                report=None if family.is_baseline else _reporter(trial, configuration),
                 target_transform=transform,
             )
         except optuna.TrialPruned:
@@ -367,16 +209,40 @@ class Objective:
                 if isinstance(error, DeadlineReached)
                 else (f"{type(error).__name__}: {error}")
             )
-            trial.set_user_attr("error", reason[:500])
+            schema.record_error(trial, reason)
             raise
-        trial.set_user_attr("cv_mean", result.mean)
-        trial.set_user_attr("cv_std", result.std)
-        trial.set_user_attr("fold_scores", result.fold_scores)
-        trial.set_user_attr("fit_seconds", round(result.fit_seconds, 3))
-        trial.set_user_attr("predict_ms_per_1000", round(result.predict_ms_per_1000, 2))
-        if result.n_iterations is not None:
-            trial.set_user_attr("n_iterations", result.n_iterations)
+        self._record(trial, result)
+        return result.mean
+
+    def _draw(self, trial: optuna.Trial, family: ModelFamily) -> tuple[dict[str, Any], str, str]:
+        """The trial's parameters, target transform and effective configuration; pruned at
+        once as a duplicate, or when its family has no time to finish a trial."""
+        import optuna
+
+        params = family.suggest(trial, task=self.data.task, n_rows=len(self.data.search_rows))
+        transform = "none"
+        if self.data.log_target_allowed and not family.is_baseline:
+            transform = trial.suggest_categorical("target_transform", ["none", "log"])
+        effective = family.effective(params, lambda: self._n_features(family))
+        configuration = json.dumps([family.name, transform, effective], sort_keys=True,
+                                   default=str)  # fmt: skip
+        schema.record_configuration(trial, configuration)
+        twin = _same_configuration(trial, configuration)
+        if twin is not None:  # another worker ran (or runs) exactly this: no work twice
+            schema.record_duplicate(trial, twin)
+            raise optuna.TrialPruned()
+        short = self._too_little_time(trial, family.name)
+        if short is not None:
+            schema.record_pruned(trial, short)
+            raise optuna.TrialPruned()
+        return params, transform, configuration
+
+    def _record(self, trial: optuna.Trial, result: Evaluation) -> None:
+        """A finished trial's scores, and its out-of-fold predictions."""
+        schema.record_scores(trial, mean=result.mean, std=result.std,
+                             fold_scores=result.fold_scores, fit_seconds=result.fit_seconds,
+                             predict_ms_per_1000=result.predict_ms_per_1000,
+                             n_iterations=result.n_iterations)  # fmt: skip
         if self.oof_dir is not None:
             self.oof_dir.mkdir(parents=True, exist_ok=True)
-            np.save(self.oof_dir / f"trial_{trial.number:05d}.npy", result.oof)
-        return result.mean
+            np.save(schema.oof_file(self.oof_dir, trial.number), result.oof)

@@ -12,6 +12,7 @@ import errno
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from automl.search.worker import STORAGE_ENV
+from automl.store.schema import RunPaths, worker_log
 
 __all__ = ["FILE_SYSTEM_EXIT", "WorkerPool", "refit_in_child", "threads_per_worker"]
 
@@ -71,7 +73,7 @@ class WorkerPool:
             ]  # fmt: skip
             if self.oof_dir is not None:
                 command += ["--oof-dir", str(self.oof_dir)]
-            log = (self.log_dir / f"worker-{index}.log").open("wb")
+            log = worker_log(self.log_dir, index).open("wb")
             self.processes.append(
                 subprocess.Popen(
                     command,
@@ -83,6 +85,11 @@ class WorkerPool:
                 )
             )
             log.close()
+
+    def worker_ids(self) -> set[str]:
+        """``host:pid`` of each worker, as its trials record it (the ``worker`` attribute)."""
+        host = socket.gethostname()
+        return {f"{host}:{process.pid}" for process in self.processes}
 
     def alive(self) -> int:
         """Workers still running."""
@@ -115,7 +122,7 @@ class WorkerPool:
         lines = []
         for index, process in enumerate(self.processes):
             if process.returncode not in (None, 0, -signal.SIGTERM, -signal.SIGKILL):
-                log = self.log_dir / f"worker-{index}.log"
+                log = worker_log(self.log_dir, index)
                 text = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
                 last = text[-1] if text else f"exit code {process.returncode}"
                 lines.append(f"worker {index}: {last}")
@@ -157,17 +164,9 @@ def refit_in_child(
     """
     import json
 
-    command = [
-        sys.executable, "-P", "-m", "automl.search.refit", "--data", str(data),
-        "--study", study_name, "--trials", ",".join(map(str, trials)),
-        "--weights", ",".join(repr(float(w)) for w in weights), "--threads", str(n_threads),
-        "--out", str(run_dir),
-    ]  # fmt: skip
-    if deadline_epoch is not None:
-        command += ["--deadline-epoch", repr(deadline_epoch)]
-    if max_predict_ms:
-        command += ["--max-predict-ms", repr(float(max_predict_ms))]
-    log_path = run_dir / "logs" / "refit.log"
+    command = _refit_command(data, study_name, trials, weights, n_threads, run_dir,
+                             deadline_epoch, max_predict_ms)  # fmt: skip
+    log_path = RunPaths(run_dir).refit_log
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -193,8 +192,25 @@ def refit_in_child(
             f"the final refit failed ({lines[-1] if lines else f'exit code {code}'}); "
             f"see {log_path}"
         )
-    result: dict[str, Any] = json.loads((run_dir / "refit.json").read_text())
+    result: dict[str, Any] = json.loads(RunPaths(run_dir).refit.read_text())
     return result
+
+
+def _refit_command(data: Path, study_name: str, trials: list[int], weights: list[float],
+                   n_threads: int, run_dir: Path, deadline_epoch: float | None,
+                   max_predict_ms: float | None) -> list[str]:  # fmt: skip
+    """``python -m automl.search.refit ...`` for :func:`refit_in_child`."""
+    command = [
+        sys.executable, "-P", "-m", "automl.search.refit", "--data", str(data),
+        "--study", study_name, "--trials", ",".join(map(str, trials)),
+        "--weights", ",".join(repr(float(w)) for w in weights), "--threads", str(n_threads),
+        "--out", str(run_dir),
+    ]  # fmt: skip
+    if deadline_epoch is not None:
+        command += ["--deadline-epoch", repr(deadline_epoch)]
+    if max_predict_ms:
+        command += ["--max-predict-ms", repr(float(max_predict_ms))]
+    return command
 
 
 def _file_system_error(code: int | None, where: Path) -> OSError | None:

@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from automl.formatting import plural
+from automl.store.schema import TrialResult
 
 if TYPE_CHECKING:
     import optuna
 
     from automl.metrics import Metric
-    from automl.search.refit import Choice
+    from automl.search.choose import Choice
 
 __all__ = ["describe_substitution"]
 
@@ -58,8 +59,9 @@ def describe_substitution(
     if not ranked:
         return None
     best = ranked[0]
-    best_label = f"{best.user_attrs.get('family', '?')}#{best.number}"
-    best_mean = float(best.user_attrs["cv_mean"])
+    recorded = TrialResult.of(best)
+    best_label = recorded.label
+    best_mean = float(recorded.cv_mean or 0.0)
     if model["kind"] == "ensemble":
         single = model.get("best_single_cv_mean")
         if single is None or metric.better(float(model["cv_mean"]), float(single)):
@@ -73,6 +75,19 @@ def describe_substitution(
     trimmed = [(c["kind"], c["note"]) for c in changes if c["kind"] == "fewer_trees"]
     if saved_number == best.number and not trimmed:
         return None
+    reasons = _single_reasons(choice, saved_number, changes) + trimmed
+    saved_mean = float(model["cv_mean"])
+    record = _record(best_label, best_mean, saved, saved_mean, "cv",
+                     reasons or [("refit_time", "")], metric)  # fmt: skip
+    if saved_number == best.number:
+        record["cv_cost"] = None  # the same trial with fewer trees: not cross-validated
+    return record
+
+
+def _single_reasons(choice: Choice, saved_number: int,
+                    changes: list[dict[str, Any]]) -> list[tuple[str, str]]:  # fmt: skip
+    """Why a single trial other than rank 1 was saved: the prediction-time limit, the
+    ensemble the refit gave up, or better trials without time to be refitted."""
     reasons: list[tuple[str, str]] = []
     if choice.number == saved_number and choice.note:
         reasons.append(("max_predict_ms", choice.note))
@@ -82,13 +97,7 @@ def describe_substitution(
         reasons.append(("refit_time", f"{plural(choice.skipped_better, 'better trial')} could "
                         "not be refitted in the time left; a larger --time-budget would keep "
                         "them."))  # fmt: skip
-    reasons += trimmed
-    saved_mean = float(model["cv_mean"])
-    record = _record(best_label, best_mean, saved, saved_mean, "cv",
-                     reasons or [("refit_time", "")], metric)  # fmt: skip
-    if saved_number == best.number:
-        record["cv_cost"] = None  # the same trial with fewer trees: not cross-validated
-    return record
+    return reasons
 
 
 def _record(

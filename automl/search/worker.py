@@ -22,6 +22,8 @@ from typing import Any
 
 from automl.config import STORAGE_ENV
 from automl.errors import AutomlError, DataError, os_errno
+from automl.search.budget import from_epoch, search_over
+from automl.store.schema import StudySettings
 
 __all__ = ["STORAGE_ENV", "WorkerOptions", "join_run", "run_worker", "worker_seed"]
 
@@ -70,29 +72,26 @@ def run_worker(options: WorkerOptions) -> int:
     from automl.search.objective import Objective
     from automl.search.study import load_study
 
-    storage, attrs, data = load_run(
+    storage, settings, data = load_run(
         options.data, options.storage_url, options.study_name, check_hash=options.check_hash
     )
-    seed = int(attrs["config"]["seed"])
+    seed = settings.seed
     study = load_study(storage, options.study_name, seed=worker_seed(seed, options.index))
-    families = resolve_families(attrs["families"])
-    deadline_epoch = attrs.get("search_end_epoch")
-    deadline = None
-    if deadline_epoch is not None:
-        deadline = time.monotonic() + (float(deadline_epoch) - time.time())
+    families = resolve_families(settings.families)
+    deadline = from_epoch(settings.search_end_epoch)
     objective = Objective(
         data,
         families,
-        get_metric(attrs["metric"], data.task),
+        get_metric(settings.metric, data.task),
         n_threads=options.n_threads,
         seed=seed,
         deadline=deadline,
         oof_dir=options.oof_dir,
     )
-    n_trials = attrs.get("n_trials")
+    n_trials = settings.n_trials
     ran = errors = 0
     while errors < 5:
-        if deadline is not None and time.monotonic() >= deadline:
+        if search_over(deadline):
             break
         if n_trials is not None and _started(study) >= int(n_trials):
             break
@@ -126,8 +125,9 @@ def join_run(data: Path, storage_url: str, experiment: str) -> tuple[str, int]:
 
     import optuna
 
+    from automl.config import redact_url
     from automl.errors import NotFoundError, UsageError
-    from automl.store.runs import RunRef, open_storage, redact
+    from automl.store.runs import RunRef, open_storage
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # failed trials are on the leaderboard
     storage = open_storage(storage_url)
@@ -139,13 +139,14 @@ def join_run(data: Path, storage_url: str, experiment: str) -> tuple[str, int]:
     if not runs:
         known = sorted({r.experiment for r in refs if r is not None})
         raise NotFoundError(
-            f"No run of experiment {experiment!r} in {redact(storage_url)}.",
+            f"No run of experiment {experiment!r} in {redact_url(storage_url)}.",
             hint=(f"Known experiments: {', '.join(known)}. " if known else "")
             + "Start `automl fit DATA --target T --experiment E --storage URL` first.",
         )
     ref = runs[-1]
-    attrs = optuna.load_study(study_name=ref.study_name, storage=storage).user_attrs
-    end = attrs.get("search_end_epoch")
+    end = StudySettings.read(
+        optuna.load_study(study_name=ref.study_name, storage=storage)
+    ).search_end_epoch
     if end is not None and float(end) <= time.time():
         raise UsageError(
             f"Run {ref.study_name} has finished its search; there is nothing to join.",
@@ -165,11 +166,11 @@ def join_run(data: Path, storage_url: str, experiment: str) -> tuple[str, int]:
 
 def load_run(
     data_path: Path, storage_url: str, study_name: str, *, check_hash: bool
-) -> tuple[Any, dict[str, Any], Any]:
+) -> tuple[Any, StudySettings, Any]:
     """Open the storage, read the run's options from its study, and derive its training data.
 
     Returns:
-        ``(storage, study user attributes, TrainingData)``.
+        ``(storage, the run's settings, TrainingData)``.
 
     Raises:
         DataError: The data file's SHA-256 differs from the run's.
@@ -181,19 +182,19 @@ def load_run(
     from automl.store.runs import open_storage
 
     storage = open_storage(storage_url)
-    attrs = optuna.load_study(study_name=study_name, storage=storage).user_attrs
+    settings = StudySettings.read(optuna.load_study(study_name=study_name, storage=storage))
     if check_hash:
         digest = file_sha256(data_path)
-        if digest != attrs["data_sha256"]:
+        if digest != settings.data_sha256:
             raise DataError(
                 f"{data_path} is not the run's data: its SHA-256 is {digest[:12]}..., "
-                f"the run was started on {attrs['data_sha256'][:12]}... ({attrs['data_name']}).",
+                f"the run was started on {settings.data_sha256[:12]}... ({settings.data_name}).",
                 hint="Give the worker an exact copy of the file the run was started with.",
             )
     table = read_table(data_path)
-    spec = DataSpec(**attrs["data_spec"])
-    data = training_data(table.frame, Profile.from_dict(attrs["profile"]), spec)
-    return storage, attrs, data
+    spec = DataSpec(**settings.data_spec)
+    data = training_data(table.frame, Profile.from_dict(settings.profile), spec)
+    return storage, settings, data
 
 
 def _started(study: Any) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from automl.errors import DataError
+from automl.store.schema import RunPaths
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def sample_records(run_dir: Path, features: list[str]) -> list[dict[str, Any]]:
     Raises:
         DataError: The run has no ``sample.json`` (fitted by an older automl).
     """
-    path = run_dir / "sample.json"
+    path = RunPaths(run_dir).sample
     if not path.is_file():
         raise DataError(
             f"{run_dir} has no sample.json (sample rows for the service's golden tests).",

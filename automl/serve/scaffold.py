@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError
+from automl.store.schema import MODEL_FILE, RunPaths
 
 if TYPE_CHECKING:
     from automl.store.runs import RunRef, Store
@@ -85,16 +86,17 @@ def scaffold_service(
     _check_out(out, force=force)
     predictor, record = store.load_predictor(ref)  # checks the SHA-256s before unpickling
     run_dir = store.run_dir(ref)
-    schema = read_json(run_dir / "schema.json")
+    paths = RunPaths(run_dir)
+    schema = read_json(paths.schema)
     fields = [_field(i, f) for i, f in enumerate(schema["features"])]
     if synthetic_golden:
-        records = synthetic_records(read_json(run_dir / "profile.json"), predictor.features)
+        records = synthetic_records(read_json(paths.profile), predictor.features)
     else:
         records = sample_records(run_dir, predictor.features)
     plan = _Plan(
         ref=ref,
         record=record,
-        model_path=run_dir / "model.joblib",
+        model_path=paths.model,
         fields=fields,
         records=records,
         golden=golden_answers(predictor, records, ref.run_id),
@@ -151,7 +153,7 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
         "target": record["target"],
         "cv_score": float(model.get("cv_mean", record["best"]["cv_mean"])),
         "score_kind": model.get("score_kind", "cv"),
-        "model_sha256": record["artifacts"]["model.joblib"]["sha256"],
+        "model_sha256": record["artifacts"][MODEL_FILE]["sha256"],
         "automl_version": record["versions"].get("automl", "?"),
         "python_version": ".".join(platform.python_version_tuple()[:2]),
         "docker_platform": _docker_platform(),
@@ -195,13 +197,13 @@ def _copy_model(source: Path, record: dict[str, Any], model_dir: Path) -> None:
     """Copy the model's bytes, hashed as read: the file the service checks is the one
     ``load_predictor`` checked, or the scaffold stops."""
     data = source.read_bytes()
-    expected = record["artifacts"]["model.joblib"]["sha256"]
+    expected = record["artifacts"][MODEL_FILE]["sha256"]
     if hashlib.sha256(data).hexdigest() != expected:
         raise DataError(
             f"{source} changed while the service was generated; refusing to copy it.",
             hint="Run scaffold-serve again; if it fails again, the run folder was tampered with.",
         )
-    (model_dir / "model.joblib").write_bytes(data)
+    (model_dir / MODEL_FILE).write_bytes(data)  # the service's app/model.py loads this name
 
 
 def _install(staging: Path, out: Path, files: list[str]) -> None:

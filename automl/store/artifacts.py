@@ -53,7 +53,7 @@ def write_bytes(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_json(path: Path, document: Any) -> str:
+def write_json(path: Path, document: object) -> str:
     """Write a JSON document atomically; return its SHA-256."""
     return write_bytes(path, (json.dumps(document, indent=2, default=_default) + "\n").encode())
 
@@ -73,7 +73,7 @@ def read_json(path: Path) -> Any:
         raise DataError(f"{path} is not valid JSON: {exc}.") from exc
 
 
-def dump_model(path: Path, model: Any) -> str:
+def dump_model(path: Path, model: object) -> str:
     """Pickle ``model`` with joblib, write it atomically (:func:`write_bytes`), and return the
     SHA-256 of the bytes written."""
     import joblib

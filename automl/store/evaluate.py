@@ -13,6 +13,7 @@ import numpy as np
 
 from automl.errors import DataError
 from automl.formatting import plural
+from automl.store.schema import RunPaths
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,7 +144,7 @@ def _truth(store: Store, ref: RunRef, column: pd.Series) -> pd.Series:
     from automl.data.target import target_values
     from automl.store.artifacts import read_json
 
-    path = store.run_dir(ref) / "profile.json"
+    path = RunPaths(store.run_dir(ref)).profile
     name = str(column.name)
     profile = profile_column(column)
     if path.is_file():

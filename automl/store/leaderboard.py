@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from automl.store.schema import RunPaths, TrialResult
+
 if TYPE_CHECKING:
     from automl.store.runs import RunRef, Store
 
@@ -86,7 +88,7 @@ def leaderboard(store: Store, refs: list[RunRef]) -> list[LeaderboardRow]:
 
 
 def _row(ref: RunRef, trial: Any, holdout: dict[str, Any]) -> LeaderboardRow:
-    attrs = trial.user_attrs
+    recorded = TrialResult.of(trial)
     state = {
         "COMPLETE": "complete",
         "PRUNED": "pruned",
@@ -94,14 +96,14 @@ def _row(ref: RunRef, trial: Any, holdout: dict[str, Any]) -> LeaderboardRow:
         "RUNNING": "running",
         "WAITING": "waiting",
     }[trial.state.name]
-    family = attrs.get("family") or trial.params.get("family", "?")
+    family = recorded.family or trial.params.get("family", "?")
     prefix = f"{family}."
     params = {k[len(prefix) :]: v for k, v in trial.params.items() if k.startswith(prefix)}
     if trial.params.get("target_transform", "none") != "none":  # fitted on log1p(y)
         params = {"target": trial.params["target_transform"], **params}
-    reason = attrs.get("error") or trial.system_attrs.get("fail_reason")
+    reason = recorded.error or trial.system_attrs.get("fail_reason")
     if state == "pruned":
-        reason = attrs.get("pruned_reason", "pruned: worse than the median trial at this fold")
+        reason = recorded.pruned_reason or "pruned: worse than the median trial at this fold"
     return LeaderboardRow(
         rank=None,
         run_id=ref.run_id,
@@ -109,10 +111,10 @@ def _row(ref: RunRef, trial: Any, holdout: dict[str, Any]) -> LeaderboardRow:
         family=family,
         state=state,
         score_kind="cv",
-        cv_mean=_finite(attrs.get("cv_mean")) if state == "complete" else None,
-        cv_std=_finite(attrs.get("cv_std")) if state == "complete" else None,
-        fit_seconds=_finite(attrs.get("fit_seconds")),
-        predict_ms_per_1000=_finite(attrs.get("predict_ms_per_1000")),
+        cv_mean=_finite(recorded.cv_mean) if state == "complete" else None,
+        cv_std=_finite(recorded.cv_std) if state == "complete" else None,
+        fit_seconds=_finite(recorded.fit_seconds),
+        predict_ms_per_1000=_finite(recorded.predict_ms_per_1000),
         reason=_short(reason) if state in ("failed", "pruned") else None,
         params=params,
         holdout=holdout.get("score") if holdout.get("trial") == trial.number else None,
@@ -120,7 +122,7 @@ def _row(ref: RunRef, trial: Any, holdout: dict[str, Any]) -> LeaderboardRow:
 
 
 def _holdout_of(store: Store, ref: RunRef) -> dict[str, Any]:
-    path = store.run_dir(ref) / "run.json"
+    path = RunPaths(store.run_dir(ref)).run_json
     if not path.is_file():
         return {}
     from automl.store.artifacts import read_json
@@ -131,7 +133,7 @@ def _holdout_of(store: Store, ref: RunRef) -> dict[str, Any]:
 
 def _extra_rows(store: Store, ref: RunRef) -> list[LeaderboardRow]:
     """Rows that are not trials (an ensemble), as recorded in ``run.json``."""
-    path = store.run_dir(ref) / "run.json"
+    path = RunPaths(store.run_dir(ref)).run_json
     if not path.is_file():
         return []
     from automl.store.artifacts import read_json

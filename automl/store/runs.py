@@ -10,25 +10,21 @@ import logging
 import os
 import secrets
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError, NotFoundError
 from automl.store.artifacts import load_model, read_json
+from automl.store.schema import MODEL_FILE, RUN_FILE, pinned_model
+from automl.store.storage import open_storage
 
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["RUN_FILE", "RunRef", "Store", "new_run_id"]
+__all__ = ["RUN_FILE", "RunRef", "Store", "new_run_id", "open_storage"]
 
 logger = logging.getLogger(__name__)
-
-RUN_FILE = "run.json"
-MODEL_FILE = "model.joblib"
-HEARTBEAT_SECONDS = 5
-GRACE_SECONDS = 60
 
 
 def new_run_id() -> str:
@@ -95,7 +91,7 @@ class Store:
         self.home = Path(home)
         self.read_only = read_only
         self.storage_url = storage_url or f"sqlite:///{self.home.resolve() / 'automl.db'}"
-        self._storage: Any = None
+        self._storage: optuna.storages.RDBStorage | None = None
         self._skipped: set[str] = set()
         self._locks: list[Any] = []
 
@@ -285,7 +281,7 @@ class Store:
         """
         storage = self.storage()
         study_id = storage.get_study_id_from_name(ref.study_name)
-        pinned = storage.get_study_user_attrs(study_id).get("model_sha256")
+        pinned = pinned_model(storage.get_study_user_attrs(study_id))
         if pinned is not None and pinned != recorded:
             raise DataError(
                 f"The model SHA-256 in {self.run_dir(ref) / RUN_FILE} ({recorded[:12]}...) "
@@ -294,133 +290,3 @@ class Store:
                 hint="The run folder was modified after training: a run folder must be "
                 "trusted like code. Re-run `automl fit`.",
             )
-
-
-def open_storage(
-    url: str, *, create_folder: Path | None = None, read_only: bool = False
-) -> optuna.storages.RDBStorage:
-    """Open (creating if needed) an Optuna RDB storage with heartbeats.
-
-    SQLite files are checked for damage first, then get WAL journaling and a 60 s lock
-    timeout so that several processes can write at once. With ``read_only``, an existing
-    SQLite file is opened read-only and nothing is created: no lock file, no WAL switch, no
-    schema (see :mod:`automl.store.sqlite`).
-
-    Raises:
-        DataError: The storage cannot be reached, or the SQLite file is damaged; the message
-            names the host, never a password.
-    """
-    import optuna
-
-    from automl.errors import AutomlError
-    from automl.store.sqlite import (
-        check_database,
-        enable_wal,
-        file_lock,
-        sqlite_path,
-        writable_connector,
-    )
-
-    kwargs: dict[str, Any] = {}
-    path = sqlite_path(url)
-    lock_path = None
-    if path is not None and read_only:
-        return _open_read_only(url, path)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = path.with_name(path.name + ".lock")
-        kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
-    elif url.startswith("postgresql"):
-        if url.startswith("postgresql://"):  # SQLAlchemy's default driver is psycopg2; ours is 3
-            url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        kwargs["engine_kwargs"] = {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
-    try:
-        # Two processes creating a fresh SQLite schema at once collide: take turns.
-        with file_lock(lock_path), warnings.catch_warnings():
-            if path is not None:
-                if path.is_file() and path.stat().st_size:
-                    check_database(writable_connector(path), path)
-                enable_wal(path)
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(
-                url,
-                heartbeat_interval=HEARTBEAT_SECONDS,
-                grace_period=GRACE_SECONDS,
-                **kwargs,
-            )
-    except AutomlError:
-        raise
-    except Exception as exc:  # SQLAlchemy and drivers raise many types for an unreachable server
-        raise storage_error(url, exc) from None
-
-
-def _open_read_only(url: str, path: Path) -> optuna.storages.RDBStorage:
-    import optuna
-
-    from automl.store.sqlite import check_database, damage_of, damaged, read_only_connector
-
-    connect = read_only_connector(path)
-    check_database(connect, path)
-    try:
-        return optuna.storages.RDBStorage(
-            url, engine_kwargs={"creator": connect}, skip_table_creation=True
-        )
-    except Exception as exc:  # as in open_storage
-        damage = damage_of(exc)
-        if damage is not None:
-            raise damaged(path, damage) from None
-        raise storage_error(url, exc) from None
-
-
-def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
-    from automl.config import redact_url
-
-    return redact_url(url)
-
-
-def storage_error(url: str, exc: BaseException) -> DataError:
-    """The error for a storage that cannot be opened: the URL without its password, the
-    driver's reason (scrubbed of the password too), and a hint that fits the kind of storage."""
-    from automl.config import url_is_ambiguous
-    from automl.errors import file_system_error
-
-    if url_is_ambiguous(url):  # the parser's own message may quote part of the password
-        return DataError(
-            f"Cannot open the experiment storage {redact(url)}: the URL cannot be parsed.",
-            hint="Percent-encode special characters in the user name and password (@ as %40, "
-            ": as %3A, / as %2F), or leave the password out of the URL (~/.pgpass or "
-            "PGPASSWORD).",
-        )
-    refused = file_system_error(exc)
-    if refused is not None:
-        return DataError(
-            f"Cannot open the experiment storage {redact(url)}: {refused.message}",
-            hint=refused.hint,
-        )
-    detail = redact(_first_line(exc))
-    password = _password_of(url)
-    if password:
-        detail = detail.replace(password, "***")
-    if url.startswith("sqlite"):
-        hint = (
-            "Check that the home folder exists, that you may read it (and write it, for fit), "
-            "and that its disk is not full."
-        )
-    else:
-        hint = "Check the URL, that the server is running and reachable, and the credentials."
-    return DataError(f"Cannot open the experiment storage {redact(url)}: {detail}", hint=hint)
-
-
-def _password_of(url: str) -> str | None:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).password
-    except Exception:  # not a URL SQLAlchemy can parse: nothing to scrub by name
-        return None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

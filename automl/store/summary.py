@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from automl.store.runs import RUN_FILE
+from automl.store.schema import RUN_FILE, StudySettings
 
 if TYPE_CHECKING:
     from automl.store.runs import RunRef, Store
@@ -31,7 +31,7 @@ def list_runs(store: Store, experiment: str | None = None) -> list[dict[str, Any
     for ref in store.runs(experiment):
         record = _record(store, ref)
         study = optuna.load_study(study_name=ref.study_name, storage=store.storage())
-        attrs = study.user_attrs
+        settings = StudySettings.read(study)
         states: dict[str, int] = {}
         for trial in study.get_trials(deepcopy=False):
             _count(states, trial)
@@ -40,9 +40,9 @@ def list_runs(store: Store, experiment: str | None = None) -> list[dict[str, Any
                 "experiment": ref.experiment,
                 "run_id": ref.run_id,
                 "status": record.get("status", "running or failed") if record else "no model",
-                "task": attrs.get("task"),
-                "metric": attrs.get("metric"),
-                "data": attrs.get("data_name"),
+                "task": settings.task or None,
+                "metric": settings.metric or None,
+                "data": settings.data_name or None,
                 "model": (record.get("model") or {}).get("kind") if record else None,
                 "score": (record.get("model") or {}).get("cv_mean") if record else None,
                 "trials": states,
@@ -57,7 +57,7 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
     import optuna
 
     study = optuna.load_study(study_name=ref.study_name, storage=store.storage())
-    attrs = study.user_attrs
+    settings = StudySettings.read(study)
     record = _record(store, ref) or {}
     run_dir = store.run_dir(ref)
     artifacts = {}
@@ -77,13 +77,13 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
         "run_dir": str(run_dir),
         "status": record.get("status", "no model saved"),
         "command": record.get("command"),
-        "options": record.get("options") or attrs.get("config"),
-        "task": attrs.get("task"),
-        "metric": attrs.get("metric"),
-        "labels": attrs.get("labels"),
-        "positive_class": attrs.get("positive_class"),
+        "options": record.get("options") or settings.config or None,
+        "task": settings.task or None,
+        "metric": settings.metric or None,
+        "labels": settings.labels,
+        "positive_class": settings.positive_class,
         "data": record.get("data")
-        or {"name": attrs.get("data_name"), "sha256": attrs.get("data_sha256")},
+        or {"name": settings.data_name or None, "sha256": settings.data_sha256 or None},
         "best": record.get("best"),
         "model": record.get("model"),
         "holdout": record.get("holdout"),

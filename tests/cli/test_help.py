@@ -33,3 +33,19 @@ def test_no_command_shows_a_flag_as_taking_a_value(command: str | None) -> None:
     assert "<bool>" not in result.stdout
     cut = [line for line in result.stdout.splitlines() if line.rstrip().endswith(("…", "..."))]
     assert cut in ([], ["Usage: automl [OPTIONS] COMMAND [ARGS]..."]), cut
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_usage_lines_name_arguments_plainly(command: str) -> None:
+    result = run_automl(command, "--help", env={"COLUMNS": "80"})
+    assert result.code == 0, result.stderr
+    usage = next(line for line in result.stdout.splitlines() if line.startswith("Usage:"))
+    assert "{" not in usage and "}" not in usage, usage
+    if command in ("profile", "fit", "predict", "evaluate", "explain", "worker"):
+        assert usage == f"Usage: automl {command} [OPTIONS] DATA"
+
+
+def test_a_missing_argument_shows_the_plain_usage_line() -> None:
+    result = run_automl("fit")
+    assert result.code == 2
+    assert "Usage: automl fit [OPTIONS] DATA" in result.stderr

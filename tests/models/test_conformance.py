@@ -138,7 +138,40 @@ def test_family_handles_unseen_categories_missing_cells_and_absent_classes(
         assert out.shape == (5, data.n_classes)
 
 
-@pytest.mark.parametrize("family_name", ["lightgbm", "catboost", "hist_gb", "random_forest"])
+TRAITS = ("is_baseline", "is_boosting", "grows_incrementally", "leads_portfolio")
+BOOSTING = [n for n, f in FAMILIES.items() if f.is_boosting]
+GROWN = [n for n, f in FAMILIES.items() if f.grows_incrementally]
+
+
+@pytest.mark.parametrize("family_name", list(FAMILIES))
+def test_every_family_declares_every_trait(family_name: str) -> None:
+    family = FAMILIES[family_name]
+    for trait in TRAITS:
+        # the base class declares the traits without values: a family that forgets one
+        # raises AttributeError here
+        assert isinstance(getattr(type(family), trait), bool), (family_name, trait)
+    assert not (family.is_boosting and family.grows_incrementally)
+    assert not (family.is_baseline and (family.is_boosting or family.grows_incrementally))
+
+
+def test_one_baseline_and_one_leading_family() -> None:
+    assert [n for n, f in FAMILIES.items() if f.is_baseline] == ["constant"]
+    assert [n for n, f in FAMILIES.items() if f.leads_portfolio] == ["lightgbm"]
+    assert BOOSTING == ["lightgbm", "catboost", "hist_gb"]
+    assert GROWN == ["random_forest", "extra_trees"]
+
+
+def test_the_baseline_predicts_the_class_shares_whatever_the_rows(task_data) -> None:
+    task, data = task_data
+    (baseline,) = (f for f in FAMILIES.values() if f.is_baseline)
+    model = baseline.build({}, task=task, n_classes=data.n_classes, n_threads=1, seed=0)
+    pipeline = build_pipeline(data.profile, baseline, model).fit(data.raw, data.y)
+    predict = pipeline.predict if task == "regression" else pipeline.predict_proba
+    out = np.asarray(predict(data.raw.iloc[:20]))
+    assert np.allclose(out, out[0])  # the same answer for every row
+
+
+@pytest.mark.parametrize("family_name", BOOSTING + GROWN)
 def test_a_past_deadline_still_gives_a_usable_model(family_name: str, task_data) -> None:
     task, data = task_data
     family = FAMILIES[family_name]
@@ -154,7 +187,7 @@ def test_a_past_deadline_still_gives_a_usable_model(family_name: str, task_data)
     assert np.isfinite(np.asarray(predict(data.raw.iloc[:10]))).all()
 
 
-@pytest.mark.parametrize("family_name", ["lightgbm", "catboost", "hist_gb"])
+@pytest.mark.parametrize("family_name", BOOSTING)
 def test_refit_trains_exactly_the_iterations_found_in_cv(family_name: str, task_data) -> None:
     task, data = task_data
     family = FAMILIES[family_name]

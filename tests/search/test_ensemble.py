@@ -170,7 +170,7 @@ def test_ensemble_model_prepares_once_and_averages_members() -> None:
 
 def test_an_ensemble_without_a_member_renormalises_the_others() -> None:
     from automl.models.constant import ConstantModel
-    from automl.search.refit import without_member
+    from automl.search.limit import without_member
 
     class Identity:
         def transform(self, X: pd.DataFrame) -> pd.DataFrame:

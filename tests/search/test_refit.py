@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import optuna
 
-from automl.search.refit import MIN_TREES, Choice, choose_trial, trim_forest
+from automl.search.choose import Choice, choose_trial
+from automl.search.limit import MIN_TREES, trim_forest
 
 
 def trials(forest_ms: float) -> list[optuna.trial.FrozenTrial]:
@@ -170,8 +171,8 @@ def test_a_booster_that_stops_by_itself_stays_in_the_ensemble() -> None:
 def test_a_member_saved_alone_counts_only_strictly_better_trials_as_skipped() -> None:
     # tokyo1: the ensemble's best member tied 17 other forests, and the note said "17 better
     # trial(s) could not be refitted"
+    from automl.search.finish import member_kept_alone
     from automl.search.metrics import get_metric
-    from automl.search.runner import member_kept_alone
 
     study = study_of([("random_forest", 0.98, 10.0), ("random_forest", 0.98, 10.0),
                       ("lightgbm", 0.99, 5.0)], direction="maximize")  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import optuna
 
 from automl.metrics import get_metric
-from automl.search.refit import Choice, choice_of, choose_trial
+from automl.search.choose import Choice, choice_of, choose_trial
 from automl.search.substitution import describe_substitution
 
 ROC_AUC = get_metric("roc_auc", "binary")

@@ -87,3 +87,12 @@ def serve(project: Project, *args: str, env: dict[str, str] | None = None,
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def assert_served_as_predicted(body: dict, expected: object) -> None:
+    """The service's ``/v1/predict`` answer equals ``automl predict``'s CSV (a data frame):
+    the same labels, probabilities within 1e-9."""
+    assert [int(p) for p in body["predictions"]] == expected["prediction"].tolist()  # type: ignore[index]
+    for got, (_, want) in zip(body["probabilities"], expected.iterrows(), strict=True):  # type: ignore[attr-defined]
+        assert abs(got["1"] - want["proba_1"]) <= 1e-9
+        assert abs(got["0"] - want["proba_0"]) <= 1e-9

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from tests.conftest import dataset, run_automl
-from tests.serve.helpers import Project, call, serve
+from tests.serve.helpers import Project, assert_served_as_predicted, call, serve
 
 ROWS = 20
 
@@ -143,11 +143,7 @@ def test_served_predictions_equal_automl_predict_gaps_included(project: Project)
     with serve(project) as server:
         status, raw = call(server.base + "/v1/predict", records)
         assert status == 200, raw
-        body = json.loads(raw)
-        assert [int(p) for p in body["predictions"]] == expected["prediction"].tolist()
-        for got, (_, want) in zip(body["probabilities"], expected.iterrows(), strict=True):
-            assert abs(got["1"] - want["proba_1"]) <= 1e-9
-            assert abs(got["0"] - want["proba_0"]) <= 1e-9
+        assert_served_as_predicted(json.loads(raw), expected)
 
         # A column the file lacks is refused by predict; a field the record lacks, by the
         # service: one error, naming it, without the record echoed back.
