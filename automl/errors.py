@@ -13,6 +13,7 @@ from enum import IntEnum
 
 __all__ = [
     "AutomlError",
+    "CheckFailedError",
     "DataError",
     "ExitCode",
     "FileSystemError",
@@ -33,6 +34,7 @@ class ExitCode(IntEnum):
     BAD_DATA = 3
     NOT_FOUND = 4
     NO_TRIAL_SUCCEEDED = 5
+    CHECK_FAILED = 6
     INTERRUPTED = 130
 
 
@@ -77,6 +79,17 @@ class NoTrialSucceededError(AutomlError):
     """A search ended without a single successful trial (exit code 5)."""
 
     exit_code = ExitCode.NO_TRIAL_SUCCEEDED
+
+
+class CheckFailedError(AutomlError):
+    """A check worked and its verdict is negative (exit code 6).
+
+    Raised by the commands a pipeline gates on (``drift --fail-on``, ``compare --fail-unless``,
+    ``promote --if-better``) after they have printed their result: the message says which
+    condition was met, so a log shows why the step failed.
+    """
+
+    exit_code = ExitCode.CHECK_FAILED
 
 
 class FileSystemError(DataError):

@@ -33,6 +33,7 @@ def test_exit_codes_are_the_documented_ones() -> None:
         "BAD_DATA": 3,
         "NOT_FOUND": 4,
         "NO_TRIAL_SUCCEEDED": 5,
+        "CHECK_FAILED": 6,
         "INTERRUPTED": 130,
     }
 
