@@ -73,6 +73,7 @@ def is_valid_name(name: str) -> bool:
 
 
 TaskOption = Literal["auto", "binary", "multiclass", "regression"]
+CalibrateOption = Literal["auto", "isotonic", "sigmoid", "none"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,11 @@ class FitConfig:
         max_predict_ms: A limit on the saved model's time to predict 1,000 rows, in
             milliseconds: ensembles are only grown within it, and a slower best trial may give
             way to a faster one within noise of it. ``None`` (the default) or 0: no limit.
+        decision: How a binary model turns its probability into a class
+            (:func:`automl.store.threshold.parse_rule`); ``None``: the run's metric if it
+            scores labels, else the fixed threshold 0.5.
+        calibrate: ``auto`` (keep the better of sigmoid and isotonic if it lowers the
+            cross-fitted out-of-fold log loss), ``sigmoid``, ``isotonic`` or ``none``.
     """
 
     data: Path
@@ -129,8 +135,18 @@ class FitConfig:
     ensemble: bool = True
     max_predict_ms: float | None = None
     keep_na: tuple[str, ...] = ()
+    decision: str | None = None
+    calibrate: CalibrateOption = "auto"
 
     def __post_init__(self) -> None:
+        if self.decision is not None:
+            from automl.store.threshold import parse_rule
+
+            object.__setattr__(self, "decision", parse_rule(self.decision).text)
+        if self.calibrate not in ("auto", "isotonic", "sigmoid", "none"):
+            raise UsageError(
+                f"--calibrate must be auto, isotonic, sigmoid or none, got {self.calibrate!r}."
+            )
         if self.time_budget is not None and self.time_budget <= 0:
             raise UsageError(
                 f"--time-budget must be positive, got {self.time_budget!r}.",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._options import ExperimentOption, JsonOption, RunOption
+from automl.cli._options import DecisionOption, ExperimentOption, JsonOption, RunOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -29,6 +29,7 @@ def predict_command(
     run: RunOption = None,
     ids: IdOption = None,
     excel_safe: ExcelSafeOption = False,
+    decision: DecisionOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
@@ -47,6 +48,7 @@ def predict_command(
                 destination,
                 id_columns=ids or (),
                 excel_safe=excel_safe,
+                decision=decision,
             )
         write_stdout(result.text)
         if as_json:
@@ -59,6 +61,7 @@ def predict_command(
                     "columns": result.columns,
                     "ignored_columns": result.ignored_columns,
                     "id_columns": result.id_columns,
+                    "decision": result.decision,
                 }
             )
         else:

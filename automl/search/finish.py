@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from automl.metrics import Metric
     from automl.search.choose import Choice
     from automl.search.ensemble import EnsembleChoice
+    from automl.store.decision import Decision
 
-__all__ = ["finish_run", "member_kept_alone"]
+__all__ = ["final_decision", "finish_run", "member_kept_alone"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
     choice_notes = (choice.note,) if kept_alone and choice.note else ()
     notes = tuple(ctx.data.notes) + choice_notes + tuple(refit.get("notes") or ())
     model = _model(ctx, choice, ensemble, refit)
+    decision = final_decision(ctx, refit["trials"], refit["weights"])
     explained = (model["substitution"] or {}).get("explanation", "")
     for note in choice_notes + tuple(refit.get("notes") or ()):
         if note not in explained:  # the substitution is printed with the saved model
@@ -52,11 +54,12 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
     record = build_run_record(
         ctx.ref, options=ctx.config.to_dict(), data_path=ctx.data_path, data=ctx.data,
         metric=ctx.metric, choice=choice, counts=counts, holdout=holdout,
-        artifacts=_artifacts(ctx, str(refit["sha256"])), data_sha=ctx.data_sha,
+        artifacts=_artifacts(ctx, str(refit["sha256"]), decision), data_sha=ctx.data_sha,
         seconds=seconds, refit_seconds=float(refit["seconds"]), interrupted=interrupted,
         started_epoch=ctx.budget.started_epoch, notes=notes,
     )  # fmt: skip
     record["model"] = model
+    record["decision"] = None if decision is None else decision.summary()
     if ensemble is not None:
         record["holdout"] = None if holdout is None else {
             "model": "ensemble", "trial": None, "score": holdout,
@@ -70,8 +73,39 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
         best_trial=choice.number, best_family=choice.family,
         skipped_better=choice.skipped_better, model=model, cv_mean=choice.cv_mean,
         cv_std=choice.cv_std, holdout=holdout, counts=counts, seconds=seconds,
-        interrupted=interrupted, notes=notes,
+        interrupted=interrupted, notes=notes, decision=record["decision"],
     )  # fmt: skip
+
+
+def final_decision(ctx: RunContext, trials: list[int], weights: list[float]) -> Decision | None:
+    """The saved model's decision (:mod:`automl.search.decide`), chosen on its out-of-fold
+    predictions (an ensemble's: its members' weighted average) and saved as
+    ``decision.json``; ``None`` for regression, or when a member's predictions are missing."""
+    import numpy as np
+
+    from automl.search.decide import decide
+    from automl.store.decision import save_decision
+    from automl.store.schema import oof_file
+
+    data = ctx.data
+    if data.task == "regression":
+        return None
+    rows = data.validated_rows
+    paths = [oof_file(ctx.paths.oof_dir, n) for n in trials]
+    if not all(p.is_file() for p in paths):
+        logger.info("No out-of-fold predictions of the saved model: no threshold chosen.")
+        return None
+    total = sum(weights)
+    proba = sum((w / total) * np.load(p)[rows] for p, w in zip(paths, weights, strict=True))
+    fold_of = np.full(len(data.y), -1)
+    for index, (_, valid) in enumerate(data.folds):
+        fold_of[valid] = index
+    decision = decide(
+        data.y[rows], np.asarray(proba), fold_of[rows], task=data.task,
+        rule=ctx.config.decision, metric=ctx.metric.name, calibrate=ctx.config.calibrate,
+    )  # fmt: skip
+    save_decision(ctx.paths.root, decision)
+    return decision
 
 
 def _refit(ctx: RunContext, *, interrupted: bool) -> tuple[Choice, Any, dict[str, Any]]:
@@ -123,16 +157,21 @@ def _model(ctx: RunContext, choice: Choice, ensemble: Any, refit: dict[str, Any]
     return model
 
 
-def _artifacts(ctx: RunContext, model_sha: str) -> dict[str, dict[str, Any]]:
-    """The record's artifacts before the leaderboard is written: the model, profile, schema."""
+def _artifacts(ctx: RunContext, model_sha: str,
+               decision: Decision | None) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """The record's artifacts before the leaderboard is written: the model, profile, schema,
+    and the decision if there is one."""
     from automl.store.artifacts import sha256_of
 
     paths = ctx.paths
-    return {
+    found = {
         MODEL_FILE: artifact(paths.model, model_sha),
         paths.profile.name: artifact(paths.profile, sha256_of(paths.profile)),
         paths.schema.name: artifact(paths.schema, sha256_of(paths.schema)),
     }
+    if decision is not None:
+        found[paths.decision.name] = artifact(paths.decision, sha256_of(paths.decision))
+    return found
 
 
 def _write_record(ctx: RunContext, record: dict[str, Any]) -> None:

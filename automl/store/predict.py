@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PredictResult",
+    "applied_decision",
     "load_rows",
+    "overridden",
     "predict_file",
     "read_id_columns",
     "unused_columns",
@@ -38,6 +40,8 @@ class PredictResult:
     Attributes:
         output: The CSV file written, or ``None`` when the CSV is in ``text``.
         text: The CSV itself when no output file was given (``--output -``).
+        decision: The decision applied: ``rule``, ``threshold`` and ``calibrated`` (``None``
+            for regression, or a run saved before decisions existed).
     """
 
     run_id: str
@@ -48,6 +52,7 @@ class PredictResult:
     ignored_columns: list[str]
     id_columns: list[str] = field(default_factory=list)
     text: str | None = None
+    decision: dict[str, Any] | None = None
 
 
 def predict_file(
@@ -58,6 +63,7 @@ def predict_file(
     *,
     id_columns: Sequence[str] = (),
     excel_safe: bool = False,
+    decision: str | None = None,
 ) -> PredictResult:
     """Predict every row of ``data`` with the run's model and write ``output`` (CSV).
 
@@ -73,14 +79,19 @@ def predict_file(
         output: The CSV to write; ``None`` returns the CSV as ``text`` instead.
         id_columns: Input columns copied first into the output, as written in ``data``.
         excel_safe: Make text cells that start like a formula inert for spreadsheets.
+        decision: Another ``--decision`` rule for this call (binary), chosen on the run's
+            saved threshold curve; probabilities are unchanged.
 
     Raises:
         NotFoundError: The data file, the run's model or an ``id_columns`` column does not
             exist.
         DataError: Columns the model needs are missing, or the model file was tampered with.
-        UsageError: An ``id_columns`` column has the name of an output column.
+        UsageError: An ``id_columns`` column has the name of an output column, or
+            ``decision`` is not a rule or does not apply to the run.
     """
     predictor, record, table = load_rows(store, ref, data)
+    if decision is not None:
+        predictor = predictor.with_decision(overridden(predictor, decision))
     ids = read_id_columns(table, id_columns)
     ignored = unused_columns(table, predictor, record, ids)
     frame, text = write_rows(predictor.predict_frame(table.frame), ids, output,
@@ -94,7 +105,43 @@ def predict_file(
         ignored_columns=ignored,
         id_columns=list(ids.columns),
         text=text,
+        decision=applied_decision(predictor),
     )
+
+
+def overridden(predictor: Predictor, rule: str) -> Any:
+    """The run's decision with the threshold chosen again by ``rule`` (``predict
+    --decision``).
+
+    Raises:
+        UsageError: ``rule`` is not a rule, the task is not binary, or (a run saved before
+            decisions existed) the rule is not a fixed threshold.
+    """
+    from automl.store.decision import Decision
+    from automl.store.threshold import parse_rule
+
+    current = predictor.decision
+    if isinstance(current, Decision):
+        return current.with_rule(rule)
+    parsed = parse_rule(rule)
+    if predictor.task != "binary":
+        raise UsageError(f"--decision {rule!r} needs a binary task; this run is {predictor.task}.")
+    if parsed.kind != "fixed":
+        raise UsageError(
+            f"--decision {rule!r}: this run saved no threshold curve (it was fitted before "
+            "decisions existed).",
+            hint="Give a fixed threshold such as --decision 0.3, or fit the run again.",
+        )
+    return Decision(task="binary", rule=parsed.text, threshold=parsed.a)
+
+
+def applied_decision(predictor: Predictor) -> dict[str, Any] | None:
+    """The decision ``predict`` applied, as its ``--json`` reports it."""
+    decision = getattr(predictor, "decision", None)
+    if decision is None:
+        return None
+    return {"rule": decision.rule, "threshold": decision.threshold,
+            "calibrated": decision.calibrated}  # fmt: skip
 
 
 def unused_columns(

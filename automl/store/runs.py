@@ -259,7 +259,8 @@ class Store:
         return record
 
     def load_predictor(self, ref: RunRef) -> tuple[Any, dict[str, Any]]:
-        """The run's fitted model and its record, after checking the model's SHA-256.
+        """The run's fitted model and its record, after checking the model's SHA-256, with
+        the run's decision (calibration, threshold) attached when it saved one.
 
         Raises:
             NotFoundError: No model saved for that run.
@@ -270,7 +271,13 @@ class Store:
         if not artifact:
             raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
         self._check_study_sha256(ref, artifact["sha256"])
-        return load_model(self.run_dir(ref) / MODEL_FILE, artifact["sha256"]), record
+        from automl.store.decision import decision_sha256, load_decision
+
+        predictor = load_model(self.run_dir(ref) / MODEL_FILE, artifact["sha256"])
+        decision = load_decision(self.run_dir(ref), decision_sha256(record))
+        if decision is not None:
+            predictor = predictor.with_decision(decision)
+        return predictor, record
 
     def _check_study_sha256(self, ref: RunRef, recorded: str) -> None:
         """The model's SHA-256 in ``run.json`` must be the one ``fit`` stored in the study: a
