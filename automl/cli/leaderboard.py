@@ -51,17 +51,16 @@ def leaderboard_command(
         rows = leaderboard(store, refs)
         if top is not None:
             rows = rows[:top]
-        metric = (
-            store.run_record(refs[-1]).get("metric", "score")
-            if _has_record(store, refs[-1])
-            else "score"
-        )
+        record = store.run_record(refs[-1]) if _has_record(store, refs[-1]) else {}
+        metric = record.get("metric", "score")
+        decision = record.get("decision") if len(refs) == 1 else None
         if as_json:
             emit_json(
                 {
                     "experiment": refs[-1].experiment,
                     "runs": [r.run_id for r in refs],
                     "metric": metric,
+                    "decision": decision,
                     "rows": [r.to_dict() for r in rows],
                 }
             )
@@ -74,6 +73,12 @@ def leaderboard_command(
             console = out_console()
             table = leaderboard_table(rows, metric=metric, width=console.width)
             print_titled(console, title, table)
+            if decision:
+                from rich.markup import escape
+
+                from automl.cli._model import decision_text
+
+                console.print(f"Saved model's decision: {escape(decision_text(decision))}")
 
 
 def _has_record(store: Any, ref: Any) -> bool:

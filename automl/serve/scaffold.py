@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError
-from automl.store.schema import MODEL_FILE, RunPaths
+from automl.store.schema import DECISION_FILE, MODEL_FILE, RunPaths
 
 if TYPE_CHECKING:
     from automl.store.runs import RunRef, Store
@@ -173,6 +173,7 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
     model_dir = staging / "app" / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     _copy_model(plan.model_path, record, model_dir)
+    decision = _copy_decision(plan.model_path.parent, record, model_dir)
     manifest = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
@@ -186,10 +187,13 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
         "versions": record["versions"],
         "model_sha256": context["model_sha256"],
         "model_kind": model.get("kind", "single"),
+        "decision": decision,
     }
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")
     extra = ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json"]
+    if decision is not None:
+        extra.append(f"app/model/{DECISION_FILE}")
     return [*written, *extra, f"wheels/{wheel.name}"]
 
 
@@ -204,6 +208,21 @@ def _copy_model(source: Path, record: dict[str, Any], model_dir: Path) -> None:
             hint="Run scaffold-serve again; if it fails again, the run folder was tampered with.",
         )
     (model_dir / MODEL_FILE).write_bytes(data)  # the service's app/model.py loads this name
+
+
+def _copy_decision(run_dir: Path, record: dict[str, Any],
+                   model_dir: Path) -> dict[str, Any] | None:  # fmt: skip
+    """Copy ``decision.json`` (checked against ``run.json``) beside the model; return what the
+    manifest says of it (``None`` for a run without one)."""
+    from automl.store.artifacts import read_verified
+    from automl.store.decision import Decision, decision_sha256
+
+    sha = decision_sha256(record)
+    if sha is None:
+        return None
+    data = read_verified(run_dir / DECISION_FILE, sha)  # the bytes checked are the bytes copied
+    (model_dir / DECISION_FILE).write_bytes(data)
+    return {**Decision.from_dict(json.loads(data)).summary(), "sha256": sha}
 
 
 def _install(staging: Path, out: Path, files: list[str]) -> None:

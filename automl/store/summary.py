@@ -87,6 +87,7 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
         "best": record.get("best"),
         "model": record.get("model"),
         "holdout": record.get("holdout"),
+        "decision": record.get("decision"),
         "trials": states,
         "timings": record.get("timings"),
         "versions": record.get("versions"),
