@@ -112,6 +112,8 @@ class FitConfig:
             scores labels, else the fixed threshold 0.5.
         calibrate: ``auto`` (keep the better of sigmoid and isotonic if it lowers the
             cross-fitted out-of-fold log loss), ``sigmoid``, ``isotonic`` or ``none``.
+        weight: A column of non-negative row weights, used by every fit, the scores, the
+            threshold and the calibrator; never a feature.
     """
 
     data: Path
@@ -137,6 +139,7 @@ class FitConfig:
     keep_na: tuple[str, ...] = ()
     decision: str | None = None
     calibrate: CalibrateOption = "auto"
+    weight: str | None = None
 
     def __post_init__(self) -> None:
         if self.decision is not None:
@@ -216,7 +219,7 @@ class FitConfig:
 
 #: The options that decide a run's data and search, kept from the run by ``fit --resume``.
 _RUN_DATA_OPTIONS = ("task", "cv", "models", "seed", "ignore", "group", "time", "holdout",
-                     "pos_label", "keep_na")  # fmt: skip
+                     "pos_label", "keep_na", "weight")  # fmt: skip
 
 #: Query parameters whose values are secrets (``?password=``, ``sslpassword``, tokens...).
 _SECRET_KEY = re.compile(r"pass|pwd|secret|token|credential|auth", re.IGNORECASE)

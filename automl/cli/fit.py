@@ -129,6 +129,15 @@ def fit_command(
             "Default: no limit.",
         ),
     ] = None,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight",
+            metavar="COL",
+            help="Column of row weights (numbers >= 0): used by every fit, the CV scores, "
+            "the threshold and the calibration; never a feature.",
+        ),
+    ] = None,
     decision: DecisionOption = None,
     calibrate: Annotated[
         CalibrateOption,
@@ -173,6 +182,7 @@ def fit_command(
             keep_na=tuple(keep_na or ()),
             decision=decision,
             calibrate=calibrate,
+            weight=weight,
         )
         quiet_libraries()
         reporter = _Reporter()

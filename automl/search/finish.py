@@ -103,6 +103,7 @@ def final_decision(ctx: RunContext, trials: list[int], weights: list[float]) -> 
     decision = decide(
         data.y[rows], np.asarray(proba), fold_of[rows], task=data.task,
         rule=ctx.config.decision, metric=ctx.metric.name, calibrate=ctx.config.calibrate,
+        weights=None if data.weights is None else data.weights[rows],
     )  # fmt: skip
     save_decision(ctx.paths.root, decision)
     return decision
@@ -198,7 +199,7 @@ def _ensemble(ctx: RunContext, *, seconds_left: float | None,
     data, study = ctx.data, ctx.study
     ensemble = select_ensemble(study, ctx.paths.oof_dir, data.y, data.validated_rows,
                                ctx.metric, data.n_classes,
-                               max_predict_ms=max_predict_ms)  # fmt: skip
+                               max_predict_ms=max_predict_ms, row_weights=data.weights)  # fmt: skip
     if ensemble is None or seconds_left is None:
         return ensemble
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
@@ -238,7 +239,8 @@ def _kept_ensemble(ensemble: Any, refit: dict[str, Any], ctx: RunContext) -> Any
         return None
     data = ctx.data
     score = score_members(ctx.paths.oof_dir, refit["trials"], refit["weights"], data.y,
-                          data.validated_rows, ctx.metric, data.n_classes)  # fmt: skip
+                          data.validated_rows, ctx.metric, data.n_classes,
+                          data.weights)  # fmt: skip
     return dataclasses.replace(
         ensemble, trials=refit["trials"], weights=refit["weights"], score=score
     )

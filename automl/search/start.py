@@ -55,6 +55,7 @@ def new_run(store: Store, config: FitConfig, budget: Budget) -> RunContext:
         holdout=config.holdout,
         cv=config.cv,
         seed=config.seed,
+        weight=config.weight,
     )
     data = training_data(table.frame, profile, spec)
     metric = get_metric(config.metric or default_metric(data.task), data.task)
