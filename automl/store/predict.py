@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from automl.errors import DataError, UsageError
 from automl.formatting import plural
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from automl.data.load import Table
     from automl.models.predictor import Predictor
+    from automl.store.run_record import RunRecord
     from automl.store.runs import RunRef, Store
 
 __all__ = [
@@ -98,10 +99,10 @@ def predict_file(
 
 
 def unused_columns(
-    table: Table, predictor: Predictor, record: dict[str, Any], ids: pd.DataFrame
+    table: Table, predictor: Predictor, record: RunRecord, ids: pd.DataFrame
 ) -> list[str]:
     """The file's columns that are neither features, ``--id`` columns nor the target; logged."""
-    target = record.get("target")
+    target = record.target
     used = {*predictor.features, *ids.columns}
     ignored = [str(c) for c in table.frame.columns if str(c) not in used and str(c) != target]
     if ignored:
@@ -152,7 +153,7 @@ def write_rows(
     return frame, None
 
 
-def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, dict[str, Any], Table]:
+def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, RunRecord, Table]:
     """The run's model and record, and ``data`` read and checked to hold every column the
     model needs.
 
@@ -171,7 +172,7 @@ def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, dict[st
         raise DataError(
             f"{data} lacks {plural(len(missing), 'column')} the model needs: {shown}.",
             hint="Add them (empty cells are fine); the model was trained on "
-            f"{record['data']['name']}.",
+            f"{record.data.name if record.data else '?'}.",
         )
     return predictor, record, table
 
