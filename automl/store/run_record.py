@@ -45,8 +45,15 @@ class Artifact:
         return cls(sha256=None if sha256 is None else str(sha256), bytes=meta.get("bytes"))
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Section:
+    """A section of ``run.json``; ``written`` is its dictionary as written."""
+
+    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
 @dataclass(frozen=True)
-class DataSection:
+class DataSection(_Section):
     """``data``: the training file and its rows."""
 
     path: str | None = None
@@ -56,19 +63,17 @@ class DataSection:
     n_search_rows: int | None = None
     n_holdout_rows: int | None = None
     n_features: int | None = None
-    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class CvSection:
+class CvSection(_Section):
     """``cv``: the cross-validation."""
 
     folds: int | None = None
-    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class BestSection:
+class BestSection(_Section):
     """``best``: the trial chosen for refitting."""
 
     trial: int | None = None
@@ -79,42 +84,38 @@ class BestSection:
     cv_std: float | None = None
     fold_scores: list[float] = field(default_factory=list)
     skipped_better_trials: int | None = None
-    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class HoldoutSection:
+class HoldoutSection(_Section):
     """``holdout``: the saved model's score on the held-out rows."""
 
     trial: int | None = None
     score: float | None = None
     n_rows: int | None = None
     model: str | None = None  # "ensemble" for an ensemble's score
-    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class TrialTotals:
+class TrialTotals(_Section):
     """``trials``: how many trials completed, were pruned, failed."""
 
     complete: int = 0
     pruned: int = 0
     failed: int = 0
-    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class Timings:
+class Timings(_Section):
     """``timings``: when the run started and how long it took."""
 
     started: str | None = None
     seconds: float | None = None
     refit_seconds: float | None = None
-    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class ModelSection:
+class ModelSection(_Section):
     """``model``: the saved model (one trial, or an ensemble)."""
 
     kind: str | None = None
@@ -125,7 +126,6 @@ class ModelSection:
     predict_ms_per_1000: float | None = None
     best_single_cv_mean: float | None = None
     substitution: dict[str, Any] | None = None  # absent in 0.1.0
-    written: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, model: dict[str, Any]) -> ModelSection:
