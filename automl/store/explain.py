@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from automl.store.predict import RowsWritten, read_id_columns, read_rows
 
@@ -46,7 +46,7 @@ def explain_file(
     output: Path | None,
     *,
     top: int | None = None,
-    label: Any = None,
+    label: object = None,
     id_columns: Sequence[str] = (),
     excel_safe: bool = False,
 ) -> ExplainResult:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from automl.errors import DataError
 from automl.store.schema import MODEL_FILE, SCHEMA_VERSION
@@ -130,12 +130,16 @@ class ModelSection(_Section):
     @classmethod
     def of(cls, model: dict[str, Any]) -> ModelSection:
         """Read a ``model`` section (as :func:`automl.store.record.model_record` builds it)."""
-        found: ModelSection = _section(cls, model)
+        found = _section(cls, model)
+        assert found is not None  # a dictionary always reads
         return found
 
 
-#: The typed sections, by the field of :class:`RunRecord` that holds them.
-SECTIONS: dict[str, type[Any]] = {
+SectionT = TypeVar("SectionT", bound=_Section)
+
+#: The typed sections, by the field of :class:`RunRecord` that holds them (the keys test
+#: reads their fields).
+SECTIONS: dict[str, type[_Section]] = {
     "data": DataSection,
     "cv": CvSection,
     "best": BestSection,
@@ -146,7 +150,7 @@ SECTIONS: dict[str, type[Any]] = {
 }
 
 
-def _section(kind: type[Any], value: Any) -> Any:
+def _section(kind: type[SectionT], value: object) -> SectionT | None:
     """A section read from its dictionary (a key it lacks reads as the field's default);
     ``None`` when the record has no such section."""
     if not isinstance(value, dict):
@@ -157,7 +161,7 @@ def _section(kind: type[Any], value: Any) -> Any:
     return kind(**{k: v for k, v in value.items() if k in names and v is not None}, written=value)
 
 
-def written(section: Any) -> dict[str, Any] | None:
+def written(section: _Section | None) -> dict[str, Any] | None:
     """The section as ``run.json`` holds it (``None`` when absent), for ``show --json``."""
     return None if section is None else dict(section.written)
 
@@ -212,7 +216,6 @@ class RunRecord:
                 f"up to {SCHEMA_VERSION}.",
                 hint="Upgrade automl to read runs written by a newer version.",
             )
-        sections = {name: _section(kind, record.get(name)) for name, kind in SECTIONS.items()}
         seed = record.get("seed")
         return cls(
             schema_version=version,
@@ -238,7 +241,13 @@ class RunRecord:
             },
             notes=list(record.get("notes") or []),
             extra_leaderboard_rows=list(record.get("extra_leaderboard_rows") or []),
-            **sections,
+            data=_section(DataSection, record.get("data")),
+            cv=_section(CvSection, record.get("cv")),
+            best=_section(BestSection, record.get("best")),
+            holdout=_section(HoldoutSection, record.get("holdout")),
+            trials=_section(TrialTotals, record.get("trials")),
+            timings=_section(Timings, record.get("timings")),
+            model=_section(ModelSection, record.get("model")),
         )
 
     @property
