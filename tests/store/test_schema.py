@@ -233,6 +233,12 @@ def test_the_run_records_of_0_1_0_read(run_json: Path) -> None:
     paths = RunPaths(run_json.parent)
     assert record.model_sha256 and paths.model.is_file() and paths.schema.is_file()
     assert record.model_kind in ("single", "ensemble") and record.score is not None
+    written = json.loads(run_json.read_text())
+    assert run_record.written(record.best) == written["best"]  # show --json echoes it
+    assert record.best is not None and record.best.cv_mean == written["best"]["cv_mean"]
+    assert record.data is not None and record.data.sha256 == written["data"]["sha256"]
+    assert record.trials is not None and record.trials.complete == written["trials"]["complete"]
+    assert record.model is not None and record.model.substitution is None  # 0.1.0 had none
 
 
 def test_a_record_from_a_newer_automl_is_refused_with_a_hint() -> None:
