@@ -308,7 +308,10 @@ def _print(result: FitResult, rows: list[Any]) -> None:
     text = saved_model_text(result.model, result.metric, result.holdout)
     console.print(f"[bold]Saved model:[/] {escape(text)}")
     if result.decision:
-        console.print(f"[bold]Decision:[/] {escape(decision_text(result.decision))}")
+        from automl.store.run_record import DecisionSection
+
+        text = decision_text(DecisionSection.of(result.decision))
+        console.print(f"[bold]Decision:[/] {escape(text)}")
     console.print(f"Saved run [bold]{result.run_id}[/] in {result.run_dir}")
     if result.interrupted:
         err_console().print("[yellow]Interrupted: the best model so far was saved.[/]")

@@ -11,6 +11,7 @@ import typer
 
 from automl.cli._options import ExperimentNameOption, JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
+from automl.store.run_record import written
 
 if TYPE_CHECKING:
     from automl.store.leaderboard import LeaderboardRow
@@ -51,16 +52,16 @@ def leaderboard_command(
         rows = leaderboard(store, refs)
         if top is not None:
             rows = rows[:top]
-        record = store.run_record(refs[-1]) if _has_record(store, refs[-1]) else {}
-        metric = record.get("metric", "score")
-        decision = record.get("decision") if len(refs) == 1 else None
+        record = store.run_record(refs[-1]) if store.has_record(refs[-1]) else None
+        metric = (record.metric if record is not None else None) or "score"
+        decision = record.decision if record is not None and len(refs) == 1 else None
         if as_json:
             emit_json(
                 {
                     "experiment": refs[-1].experiment,
                     "runs": [r.run_id for r in refs],
                     "metric": metric,
-                    "decision": decision,
+                    "decision": written(decision),
                     "rows": [r.to_dict() for r in rows],
                 }
             )
@@ -79,12 +80,6 @@ def leaderboard_command(
                 from automl.cli._model import decision_text
 
                 console.print(f"Saved model's decision: {escape(decision_text(decision))}")
-
-
-def _has_record(store: Any, ref: Any) -> bool:
-    from automl.store.schema import RunPaths
-
-    return RunPaths(store.run_dir(ref)).run_json.is_file()
 
 
 def leaderboard_csv(rows: list[LeaderboardRow]) -> str:

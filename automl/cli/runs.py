@@ -129,7 +129,10 @@ def _render(details: dict[str, Any]) -> None:
             console.print(f"Prediction time: {model['predict_ms_per_1000']:,.1f} ms per 1,000 "
                           "rows (measured after the refit).")  # fmt: skip
     if details.get("decision"):
-        console.print(f"Decision: {escape(decision_text(details['decision']))}")
+        from automl.store.run_record import DecisionSection
+
+        text = decision_text(DecisionSection.of(details["decision"]))
+        console.print(f"Decision: {escape(text)}")
     trials = ", ".join(f"{n} {state}" for state, n in sorted(details["trials"].items()))
     console.print(f"Trials: {trials}")
     versions = details.get("versions") or {}

@@ -85,8 +85,7 @@ def select_ensemble(
     predictions = _candidates(ranked, oof_dir, rows)
     if len(predictions) < 2:
         return None
-    labels = list(range(n_classes))
-    target = y[rows]
+    labels, target = list(range(n_classes)), y[rows]
     scored_weights = None if row_weights is None else row_weights[rows]
 
     def score(prediction: np.ndarray) -> float:

@@ -22,13 +22,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from automl.errors import UsageError
 from automl.store.schema import DECISION_FILE
 from automl.store.threshold import Curve, Rule, parse_rule
+
+if TYPE_CHECKING:
+    from automl.store.run_record import RunRecord
 
 __all__ = [
     "DECISION_FILE",
@@ -93,9 +96,9 @@ class Decision:
         rule: The ``--decision`` rule as normalised (``f1``, ``cost:1,10``, ``0.5``...);
             ``None``: the most probable class (multiclass).
         threshold: The cut on the positive class's probability (binary), else ``None``.
-        objective: What the rule optimises (``f1``, ``cost``, ``recall``...).
-        value: The objective at the threshold, out of fold.
-        value_at_default: The objective at 0.5, out of fold.
+        measure: What the rule optimises (``f1``, ``cost``, ``recall``...).
+        at_threshold: The measure at the threshold, out of fold.
+        at_default: The measure at 0.5, out of fold.
         reached: ``False`` when a ``precision>=X`` or ``recall>=X`` bound could not be met
             out of fold (the closest threshold is used).
         scores: Precision, recall, f1... at the threshold, out of fold.
@@ -113,9 +116,9 @@ class Decision:
     task: str
     rule: str | None
     threshold: float | None = None
-    objective: str | None = None
-    value: float | None = None
-    value_at_default: float | None = None
+    measure: str | None = None
+    at_threshold: float | None = None
+    at_default: float | None = None
     reached: bool = True
     scores: dict[str, float] = field(default_factory=dict)
     scores_at_default: dict[str, float] = field(default_factory=dict)
@@ -166,9 +169,9 @@ class Decision:
         return {
             "rule": self.rule,
             "threshold": self.threshold,
-            "objective": self.objective,
-            "value": self.value,
-            "value_at_default": self.value_at_default,
+            "measure": self.measure,
+            "at_threshold": self.at_threshold,
+            "at_default": self.at_default,
             "reached": self.reached,
             "calibrated": self.calibrated,
             "calibration": dict(self.calibration),
@@ -212,8 +215,8 @@ def choose(curve: Curve, rule: Rule, base: Decision) -> Decision:
         for s in (scores, at_default):
             s["cost"] = (rule.a * s["fp"] + rule.b * s["fn"]) / total
     return dataclasses.replace(
-        base, rule=rule.text, threshold=float(threshold), objective=rule.objective,
-        value=scores[rule.objective], value_at_default=at_default[rule.objective],
+        base, rule=rule.text, threshold=float(threshold), measure=rule.objective,
+        at_threshold=scores[rule.objective], at_default=at_default[rule.objective],
         reached=reached, scores=scores, scores_at_default=at_default, curve=curve,
     )  # fmt: skip
 
@@ -248,7 +251,7 @@ def load_decision(run_dir: Path, sha256: str | None) -> Decision | None:
     return Decision.from_dict(json.loads(data))
 
 
-def decision_sha256(record: dict[str, Any]) -> str | None:
+def decision_sha256(record: RunRecord) -> str | None:
     """The SHA-256 ``run.json`` records for ``decision.json``, if the run saved one."""
-    found = (record.get("artifacts") or {}).get(DECISION_FILE)
-    return None if not found else str(found["sha256"])
+    found = record.artifacts.get(DECISION_FILE)
+    return None if found is None else found.sha256

@@ -32,7 +32,7 @@ LABEL_RULES = ("f1", "accuracy", "balanced_accuracy", "mcc")
 #: At most this many points are kept on a saved curve (spread evenly over the ranks).
 MAX_POINTS = 1000
 
-RuleKind = Literal["metric", "cost", "precision", "recall", "fixed"]
+RuleKind = Literal["maximise", "cost", "precision", "recall", "fixed"]
 _CONSTRAINT = re.compile(r"(precision|recall)\s*>=\s*([0-9.]+)")
 _COST = re.compile(r"cost:\s*([0-9.eE+-]+)\s*,\s*([0-9.eE+-]+)")
 _HINT = (
@@ -47,10 +47,10 @@ class Rule:
 
     Attributes:
         text: As written, normalised (``cost:1,10``, ``precision>=0.9``, ``0.5``).
-        kind: ``metric`` (maximise ``name``), ``cost`` (minimise ``fp * a + fn * b``),
+        kind: ``maximise`` (the metric ``name``), ``cost`` (minimise ``fp * a + fn * b``),
             ``precision`` / ``recall`` (the constraint ``>= a``, the other maximised), or
             ``fixed`` (threshold ``a``).
-        name: The metric maximised for ``metric``; else the rule's kind.
+        name: The metric maximised for ``maximise``; else the rule's kind.
         a: The cost of a false positive, the constraint's bound, or the fixed threshold.
         b: The cost of a false negative (``cost`` only).
     """
@@ -87,7 +87,7 @@ def parse_rule(text: str) -> Rule:
     """
     given = str(text).strip().lower().replace(" ", "")
     if given in LABEL_RULES:
-        return Rule(given, "metric", given)
+        return Rule(given, "maximise", given)
     cost = _COST.fullmatch(given)
     if cost:
         fp, fn = float(cost.group(1)), float(cost.group(2))
@@ -162,7 +162,7 @@ class Curve:
         fp: Weighted false positives at each cut.
         positives: The weighted count of positive rows.
         negatives: The weighted count of negative rows.
-        at_default: Weighted true and false positives at 0.5, counted exactly.
+        counts_at_half: Weighted true and false positives at 0.5, counted exactly.
     """
 
     scores: tuple[float, ...]
@@ -170,7 +170,7 @@ class Curve:
     fp: tuple[float, ...]
     positives: float
     negatives: float
-    at_default: tuple[float, float] = (0.0, 0.0)
+    counts_at_half: tuple[float, float] = (0.0, 0.0)
 
     @classmethod
     def of(cls, y: np.ndarray, p: np.ndarray, weights: np.ndarray | None = None) -> Curve:
@@ -191,9 +191,9 @@ class Curve:
             keep = np.unique(np.linspace(0, len(cuts) - 1, MAX_POINTS).round().astype(int))
             cuts, tp, fp = cuts[keep], tp[keep], fp[keep]
         above = np.asarray(p) >= 0.5
-        at_default = (float(w[above & (y == 1)].sum()), float(w[above & (y == 0)].sum()))
+        at_half = (float(w[above & (y == 1)].sum()), float(w[above & (y == 0)].sum()))
         return cls(tuple(map(float, cuts)), tuple(map(float, tp)), tuple(map(float, fp)),
-                   positives, negatives, at_default)  # fmt: skip
+                   positives, negatives, at_half)  # fmt: skip
 
     def cut(self, index: int) -> float:
         """The threshold of point ``index``."""
@@ -202,7 +202,7 @@ class Curve:
     def scores_at(self, index: int | None) -> dict[str, float]:
         """Every rate and metric at point ``index``, or at 0.5 for ``None`` (``cost`` needs
         a rule: see :meth:`choose`)."""
-        tp, fp = self.at_default if index is None else (self.tp[index], self.fp[index])
+        tp, fp = self.counts_at_half if index is None else (self.tp[index], self.fp[index])
         found = confusion_scores(tp, fp, self.positives, self.negatives)
         return {k: float(v) for k, v in found.items()}
 
@@ -213,7 +213,7 @@ class Curve:
         if rule.kind == "fixed":
             return None, True
         s = confusion_scores(self.tp, self.fp, self.positives, self.negatives)
-        if rule.kind == "metric":
+        if rule.kind == "maximise":
             return int(np.argmax(s[rule.name])), True
         if rule.kind == "cost":
             return int(np.argmin(rule.a * s["fp"] + rule.b * s["fn"])), True
@@ -228,11 +228,11 @@ class Curve:
         """The curve as JSON."""
         return {"scores": list(self.scores), "tp": list(self.tp), "fp": list(self.fp),
                 "positives": self.positives, "negatives": self.negatives,
-                "at_default": list(self.at_default)}  # fmt: skip
+                "counts_at_half": list(self.counts_at_half)}  # fmt: skip
 
     @classmethod
     def from_dict(cls, saved: dict[str, Any]) -> Curve:
         """A curve :meth:`to_dict` wrote."""
         return cls(tuple(saved["scores"]), tuple(saved["tp"]), tuple(saved["fp"]),
                    float(saved["positives"]), float(saved["negatives"]),
-                   tuple(saved.get("at_default") or (0.0, 0.0)))  # fmt: skip
+                   tuple(saved.get("counts_at_half") or (0.0, 0.0)))  # fmt: skip

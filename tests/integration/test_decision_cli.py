@@ -44,8 +44,8 @@ def _cost(truth: pd.Series, predicted: pd.Series) -> int:
 
 def test_fit_saves_the_threshold_and_predict_applies_it(run: dict[str, Path]) -> None:
     decision = run["fit"]["decision"]
-    assert decision["rule"] == "f1" and decision["objective"] == "f1"
-    assert 0.0 < decision["threshold"] < 1.0 and decision["value"] >= decision["value_at_default"]
+    assert decision["rule"] == "f1" and decision["measure"] == "f1"
+    assert 0.0 < decision["threshold"] < 1.0 and decision["at_threshold"] >= decision["at_default"]
     record = json.loads((run["run_dir"] / "run.json").read_text())
     assert record["decision"]["threshold"] == decision["threshold"]
     assert "decision.json" in record["artifacts"]

@@ -36,11 +36,11 @@ def test_f1_rule_finds_the_best_threshold_and_reports_it_honestly(scores) -> Non
     y, p = scores
     decision = _decide(y, p, "f1")
     predicted = (p >= decision.threshold).astype(int)
-    assert decision.value == pytest.approx(f1_score(y, predicted))
+    assert decision.at_threshold == pytest.approx(f1_score(y, predicted))
     best = max(f1_score(y, (p >= t).astype(int)) for t in np.unique(p)[::7])
-    assert decision.value >= best - 1e-9
-    assert decision.value_at_default == pytest.approx(f1_score(y, (p >= 0.5).astype(int)))
-    assert decision.value > decision.value_at_default + 0.05  # 14% positives: 0.5 is too high
+    assert decision.at_threshold >= best - 1e-9
+    assert decision.at_default == pytest.approx(f1_score(y, (p >= 0.5).astype(int)))
+    assert decision.at_threshold > decision.at_default + 0.05  # 14% positives: 0.5 is too high
 
 
 def test_cost_rule_minimises_expected_cost(scores) -> None:
@@ -49,7 +49,9 @@ def test_cost_rule_minimises_expected_cost(scores) -> None:
     costs = {t: ((p >= t) & (y == 0)).sum() + 10 * ((p < t) & (y == 1)).sum()
              for t in np.unique(p)}  # fmt: skip
     best = min(costs.values())
-    assert best <= decision.value * len(y) <= best * 1.005  # the saved curve has 1,000 points
+    assert (
+        best <= decision.at_threshold * len(y) <= best * 1.005
+    )  # the saved curve has 1,000 points
     assert decision.threshold < 0.5
 
 
@@ -58,7 +60,7 @@ def test_precision_bound_is_met_with_the_most_recall(scores) -> None:
     decision = _decide(y, p, "precision>=0.6")
     predicted = (p >= decision.threshold).astype(int)
     assert decision.reached and precision_score(y, predicted) >= 0.6
-    assert decision.value == pytest.approx(recall_score(y, predicted))
+    assert decision.at_threshold == pytest.approx(recall_score(y, predicted))
     unreachable = _decide(y, 1 - p, "precision>=0.9")  # the worst rows ranked first
     assert unreachable.reached is False  # the closest threshold, and says so
 
