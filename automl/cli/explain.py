@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from automl.cli._options import AliasOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -31,6 +32,7 @@ def explain_command(
         str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
     ] = "default",
     run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
+    alias: AliasOption = None,
     top: Annotated[
         int | None,
         typer.Option(
@@ -66,7 +68,7 @@ def explain_command(
         destination = csv_destination(output, as_json=as_json, what="contributions")
         quiet_libraries()
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
+        ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
         with stdout_to_stderr(destination is None or as_json):
             result = explain_file(
                 store,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._options import ExperimentOption, JsonOption, RunOption
+from automl.cli._options import AliasOption, ExperimentOption, JsonOption, RunOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -27,6 +27,7 @@ def predict_command(
     output: OutputOption,
     experiment: ExperimentOption = "default",
     run: RunOption = None,
+    alias: AliasOption = None,
     ids: IdOption = None,
     excel_safe: ExcelSafeOption = False,
     as_json: JsonOption = False,
@@ -38,7 +39,7 @@ def predict_command(
         destination = csv_destination(output, as_json=as_json, what="predictions")
         quiet_libraries()
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
+        ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
         with stdout_to_stderr(destination is None or as_json):
             result = predict_file(
                 store,

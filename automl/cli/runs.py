@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from automl.cli._options import JsonOption
+from automl.cli._options import AliasOption, JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 
 __all__ = ["experiments_command", "runs_command", "show_command"]
@@ -78,6 +78,7 @@ def show_command(
     experiment: Annotated[
         str, typer.Option(metavar="NAME", help="Experiment of the latest run.")
     ] = "default",
+    alias: AliasOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show a run: options, CV scores per fold, data fingerprint, versions, artifacts."""
@@ -85,7 +86,7 @@ def show_command(
         from automl.store.summary import describe_run
 
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run)
+        ref = store.resolve(experiment=experiment, run_id=run, alias=alias)
         details = describe_run(store, ref)
         if as_json:
             emit_json(details)

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._options import ExperimentOption, HashesOption, JsonOption, OutOption, RunOption
+from automl.cli._options import (
+    AliasOption,
+    ExperimentOption,
+    HashesOption,
+    JsonOption,
+    OutOption,
+    RunOption,
+)
 from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, store_of
 
 __all__ = ["scaffold_serve_command"]
@@ -21,6 +28,7 @@ def scaffold_serve_command(
     out: OutOption,
     experiment: ExperimentOption = "default",
     run: RunOption = None,
+    alias: AliasOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Write over an earlier scaffold in --out.")
     ] = False,
@@ -40,7 +48,7 @@ def scaffold_serve_command(
 
         quiet_libraries()
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
+        ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
         result = scaffold_service(
             store, ref, out, force=force, synthetic_golden=synthetic_golden, hashes=hashes
         )
