@@ -25,6 +25,7 @@ from automl.cli.leaderboard import leaderboard_command
 from automl.cli.lifecycle import aliases_command, promote_command, rollback_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
+from automl.cli.refit import refit_command
 from automl.cli.report import report_command
 from automl.cli.runs import experiments_command, runs_command, show_command
 from automl.cli.serve import scaffold_serve_command
@@ -119,6 +120,7 @@ _command("export", "Export a run's model as an MLflow pyfunc folder.")(export_co
 _command("promote", "Point an alias (production...) at a run, with history.")(promote_command)
 _command("rollback", "Point an alias back at its previous run.")(rollback_command)
 _command("aliases", "Who holds each alias, since when (--history: every change).")(aliases_command)
+_command("refit", "Fit a run's chosen pipeline on new data, as a new run.")(refit_command)
 _command("compare", "Challenger against champion on labelled rows, with a verdict.")(
     compare_command
 )

@@ -45,6 +45,7 @@ def list_runs(store: Store, experiment: str | None = None) -> list[dict[str, Any
                 "data": settings.data_name or None,
                 "model": (record.get("model") or {}).get("kind") if record else None,
                 "score": (record.get("model") or {}).get("cv_mean") if record else None,
+                "parent": ((record or {}).get("parent") or {}).get("run_id"),
                 "trials": states,
             }
         )
@@ -93,6 +94,8 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
         "platform": record.get("platform"),
         "artifacts": artifacts,
         "notes": record.get("notes", []),
+        "parent": record.get("parent"),
+        "refit": record.get("refit"),
     }
 
 

@@ -5,6 +5,7 @@ home's SQLite file, and on the PostgreSQL server ``.ci/run`` starts (its URL in
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -70,8 +71,9 @@ def _predictions(home: Home, tmp: Path, *selector: str) -> str:
     return out.read_text()
 
 
-def test_promote_promote_rollback_keeps_history_and_predict_follows(fitted: Home,
-                                                                    tmp_path: Path) -> None:  # fmt: skip
+def test_promote_promote_rollback_keeps_history_and_predict_follows(
+    fitted: Home, tmp_path: Path
+) -> None:
     h, e = fitted, fitted.experiment
     alias = "production"
     by_run = {r: _predictions(h, tmp_path, "--run", r) for r in (h.lightgbm, h.linear)}
@@ -109,11 +111,11 @@ def test_two_concurrent_promotes_lose_no_entry(fitted: Home) -> None:
     alias = f"race-{uuid.uuid4().hex[:6]}"
     runs = [h.lightgbm, h.linear, h.lightgbm, h.linear]
     env = {**os.environ, "NO_COLOR": "1"}
+    commands = [[*automl_executable(), "--home", str(h.home), *h.storage, "promote", run,
+                 "--alias", alias, "--json"] for run in runs]  # fmt: skip
     processes = [
-        subprocess.Popen([*automl_executable(), "--home", str(h.home), *h.storage, "promote",
-                          run, "--alias", alias, "--json"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
-        for run in runs
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for c in commands
     ]
     results = [p.communicate(timeout=300) for p in processes]
     for process, (_, err) in zip(processes, results, strict=True):
@@ -124,7 +126,7 @@ def test_two_concurrent_promotes_lose_no_entry(fitted: Home) -> None:
     # every promotion that changed the holder is one entry, numbered without a gap
     assert len(mine) == sum(d["changed"] for d in changed) >= 2
     assert [x["seq"] for x in mine] == list(range(1, len(mine) + 1))
-    for before, after in zip(mine, mine[1:], strict=False):
+    for before, after in itertools.pairwise(mine):
         assert after["previous_run_id"] == before["run_id"] != after["run_id"]
     now = h.json("aliases", "--experiment", h.experiment)["aliases"]
     assert {a["alias"]: a["run_id"] for a in now}[alias] == mine[-1]["run_id"]
