@@ -16,6 +16,7 @@ from benchmarks import (
     parallel,
     profile_large,
     quality,
+    refit,
     report,
     serve_explain,
     serve_latency,
@@ -71,6 +72,12 @@ BENCHMARKS: dict[str, Benchmark] = {
             "report",
             report.run,
             "`automl report` of a run on 100,000 rows: build time, size, same bytes twice",
+        ),
+        Benchmark(
+            "refit",
+            refit.run,
+            "`automl refit` on the parent's own data: fit seconds against the parent's final "
+            "refit, same predictions",
         ),
         Benchmark(
             "quality",

@@ -56,6 +56,7 @@ def scaffold_service(
     force: bool = False,
     synthetic_golden: bool = False,
     hashes: bool = True,
+    alias: dict[str, Any] | None = None,
 ) -> ScaffoldResult:
     """Generate the service project for a run into ``out``.
 
@@ -67,6 +68,8 @@ def scaffold_service(
         synthetic_golden: Build the golden records (tests, README example) from the profile
             instead of taking training rows.
         hashes: Hash-pin every requirement (asks the package index, through pip).
+        alias: The alias the run was chosen through (``name``, ``promoted_at``, ``set_by``,
+            ``change``), served by ``/v1/metadata``; ``None`` for a run named by id.
 
     Returns:
         The files written.
@@ -102,6 +105,7 @@ def scaffold_service(
         golden=golden_answers(predictor, records, ref.run_id),
         synthetic=synthetic_golden,
         lock=_lock(record, hashes=hashes),
+        alias=alias,
     )
     with tempfile.TemporaryDirectory(prefix="automl-scaffold-") as tmp:
         staging = Path(tmp)
@@ -125,6 +129,7 @@ class _Plan:
     golden: dict[str, Any]
     synthetic: bool
     lock: tuple[list[Pin], list[Pin]]
+    alias: dict[str, Any] | None = None
 
 
 def _check_out(out: Path, *, force: bool) -> None:
@@ -186,6 +191,7 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
         "versions": record["versions"],
         "model_sha256": context["model_sha256"],
         "model_kind": model.get("kind", "single"),
+        "alias": plan.alias,
     }
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")

@@ -37,6 +37,7 @@ __all__ = [
     "AliasEvent",
     "AliasState",
     "alias_history",
+    "alias_version",
     "check_alias_name",
     "current_aliases",
     "holder",
@@ -292,6 +293,22 @@ def resolve_alias(store: Store, experiment: str, alias: str) -> RunRef:
             f"--experiment {experiment}.",
         )
     return ref
+
+
+def alias_version(store: Store, experiment: str, alias: str) -> tuple[RunRef, dict[str, Any]]:
+    """The run an alias points at, and what a service records of it: the alias, the time
+    of its latest change (``promoted_at``), the change's action and number.
+
+    Raises:
+        NotFoundError: As :func:`resolve_alias`.
+    """
+    ref = resolve_alias(store, experiment, alias)
+    state = holder(store, experiment, alias)
+    if state is None or state.run_id != ref.run_id:  # changed in between: read it again
+        return alias_version(store, experiment, alias)
+    return ref, {"name": alias, "experiment": experiment, "run_id": ref.run_id,
+                 "promoted_at": state.since, "set_by": state.action,
+                 "change": state.seq}  # fmt: skip
 
 
 def _unknown_alias(store: Store, experiment: str, alias: str) -> NotFoundError:
