@@ -104,7 +104,7 @@ def compare_runs(store: Store, challenger: RunRef, champion: RunRef, data: Path,
         verdict_of,
     )
     from automl.metrics import get_metric
-    from automl.store.evaluate import missing_target, target_truth
+    from automl.store.evaluate import missing_target
     from automl.store.predict import load_rows
 
     champ_model, champ_record, table = load_rows(store, champion, data)
@@ -115,16 +115,8 @@ def compare_runs(store: Store, challenger: RunRef, champion: RunRef, data: Path,
         raise missing_target(data, target)
     task = cast("Task", champ_model.task)
     chosen = get_metric(metric or str(champ_record["metric"]), task)
-    truth = target_truth(store, champion, table.frame[target])
-    notes: list[str] = []
-    keep = truth.notna().to_numpy()
-    if not keep.all():
-        notes.append(f"Dropped {plural(int((~keep).sum()), 'row')} without a target value.")
-    y, keep = _encoded_truth(truth, keep, champ_model, chall_model, notes)
-    if not keep.any():
-        raise DataError(f"No row of {data} has a target value both models know: nothing to "
-                        "compare.")  # fmt: skip
-    rows = table.frame.iloc[np.flatnonzero(keep)]
+    rows, y, notes = _scored_rows(store, champion, table.frame, target, champ_model,
+                                  chall_model, data)  # fmt: skip
     labels = list(range(len(champ_model.labels))) if task != "regression" else []
     pair = (
         row_scores(chosen, y, _predicted(chall_model, rows, champ_model.labels), labels),
@@ -141,6 +133,28 @@ def compare_runs(store: Store, challenger: RunRef, champion: RunRef, data: Path,
         challenger_ahead=paired.ahead, resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED,
         verdict=verdict_of(paired), notes=notes,
     )  # fmt: skip
+
+
+def _scored_rows(store: Store, champion: RunRef, frame: Any, target: str, champ_model: Any,
+                 chall_model: Any, data: Path) -> tuple[Any, np.ndarray, list[str]]:  # fmt: skip
+    """The rows both models are scored on (with a target both know), their true values or
+    class codes (in the champion's order), and notes on the rows left out.
+
+    Raises:
+        DataError: No row is left.
+    """
+    from automl.store.evaluate import target_truth
+
+    truth = target_truth(store, champion, frame[target])
+    notes: list[str] = []
+    keep = truth.notna().to_numpy()
+    if not keep.all():
+        notes.append(f"Dropped {plural(int((~keep).sum()), 'row')} without a target value.")
+    y, keep = _encoded_truth(truth, keep, champ_model, chall_model, notes)
+    if not keep.any():
+        raise DataError(f"No row of {data} has a target value both models know: nothing to "
+                        "compare.")  # fmt: skip
+    return frame.iloc[np.flatnonzero(keep)], y, notes
 
 
 def _check_same_problem(challenger: RunRef, champion: RunRef, chall: dict[str, Any],
