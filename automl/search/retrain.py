@@ -118,7 +118,7 @@ def refit_from(store: Store, parent: RunRef, data_path: Path, *, experiment: str
     new_ref, study = _new_run(store, parent, experiment, settings, data, file_sha256(data_path),
                               data_path)  # fmt: skip
     numbers = _copy_trials(parent_study, study, refit, parent)
-    result = _fit(store, new_ref, study, data, numbers, [float(w) for w in refit["weights"]])
+    result = _fit(store, new_ref, data_path, numbers, [float(w) for w in refit["weights"]])
     cv_result = _cross_validate(study, data, numbers, result, metric) if cv else None
     _write_record(store, new_ref, study, parent, record, data, data_path, metric, result,
                   cv_result)  # fmt: skip
@@ -190,7 +190,8 @@ def _new_run(store: Store, parent: RunRef, experiment: str | None, settings: Stu
     write_json(paths.schema, input_schema(data))
     write_json(paths.sample, sample_rows(data))
     config = dict(settings.config) | {"data": str(Path(data_path).resolve())}
-    new_settings = replace(settings, config=config, data_sha256=data_sha,
+    spec = dict(settings.data_spec) | {"holdout": None}  # the model is fitted on every row
+    new_settings = replace(settings, config=config, data_spec=spec, data_sha256=data_sha,
                            data_name=Path(data_path).name, labels=data.labels,
                            positive_class=data.labels[-1] if data.task == "binary" else None,
                            n_trials=0, search_end_epoch=None, run_dir=str(run_dir.resolve()),
@@ -226,14 +227,18 @@ def _copy_trials(parent: optuna.Study, study: optuna.Study, refit: dict[str, Any
     return numbers
 
 
-def _fit(store: Store, ref: RunRef, study: optuna.Study, data: TrainingData, numbers: list[int],
+def _fit(store: Store, ref: RunRef, data_path: Path, numbers: list[int],
          weights: list[float]) -> dict[str, Any]:  # fmt: skip
-    """The refit, by fit's own final refit (same seed and threads as the parent's)."""
-    from automl.search.refit import refit_run
+    """The refit, by fit's own final refit in its own process (``python -m
+    automl.search.refit``: the parent's seed, ``os.cpu_count()`` threads and, for OpenMP
+    models on a busy machine, ``OMP_WAIT_POLICY=PASSIVE``, as ``fit`` does)."""
+    from automl.search.pool import refit_in_child
 
-    logger.info("Refitting %s on %s.", plural(len(numbers), "member"), plural(len(data.y), "row"))
-    return refit_run(study, data, numbers, weights, n_threads=os.cpu_count() or 1,
-                     deadline_epoch=None, out_dir=store.run_dir(ref))  # fmt: skip
+    logger.info("Refitting %s.", plural(len(numbers), "member"))
+    return refit_in_child(data=data_path, storage_url=store.storage_url,
+                          study_name=ref.study_name, trials=numbers, weights=weights,
+                          n_threads=os.cpu_count() or 1, deadline_epoch=None,
+                          run_dir=store.run_dir(ref))  # fmt: skip
 
 
 def _cross_validate(study: optuna.Study, data: TrainingData, numbers: list[int],
@@ -250,8 +255,9 @@ def _cross_validate(study: optuna.Study, data: TrainingData, numbers: list[int],
     scores = []
     started = time.perf_counter()
     for train, valid in data.folds:
-        model = fit_members(choices, list(result["weights"]), data, train, n_threads=os.cpu_count()
-                            or 1, seed=StudySettings.read(study).seed, deadline=None,
+        # one thread: this process has no OMP_WAIT_POLICY=PASSIVE (see automl.search.pool)
+        model = fit_members(choices, list(result["weights"]), data, train, n_threads=1,
+                            seed=StudySettings.read(study).seed, deadline=None,
                             maximize=maximize)  # fmt: skip
         rows = data.raw.iloc[valid]
         predicted = model.predict(rows) if data.task == "regression" else model.predict_proba(rows)
