@@ -12,6 +12,7 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 from __future__ import annotations
 
 from benchmarks import (
+    compare,
     explain,
     parallel,
     profile_large,
@@ -78,6 +79,11 @@ BENCHMARKS: dict[str, Benchmark] = {
             refit.run,
             "`automl refit` on the parent's own data: fit seconds against the parent's final "
             "refit, same predictions",
+        ),
+        Benchmark(
+            "compare",
+            compare.run,
+            "`automl compare` of a 60 s search against default LightGBM on phoneme: verdict",
         ),
         Benchmark(
             "quality",
