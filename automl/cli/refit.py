@@ -77,7 +77,7 @@ def refit_command(
                  f"{result.data} in {result.refit_seconds:.1f} s: {members}."]  # fmt: skip
         if result.cv is not None:
             mean, std = format_score_pair(result.cv["mean"], result.cv["std"])
-            lines.append(f"Cross-validated on the new data ({result.cv['folds']} folds): "
+            lines.append(f"Cross-validated on the new data ({result.cv['n_folds']} folds): "
                          f"{result.metric} {mean} ± {std}")  # fmt: skip
         lines.append(f"Saved run {result.run_id} in {result.run_dir}")
         for line in lines:

@@ -158,5 +158,5 @@ def _render_parent(console: Any, details: dict[str, Any], metric: str) -> None:
     cv = (details.get("refit") or {}).get("cv")
     if cv:
         mean, std = format_score_pair(cv["mean"], cv["std"])
-        console.print(f"Cross-validated on this data ({cv['folds']} folds): {metric} {mean} ± "
+        console.print(f"Cross-validated on this data ({cv['n_folds']} folds): {metric} {mean} ± "
                       f"{std}", markup=False)  # fmt: skip

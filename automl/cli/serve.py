@@ -57,7 +57,7 @@ def scaffold_serve_command(
             ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
         result = scaffold_service(store, ref, out, force=force, synthetic_golden=synthetic_golden,
                                   hashes=hashes, alias=version)  # fmt: skip
-        predict_ms = (store.run_record(ref).get("model") or {}).get("predict_ms_per_1000")
+        predict_ms = store.run_record(ref).predict_ms_per_1000
         if as_json:
             emit_json({"run_id": result.run_id, "out": str(result.out), "files": result.files,
                        "hashed": result.hashed, "predict_ms_per_1000": predict_ms,

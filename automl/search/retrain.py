@@ -24,7 +24,13 @@ import numpy as np
 
 from automl.errors import DataError
 from automl.formatting import plural
-from automl.store.schema import RunPaths, StudySettings, TrialResult
+from automl.store.schema import (
+    RunPaths,
+    StudySettings,
+    TrialResult,
+    copied_trial_attrs,
+    record_parent,
+)
 
 if TYPE_CHECKING:
     import optuna
@@ -32,14 +38,12 @@ if TYPE_CHECKING:
     from automl.data.profile import Profile
     from automl.metrics import Metric
     from automl.search.dataset import TrainingData
+    from automl.store.run_record import RunRecord
     from automl.store.runs import RunRef, Store
 
 __all__ = ["RefitResult", "refit_from"]
 
 logger = logging.getLogger(__name__)
-
-#: The study attribute naming the run a refit run was made from.
-PARENT_ATTR = "refit_of"
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,9 @@ def refit_from(store: Store, parent: RunRef, data_path: Path, *, experiment: str
     from automl.metrics import get_metric
     from automl.search.dataset import DataSpec, training_data
     from automl.store.artifacts import read_json
-    from automl.store.record import RunRecord
 
     paths = RunPaths(store.run_dir(parent))
-    record = RunRecord.from_dict(store.run_record(parent), where=paths.run_json)
+    record = store.run_record(parent)
     parent_study = optuna.load_study(study_name=parent.study_name, storage=store.storage())
     settings = StudySettings.read(parent_study)
     refit = read_json(paths.refit)
@@ -125,10 +128,10 @@ def refit_from(store: Store, parent: RunRef, data_path: Path, *, experiment: str
     return RefitResult(
         experiment=new_ref.experiment, run_id=new_ref.run_id, run_dir=store.run_dir(new_ref),
         parent=parent.run_id, data=str(data_path), data_sha256=file_sha256(data_path),
-        n_rows=len(data.y), members=[f"{study.trials[n].user_attrs.get('family')}#{n}"
+        n_rows=len(data.y), members=[TrialResult.of(study.trials[n]).label
                                      for n in result["trials"]],
         weights=list(result["weights"]), refit_seconds=float(result["seconds"]),
-        parent_refit_seconds=(record.get("timings") or {}).get("refit_seconds"),
+        parent_refit_seconds=None if record.timings is None else record.timings.refit_seconds,
         metric=metric.name, cv=cv_result, notes=list(data.notes) + list(result["notes"]),
     )  # fmt: skip
 
@@ -199,7 +202,7 @@ def _new_run(store: Store, parent: RunRef, experiment: str | None, settings: Stu
     direction = METRICS[settings.metric].direction
     study = create_study(store.storage(), ref.study_name, direction=direction,
                          settings=new_settings)  # fmt: skip
-    study.set_user_attr(PARENT_ATTR, parent.study_name)
+    record_parent(study, parent.study_name)
     return ref, study
 
 
@@ -214,11 +217,8 @@ def _copy_trials(parent: optuna.Study, study: optuna.Study, refit: dict[str, Any
     numbers = []
     for number in refit["trials"]:
         trial = parent.trials[int(number)]
-        attrs = dict(trial.user_attrs)
-        label = TrialResult.of(trial).label
-        if label in trees:
-            attrs["n_iterations"] = trees[label]
-        attrs["refit_of"] = f"{ref.study_name}#{trial.number}"
+        attrs = copied_trial_attrs(trial, parent_study=ref.study_name,
+                                   n_iterations=trees.get(TrialResult.of(trial).label))  # fmt: skip
         study.add_trial(optuna.trial.create_trial(
             params=trial.params, distributions=trial.distributions, value=trial.value,
             user_attrs=attrs, state=optuna.trial.TrialState.COMPLETE,
@@ -265,7 +265,7 @@ def _cross_validate(study: optuna.Study, data: TrainingData, numbers: list[int],
         scores.append(score_predictions(metric, data.y[valid], predicted, labels))
     logger.info("Cross-validated the refit pipeline in %.1f s.", time.perf_counter() - started)
     return {"metric": metric.name, "mean": float(np.mean(scores)), "std": float(np.std(scores)),
-            "fold_scores": [float(s) for s in scores], "folds": len(scores)}  # fmt: skip
+            "fold_scores": [float(s) for s in scores], "n_folds": len(scores)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -276,48 +276,56 @@ class _Ensemble:
 
 
 def _write_record(store: Store, ref: RunRef, study: optuna.Study, parent: RunRef,
-                  parent_record: Any, data: TrainingData, data_path: Path, metric: Metric,
+                  parent_record: RunRecord, data: TrainingData, data_path: Path, metric: Metric,
                   result: dict[str, Any], cv: dict[str, Any] | None) -> None:  # fmt: skip
     """``run.json`` of the refit run: as ``fit`` writes it, with ``parent`` and ``refit``."""
     from automl.data import file_sha256
     from automl.search.choose import choice_of
     from automl.search.study import count_trials
-    from automl.store.artifacts import sha256_of, write_json
-    from automl.store.record import artifact, build_run_record, model_record
-    from automl.store.schema import MODEL_FILE, pin_model
+    from automl.store.artifacts import sha256_of
+    from automl.store.record import (
+        add_model,
+        add_parent,
+        artifact,
+        build_run_record,
+        mark_parent_scores,
+        model_record,
+        write_record,
+    )
+    from automl.store.schema import pin_model
 
     paths = RunPaths(store.run_dir(ref))
     kept = result["trials"]
     choices = [choice_of(study.trials[n], n_folds=len(data.folds)) for n in kept]
     choice = max(choices, key=lambda c: c.cv_mean if metric.direction == "maximize" else -c.cv_mean)
-    parent_model = parent_record.model
-    ensemble = None
-    if len(kept) > 1:
-        best_single = parent_model.get("best_single_cv_mean") or choice.cv_mean
-        ensemble = _Ensemble(list(result["weights"]), float(parent_model.get("cv_mean") or 0.0),
-                             float(best_single))  # fmt: skip
-    labels = [f"{study.trials[n].user_attrs.get('family')}#{n}" for n in kept]
+    ensemble = _ensemble_of(parent_record, list(result["weights"]), choice.cv_mean)
+    labels = [TrialResult.of(study.trials[n]).label for n in kept]
     model = model_record(choice, ensemble, result, labels if ensemble else None)
-    model["score_kind"] = "parent_" + str(model["score_kind"])  # scored by the parent's search
-    model["substitution"] = None
+    mark_parent_scores(model)
     pin_model(study, str(result["sha256"]))
-    artifacts = {
-        MODEL_FILE: artifact(paths.model, str(result["sha256"])),
-        paths.profile.name: artifact(paths.profile, sha256_of(paths.profile)),
-        paths.schema.name: artifact(paths.schema, sha256_of(paths.schema)),
+    artifacts = {paths.model.name: artifact(paths.model, str(result["sha256"]))} | {
+        p.name: artifact(p, sha256_of(p)) for p in (paths.profile, paths.schema)
     }
-    settings = StudySettings.read(study)
     document = build_run_record(
-        ref, options=settings.config, data_path=data_path, data=data, metric=metric,
-        choice=choice, counts=count_trials(study), holdout=None, artifacts=artifacts,
-        data_sha=file_sha256(data_path), seconds=float(result["seconds"]),
+        ref, options=StudySettings.read(study).config, data_path=data_path, data=data,
+        metric=metric, choice=choice, counts=count_trials(study), holdout=None,
+        artifacts=artifacts, data_sha=file_sha256(data_path), seconds=float(result["seconds"]),
         refit_seconds=float(result["seconds"]), interrupted=False, started_epoch=time.time(),
         notes=tuple(data.notes) + tuple(result["notes"]),
     )  # fmt: skip
-    document["model"] = model
-    document["parent"] = {"run_id": parent.run_id, "experiment": parent.experiment,
-                          "study_name": parent.study_name,
-                          "model_sha256": parent_record.model_sha256}  # fmt: skip
-    document["refit"] = {"cv": cv, "parent_refit_seconds":
-                         (parent_record.get("timings") or {}).get("refit_seconds")}  # fmt: skip
-    write_json(paths.run_json, document)
+    add_model(document, model)
+    timings = parent_record.timings
+    add_parent(document, parent, model_sha256=parent_record.model_sha256, cv=cv,
+               parent_refit_seconds=None if timings is None else timings.refit_seconds)  # fmt: skip
+    write_record(paths.root, document)
+
+
+def _ensemble_of(parent: RunRecord, weights: list[float], best: float) -> _Ensemble | None:
+    """The parent's ensemble as the record describes it (its members' scores are the
+    parent's), or ``None`` for a single model."""
+    if len(weights) < 2:
+        return None
+    model = parent.model
+    score = None if model is None else model.cv_mean
+    single = None if model is None else model.best_single_cv_mean
+    return _Ensemble(weights, float(score or 0.0), float(single or best))

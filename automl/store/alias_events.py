@@ -15,8 +15,8 @@ import logging
 import socket
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,21 +151,12 @@ def _events(engine: sa.Engine, table: sa.Table, experiment: str,
     return [_event(row) for row in rows]
 
 
-def _event(row: Any) -> AliasEvent:
-    return AliasEvent(
-        experiment=row["experiment"],
-        alias=row["alias"],
-        seq=int(row["seq"]),
-        run_id=row["run_id"],
-        previous_run_id=row["previous_run_id"],
-        action=row["action"],
-        restores=row["restores"],
-        replaced=row["replaced"],
-        at=row["at"],
-        by=row["by"],
-        command=row["command"],
-        comparison=None if row["comparison"] is None else json.loads(row["comparison"]),
-    )
+def _event(row: Mapping[Any, Any]) -> AliasEvent:
+    """An event from a table row (or the values just inserted), the comparison parsed."""
+    values = {f.name: row[f.name] for f in fields(AliasEvent)}
+    comparison = values.pop("comparison")
+    values["seq"] = int(values["seq"])
+    return AliasEvent(**values, comparison=None if comparison is None else json.loads(comparison))
 
 
 def alias_history(store: Store, experiment: str | None = None,

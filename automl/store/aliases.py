@@ -234,12 +234,10 @@ def verify_model(store: Store, ref: RunRef) -> None:
         DataError: The hashes differ.
     """
     from automl.store.artifacts import read_verified
-    from automl.store.record import RunRecord
     from automl.store.schema import RunPaths
 
     paths = RunPaths(store.run_dir(ref))
-    record = RunRecord.from_dict(store.run_record(ref), where=paths.run_json)
-    sha = record.model_sha256
+    sha = store.run_record(ref).model_sha256
     if sha is None:
         raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
     store.check_pinned_model(ref, sha)

@@ -17,6 +17,7 @@ from automl.formatting import plural
 if TYPE_CHECKING:
     from automl.data.target import Task
     from automl.insight.bootstrap import Verdict
+    from automl.store.run_record import RunRecord
     from automl.store.runs import RunRef, Store
 
 __all__ = ["Comparison", "compare_runs"]
@@ -109,12 +110,12 @@ def compare_runs(store: Store, challenger: RunRef, champion: RunRef, data: Path,
 
     champ_model, champ_record, table = load_rows(store, champion, data)
     chall_model, chall_record, _ = load_rows(store, challenger, data)
-    target = str(champ_record["target"])
+    target = str(champ_record.target)
     _check_same_problem(challenger, champion, chall_record, champ_record)
     if target not in [str(c) for c in table.frame.columns]:
         raise missing_target(data, target)
     task = cast("Task", champ_model.task)
-    chosen = get_metric(metric or str(champ_record["metric"]), task)
+    chosen = get_metric(metric or str(champ_record.metric), task)
     rows, y, notes = _scored_rows(store, champion, table.frame, target, champ_model,
                                   chall_model, data)  # fmt: skip
     labels = list(range(len(champ_model.labels))) if task != "regression" else []
@@ -157,14 +158,15 @@ def _scored_rows(store: Store, champion: RunRef, frame: Any, target: str, champ_
     return frame.iloc[np.flatnonzero(keep)], y, notes
 
 
-def _check_same_problem(challenger: RunRef, champion: RunRef, chall: dict[str, Any],
-                        champ: dict[str, Any]) -> None:  # fmt: skip
+def _check_same_problem(challenger: RunRef, champion: RunRef, chall: RunRecord,
+                        champ: RunRecord) -> None:  # fmt: skip
     """Both runs must predict the same target for the same task."""
-    for key in ("target", "task"):
-        if str(chall.get(key)) != str(champ.get(key)):
+    for what, theirs, ours in (("target", chall.target, champ.target),
+                               ("task", chall.task, champ.task)):  # fmt: skip
+        if str(theirs) != str(ours):
             raise DataError(
-                f"Run {challenger.run_id} and run {champion.run_id} have different {key}s "
-                f"({chall.get(key)!r} and {champ.get(key)!r}): their scores cannot be compared.",
+                f"Run {challenger.run_id} and run {champion.run_id} have different {what}s "
+                f"({theirs!r} and {ours!r}): their scores cannot be compared.",
                 hint="Compare runs trained to predict the same target.",
             )
 

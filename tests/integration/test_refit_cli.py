@@ -85,7 +85,7 @@ def test_refit_through_an_alias_with_cv_on_new_rows(home: Path, tmp_path: Path) 
     document = _json(home, "refit", newer, "--alias", "production", "--experiment", "one",
                      "--cv")  # fmt: skip
     assert document["parent"] == parent and document["n_rows"] == round(len(frame) * 0.8)
-    assert document["cv"]["folds"] == 5 and 0.7 < document["cv"]["mean"] <= 1.0
+    assert document["cv"]["n_folds"] == 5 and 0.7 < document["cv"]["mean"] <= 1.0
     record = json.loads((Path(document["run_dir"]) / "run.json").read_text())
     assert record["refit"]["cv"]["fold_scores"] == document["cv"]["fold_scores"]
     assert record["data"]["sha256"] == document["data_sha256"] != _json(home, "show", parent)[
