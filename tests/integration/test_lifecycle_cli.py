@@ -182,16 +182,17 @@ def test_promote_if_better_promotes_and_records_the_comparison(fitted: Home) -> 
 
 def test_unknown_alias_and_alias_of_another_experiment(fitted: Home, tmp_path: Path) -> None:
     h = fitted
-    h.json("promote", h.lightgbm, "--alias", "known")
+    known = f"known-{uuid.uuid4().hex[:6]}"  # a PostgreSQL server keeps earlier runs' aliases
+    h.json("promote", h.lightgbm, "--alias", known)
     code, _, err = h.run("predict", DATA, "--experiment", h.experiment, "--alias", "nope",
                          "--output", tmp_path / "p.csv")  # fmt: skip
-    assert code == 4 and "No alias 'nope'" in err and "known" in err
+    assert code == 4 and "No alias 'nope'" in err and known in err
     # the alias belongs to another experiment than the one asked
-    code, _, err = h.run("show", "--alias", "known", "--experiment", "elsewhere")
+    code, _, err = h.run("show", "--alias", known, "--experiment", "elsewhere")
     assert code == 4 and f"belongs to experiment '{h.experiment}'" in err
-    code, _, err = h.run("promote", h.linear, "--alias", "known", "--experiment", "elsewhere")
+    code, _, err = h.run("promote", h.linear, "--alias", known, "--experiment", "elsewhere")
     assert code == 4 and f"belongs to experiment '{h.experiment}'" in err
-    code, _, err = h.run("predict", DATA, "--run", h.linear, "--alias", "known",
+    code, _, err = h.run("predict", DATA, "--run", h.linear, "--alias", known,
                          "--output", tmp_path / "p.csv")  # fmt: skip
     assert code == 2 and "not both" in err
 
