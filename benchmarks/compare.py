@@ -15,13 +15,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from benchmarks._datasets import load_manifest, make_split
-from benchmarks._process import find_automl, run_child
+from benchmarks._process import run_automl
 from benchmarks._result import BenchmarkError, Context, Figure, Result
 
 __all__ = ["run"]
@@ -79,12 +78,7 @@ def run(context: Context) -> Result:
 
 
 def _json(home: Path, *args: str) -> dict[str, Any]:
-    argv = [find_automl(), "--home", str(home), *args, "--json"]
-    print(f"compare: {' '.join(argv)}", file=sys.stderr)
-    child = run_child(argv, timeout=_TIMEOUT)
-    if child.returncode != 0:
-        raise BenchmarkError(
-            f"automl {args[0]} exited with {child.returncode}: {child.stderr[-800:]!r}"
-        )
-    document: dict[str, Any] = json.loads(str(child.stdout))
+    document: dict[str, Any] = json.loads(
+        run_automl(home, *args, "--json", label="compare", timeout=_TIMEOUT)
+    )
     return document

@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._process import find_automl, run_child
-from benchmarks._result import BenchmarkError, Context, Figure, Result
+from benchmarks._process import run_automl
+from benchmarks._result import Context, Figure, Result
 from benchmarks._synthetic import TARGET, mixed_csv
 
 __all__ = ["run"]
@@ -95,11 +94,4 @@ def _largest_difference(home: Path, data: Path, parent: str, child: str) -> floa
 
 
 def _automl(home: Path, *args: str) -> str:
-    argv = [find_automl(), "--home", str(home), *args]
-    print(f"refit: {' '.join(argv)}", file=sys.stderr)
-    child = run_child(argv, timeout=_TIMEOUT)
-    if child.returncode != 0:
-        raise BenchmarkError(
-            f"automl {args[0]} exited with {child.returncode}: {child.stderr[-800:]!r}"
-        )
-    return str(child.stdout)
+    return run_automl(home, *args, label="refit", timeout=_TIMEOUT)
