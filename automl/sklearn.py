@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["AutoMLClassifier", "AutoMLRegressor"]
 
+#: Rows needed to fit (cross-validation needs two folds).
+_MIN_SAMPLES = 2
+
 
 class _AutoMLEstimator(BaseEstimator):
     """What the classifier and the regressor share: parameters, validation, the search.
@@ -47,6 +50,13 @@ class _AutoMLEstimator(BaseEstimator):
         home: Keep each run in this home (``automl`` commands can then read it); default a
             temporary folder, removed after ``fit``.
         experiment: The experiment of the runs kept in ``home``.
+
+    Attributes:
+        model_: The fitted automl model (the object saved as ``model.joblib``).
+        run_id_: The run of the last ``fit``.
+        score_: Its model's cross-validated score, in ``metric``.
+        leaderboard_: Its trials, best first (as ``automl.Run.leaderboard()``).
+        n_features_in_: Columns seen in ``fit``; ``feature_names_in_`` when they had text names.
     """
 
     _task: str = "regression"
@@ -83,12 +93,12 @@ class _AutoMLEstimator(BaseEstimator):
         tags.input_tags.allow_nan = True  # missing values are the model's business
         return tags
 
-    def _search(self, X: Any, y: np.ndarray, task: str) -> None:
-        """Fit on ``X`` and ``y`` and keep the model: ``model_``, ``run_id_``, ``score_``,
-        ``leaderboard_``."""
+    def _search(self, frame: pd.DataFrame, y: np.ndarray, task: str) -> None:
+        """Fit on ``frame`` (from :meth:`_frame`) and ``y`` and keep the model: ``model_``,
+        ``run_id_``, ``score_``, ``leaderboard_``."""
         from automl.api import fit, load
 
-        frame = self._frame(X, reset=True)
+        frame = frame.copy()
         target = _free_name("target", frame.columns)
         frame[target] = y
         with tempfile.TemporaryDirectory(prefix="automl-sklearn-") as scratch:
@@ -117,14 +127,18 @@ class _AutoMLEstimator(BaseEstimator):
         """
         import pandas as pd
 
+        least = _MIN_SAMPLES if reset else 1  # one row is enough to predict
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, skip_check_array=True, reset=reset)
-            if X.shape[0] == 0:
-                raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}).")
+            if X.shape[0] < least:
+                raise ValueError(
+                    f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while a "
+                    f"minimum of {least} is required by {type(self).__name__}."
+                )
             frame = X.reset_index(drop=True)
         else:
             array = validate_data(self, X, dtype="numeric", ensure_all_finite="allow-nan",
-                                  reset=reset)  # fmt: skip
+                                  ensure_min_samples=least, reset=reset)  # fmt: skip
             frame = pd.DataFrame(array)
         if reset:
             names = [str(c) for c in frame.columns]
@@ -143,13 +157,8 @@ class AutoMLClassifier(ClassifierMixin, _AutoMLEstimator):
 
     Attributes:
         classes_: The class labels, sorted; the column order of ``predict_proba``.
-        model_: The fitted automl model (the object saved as ``model.joblib``).
-        run_id_: The run of the last ``fit``.
-        score_: Its model's cross-validated score, in ``metric``.
-        leaderboard_: Its trials, best first (as ``automl.Run.leaderboard()``).
-        n_features_in_: Columns seen in ``fit``; ``feature_names_in_`` when they had text names.
 
-    See :class:`_AutoMLEstimator` for the parameters.
+    See :class:`_AutoMLEstimator` for the parameters and the other learned attributes.
     """
 
     def fit(self, X: Any, y: Any) -> AutoMLClassifier:
@@ -162,14 +171,15 @@ class AutoMLClassifier(ClassifierMixin, _AutoMLEstimator):
         """
         from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
-        labels = _target(self, X, y)
+        frame = self._frame(X, reset=True)
+        labels = _target(self, frame, y)
         check_classification_targets(labels)
         self.classes_ = unique_labels(labels)
         if len(self.classes_) < 2:
             raise ValueError(
                 f"A classifier needs at least 2 classes in y; got 1 class ({self.classes_[0]!r})."
             )
-        self._search(X, labels, "binary" if len(self.classes_) == 2 else "multiclass")
+        self._search(frame, labels, "binary" if len(self.classes_) == 2 else "multiclass")
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -190,14 +200,7 @@ class AutoMLClassifier(ClassifierMixin, _AutoMLEstimator):
 class AutoMLRegressor(RegressorMixin, _AutoMLEstimator):
     """An automl search as a scikit-learn regressor.
 
-    Attributes:
-        model_: The fitted automl model (the object saved as ``model.joblib``).
-        run_id_: The run of the last ``fit``.
-        score_: Its model's cross-validated score, in ``metric``.
-        leaderboard_: Its trials, best first (as ``automl.Run.leaderboard()``).
-        n_features_in_: Columns seen in ``fit``; ``feature_names_in_`` when they had text names.
-
-    See :class:`_AutoMLEstimator` for the parameters.
+    See :class:`_AutoMLEstimator` for the parameters and the learned attributes.
     """
 
     def fit(self, X: Any, y: Any) -> AutoMLRegressor:
@@ -209,9 +212,10 @@ class AutoMLRegressor(RegressorMixin, _AutoMLEstimator):
         """
         from sklearn.utils.validation import check_array
 
-        values = check_array(_target(self, X, y), ensure_2d=False, dtype="float64",
+        frame = self._frame(X, reset=True)
+        values = check_array(_target(self, frame, y), ensure_2d=False, dtype="float64",
                              input_name="y")  # fmt: skip
-        self._search(X, values, "regression")
+        self._search(frame, values, "regression")
         return self
 
     def predict(self, X: Any) -> np.ndarray:
