@@ -233,7 +233,9 @@ def _target(estimator: BaseEstimator, X: Any, y: Any) -> np.ndarray:
     from sklearn.utils import assert_all_finite, check_consistent_length, column_or_1d
 
     if y is None:
-        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but y is None.")
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )
     labels = column_or_1d(y, warn=True)
     check_consistent_length(X, labels)
     assert_all_finite(labels, input_name="y")
