@@ -47,6 +47,7 @@ FOR_TIME: dict[str, str] = {
     "check_regressor_data_not_an_array": SAME_PATH,
     "check_pipeline_consistency": "test_a_pipeline_under_cross_val_score...",
     "check_estimators_pickle": "test_a_kept_run_..._survives_pickling",
+    "check_estimators_pickle(readonly_memmap=True)": "as check_estimators_pickle",
     "check_methods_sample_order_invariance": "check_methods_subset_invariance runs",
     "check_fit2d_1feature": SAME_PATH,
     "check_dict_unchanged": "predict only reads; check_methods_subset_invariance runs",
