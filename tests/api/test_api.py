@@ -22,8 +22,11 @@ def fitted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     rows = folder / "rows.csv"
     frame.drop(columns=["Survived"]).iloc[::7].to_csv(rows, index=False)
     home = folder / "home"
-    run = automl.fit(frame, "Survived", n_trials=2, n_jobs=1, models="lightgbm", home=home)
-    return {"run": run, "home": home, "rows": rows, "frame": frame, "folder": folder}
+    seen: list[object] = []
+    run = automl.fit(frame, "Survived", n_trials=2, n_jobs=1, models="lightgbm", home=home,
+                     progress=seen.append)  # fmt: skip
+    return {"run": run, "home": home, "rows": rows, "frame": frame, "folder": folder,
+            "progress": seen}  # fmt: skip
 
 
 def test_fit_from_a_data_frame_returns_the_saved_run(fitted: dict[str, object]) -> None:
@@ -37,6 +40,13 @@ def test_fit_from_a_data_frame_returns_the_saved_run(fitted: dict[str, object]) 
     assert len(frames) == 1
     shown = run_automl("--home", fitted["home"], "show", run.id, "--json")
     assert shown.code == 0 and frames[0].name in shown.stdout
+
+
+def test_progress_reports_the_search_as_the_cli_status_line(fitted: dict[str, object]) -> None:
+    seen = fitted["progress"]
+    assert seen, "the progress callable was never called"
+    last = seen[-1].status()
+    assert last.startswith("searching: 2/2 trials (") and "best roc_auc" in last
 
 
 def test_leaderboard_is_a_data_frame_of_the_runs_trials(fitted: dict[str, object]) -> None:
