@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from automl.api import Run
+    from automl.config import TaskOption
 
 __all__ = ["AutoMLClassifier", "AutoMLRegressor"]
 
@@ -47,8 +48,9 @@ class _AutoMLEstimator(BaseEstimator):
         seed: Random seed.
         ensemble: Allow the model to be an ensemble of the best trials.
         max_predict_ms: Keep the model's time to predict 1,000 rows within this.
-        home: Keep each run in this home (``automl`` commands can then read it); default a
-            temporary folder, removed after ``fit``.
+        home: Keep each run in this home, in the storage the command would use
+            (``automl`` commands can then read it); default a temporary folder with its own
+            SQLite file, removed after ``fit``.
         experiment: The experiment of the runs kept in ``home``.
 
     Attributes:
@@ -93,7 +95,7 @@ class _AutoMLEstimator(BaseEstimator):
         tags.input_tags.allow_nan = True  # missing values are the model's business
         return tags
 
-    def _search(self, frame: pd.DataFrame, y: np.ndarray, task: str) -> None:
+    def _search(self, frame: pd.DataFrame, y: np.ndarray, task: TaskOption) -> None:
         """Fit on ``frame`` (from :meth:`_frame`) and ``y`` and keep the model: ``model_``,
         ``run_id_``, ``score_``, ``leaderboard_``."""
         from automl.api import fit, load
@@ -102,14 +104,18 @@ class _AutoMLEstimator(BaseEstimator):
         target = _free_name("target", frame.columns)
         frame[target] = y
         with tempfile.TemporaryDirectory(prefix="automl-sklearn-") as scratch:
-            home = Path(self.home) if self.home is not None else Path(scratch)
+            home = Path(scratch)
+            storage: str | None = f"sqlite:///{home.resolve() / 'automl.db'}"
+            if self.home is not None:  # the user's home, with the storage the command would use
+                home, storage = Path(self.home), None
             run = fit(
-                frame, target, task=task, time_budget=self.time_budget,  # type: ignore[arg-type]
-                n_trials=self.n_trials, metric=self.metric, models=self.models, cv=self.cv,
-                n_jobs=self.n_jobs, seed=self.seed, ensemble=self.ensemble,
-                max_predict_ms=self.max_predict_ms, experiment=self.experiment, home=home,
+                frame, target, task=task, time_budget=self.time_budget, n_trials=self.n_trials,
+                metric=self.metric, models=self.models, cv=self.cv, n_jobs=self.n_jobs,
+                seed=self.seed, ensemble=self.ensemble, max_predict_ms=self.max_predict_ms,
+                experiment=self.experiment, home=home, storage=storage,
             )  # fmt: skip
-            self.model_ = load(run.id, experiment=run.experiment, home=home)._model
+            loaded = load(run.id, experiment=run.experiment, home=home, storage=storage)
+            self.model_ = loaded.saved_model
             self._record(run)
 
     def _record(self, run: Run) -> None:

@@ -52,6 +52,12 @@ class Predictor:
         return f"Predictor({where}, task={self.task!r})"
 
     @property
+    def saved_model(self) -> SavedModel:
+        """The object saved as ``model.joblib`` (``automl.models.predictor.Predictor``), for
+        code that predicts without these checks (the scikit-learn estimators keep it)."""
+        return self._model
+
+    @property
     def classes_(self) -> np.ndarray:
         """The class labels in their training type, in the column order of
         :meth:`predict_proba`.
