@@ -226,7 +226,8 @@ class AutoMLRegressor(RegressorMixin, _AutoMLEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The predicted value of each row."""
-        return np.asarray(self.model_.predict(self._rows(X)), dtype="float64")
+        rows = self._rows(X)  # first: it raises NotFittedError before fit
+        return np.asarray(self.model_.predict(rows), dtype="float64")
 
 
 def _target(estimator: BaseEstimator, X: Any, y: Any) -> np.ndarray:
