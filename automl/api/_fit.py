@@ -175,8 +175,15 @@ def fit(
 
 
 def _run_of(result: FitResult, *, home: Path, storage: str | None) -> Run:
-    model = result.model or {}
-    score = model.get("cv_mean", result.cv_mean)
+    """The run ``fit`` saved, with the score its record gives (as ``automl show``)."""
+    from automl.store.runs import RunRef
+
+    store = open_store(home, storage, read_only=True)
+    try:
+        saved = store.run_record(RunRef(result.experiment, result.run_id)).search_score
+    finally:
+        store.close()
+    score = result.cv_mean if saved is None else saved
     return Run(
         id=result.run_id, experiment=result.experiment, path=result.run_dir, task=result.task,
         metric=result.metric, target=result.target, score=float(score), holdout=result.holdout,

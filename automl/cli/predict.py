@@ -8,15 +8,8 @@ from typing import Annotated
 import typer
 
 from automl.cli._options import ExperimentOption, JsonOption, RunOption
-from automl.cli._output import (
-    emit_json,
-    err_console,
-    guarded,
-    quiet_libraries,
-    stdout_to_stderr,
-    store_of,
-)
-from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, csv_destination, write_stdout
+from automl.cli._output import emit_json, err_console, guarded
+from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, run_on_rows
 
 __all__ = ["predict_command"]
 
@@ -35,20 +28,13 @@ def predict_command(
     with guarded(ctx):
         from automl.store.predict import predict_file
 
-        destination = csv_destination(output, as_json=as_json, what="predictions")
-        quiet_libraries()
-        store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        with stdout_to_stderr(destination is None or as_json):
-            result = predict_file(
-                store,
-                ref,
-                data,
-                destination,
-                id_columns=ids or (),
-                excel_safe=excel_safe,
-            )
-        write_stdout(result.text)
+        result = run_on_rows(
+            ctx,
+            lambda store, ref, destination: predict_file(
+                store, ref, data, destination, id_columns=ids or (), excel_safe=excel_safe
+            ),
+            output=output, as_json=as_json, what="predictions", experiment=experiment, run=run,
+        )  # fmt: skip
         if as_json:
             emit_json(
                 {
