@@ -148,3 +148,14 @@ def test_an_alias_that_names_no_run_is_refused_naming_it(fitted: dict[str, objec
         automl.load(alias="champion", home=fitted["home"])
     with pytest.raises(automl.UsageError, match="run or alias, not both"):
         automl.load("x", alias="champion", home=fitted["home"])
+
+
+def test_load_by_alias_gives_the_run_the_alias_names(fitted: dict[str, object]) -> None:
+    pytest.importorskip("automl.store.aliases", reason="aliases (automl promote) not merged yet")
+    run = fitted["run"]
+    promoted = run_automl("--home", fitted["home"], "promote", run.id, "--alias", "champion")
+    assert promoted.code == 0, promoted.stderr
+    predictor = automl.load(alias="champion", home=fitted["home"])
+    assert predictor.run_id == run.id
+    rows = fitted["frame"].head(20)
+    np.testing.assert_array_equal(predictor.predict_proba(rows), run.predictor.predict_proba(rows))
