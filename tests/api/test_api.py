@@ -144,10 +144,10 @@ def test_profile_of_a_data_frame_matches_the_profile_of_its_file() -> None:
 
 def test_an_alias_that_names_no_run_is_refused_naming_it(fitted: dict[str, object]) -> None:
     # before aliases exist: a usage error saying so; once they do: the alias is not found
-    with pytest.raises((automl.UsageError, automl.NotFoundError), match="'champion'"):
-        automl.load(alias="champion", home=fitted["home"])
+    with pytest.raises((automl.UsageError, automl.NotFoundError), match="'nobody'"):
+        automl.load(alias="nobody", home=fitted["home"])
     with pytest.raises(automl.UsageError, match="run or alias, not both"):
-        automl.load("x", alias="champion", home=fitted["home"])
+        automl.load("x", alias="nobody", home=fitted["home"])
 
 
 def test_load_by_alias_gives_the_run_the_alias_names(fitted: dict[str, object]) -> None:
