@@ -28,6 +28,7 @@ __all__ = [
     "predict_file",
     "read_id_columns",
     "read_rows",
+    "require_features",
     "unused_columns",
     "write_rows",
 ]
@@ -214,16 +215,33 @@ def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, RunReco
 
     predictor, record = store.load_predictor(ref)
     table = read_table(data)
-    columns = [str(c) for c in table.frame.columns]
+    require_features(predictor, table.frame, source=str(data), record=record)
+    return predictor, record, table
+
+
+def require_features(
+    predictor: Predictor, frame: pd.DataFrame, *, source: str, record: RunRecord
+) -> None:
+    """Check that ``frame`` has every column the model needs.
+
+    Args:
+        predictor: The run's model.
+        frame: The rows to predict.
+        source: How messages name the rows (a file, or ``the DataFrame``).
+        record: The run's ``run.json`` (for the training file's name).
+
+    Raises:
+        DataError: Columns the model needs are missing.
+    """
+    columns = [str(c) for c in frame.columns]
     missing = [name for name in predictor.features if name not in columns]
     if missing:
         shown = ", ".join(repr(m) for m in missing[:20])
         raise DataError(
-            f"{data} lacks {plural(len(missing), 'column')} the model needs: {shown}.",
+            f"{source} lacks {plural(len(missing), 'column')} the model needs: {shown}.",
             hint="Add them (empty cells are fine); the model was trained on "
             f"{record.data.name if record.data else '?'}.",
         )
-    return predictor, record, table
 
 
 def read_id_columns(table: Table, names: Sequence[str]) -> pd.DataFrame:
