@@ -12,10 +12,12 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 from __future__ import annotations
 
 from benchmarks import (
+    compare,
     explain,
     parallel,
     profile_large,
     quality,
+    refit,
     report,
     serve_explain,
     serve_latency,
@@ -75,6 +77,17 @@ BENCHMARKS: dict[str, Benchmark] = {
             "report",
             report.run,
             "`automl report` of a run on 100,000 rows: build time, size, same bytes twice",
+        ),
+        Benchmark(
+            "refit",
+            refit.run,
+            "`automl refit` on the parent's own data: fit seconds against the parent's final "
+            "refit, same predictions",
+        ),
+        Benchmark(
+            "compare",
+            compare.run,
+            "`automl compare` of a 60 s search against default LightGBM on phoneme: verdict",
         ),
         Benchmark(
             "quality",

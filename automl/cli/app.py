@@ -16,13 +16,16 @@ from typer.core import TyperCommand
 
 from automl import __version__
 from automl.cli._output import AppState
+from automl.cli.compare import compare_command
 from automl.cli.evaluate import evaluate_command
 from automl.cli.explain import explain_command
 from automl.cli.export import export_command
 from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
+from automl.cli.lifecycle import aliases_command, promote_command, rollback_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
+from automl.cli.refit import refit_command
 from automl.cli.report import report_command
 from automl.cli.runs import experiments_command, runs_command, show_command
 from automl.cli.serve import scaffold_serve_command
@@ -91,7 +94,7 @@ def main_options(
     """From a tabular dataset to a tuned, honestly validated model and a prediction service.
 
     Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 bad input data, 4 not found,
-    5 no trial succeeded, 130 interrupted.
+    5 no trial succeeded, 6 a check failed, 130 interrupted.
     """
     ctx.obj = AppState(home=home, storage=storage, debug=debug)
 
@@ -114,6 +117,13 @@ _command("report", "One offline HTML page about a run: plots, model card.")(repo
 _command("worker", "Join a run's search from another machine.")(worker_command)
 _command("scaffold-serve", "Generate a FastAPI service for a run.")(scaffold_serve_command)
 _command("export", "Export a run's model as an MLflow pyfunc folder.")(export_command)
+_command("promote", "Point an alias (production...) at a run, with history.")(promote_command)
+_command("rollback", "Point an alias back at its previous run.")(rollback_command)
+_command("aliases", "Who holds each alias, since when (--history: every change).")(aliases_command)
+_command("refit", "Fit a run's chosen pipeline on new data, as a new run.")(refit_command)
+_command("compare", "Challenger against champion on labelled rows, with a verdict.")(
+    compare_command
+)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._options import ExperimentOption, JsonOption, RunOption
+from automl.cli._options import AliasOption, ExperimentOption, JsonOption, RunOption
 from automl.cli._output import emit_json, err_console, guarded
 from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, run_on_rows
 
@@ -20,6 +20,7 @@ def predict_command(
     output: OutputOption,
     experiment: ExperimentOption = "default",
     run: RunOption = None,
+    alias: AliasOption = None,
     ids: IdOption = None,
     excel_safe: ExcelSafeOption = False,
     as_json: JsonOption = False,
@@ -34,6 +35,7 @@ def predict_command(
                 store, ref, data, destination, id_columns=ids or (), excel_safe=excel_safe
             ),
             output=output, as_json=as_json, what="predictions", experiment=experiment, run=run,
+            alias=alias,
         )  # fmt: skip
         if as_json:
             emit_json(

@@ -57,6 +57,7 @@ def scaffold_service(
     force: bool = False,
     synthetic_golden: bool = False,
     hashes: bool = True,
+    alias: dict[str, Any] | None = None,
 ) -> ScaffoldResult:
     """Generate the service project for a run into ``out``.
 
@@ -68,6 +69,7 @@ def scaffold_service(
         synthetic_golden: Build the golden records (tests, README example) from the profile
             instead of taking training rows.
         hashes: Hash-pin every requirement (asks the package index, through pip).
+        alias: The alias the run was chosen through, for ``/v1/metadata`` (or ``None``).
 
     Returns:
         The files written.
@@ -94,16 +96,10 @@ def scaffold_service(
         records = synthetic_records(read_json(paths.profile), predictor.features)
     else:
         records = sample_records(run_dir, predictor.features)
-    plan = _Plan(
-        ref=ref,
-        record=record,
-        model_path=paths.model,
-        fields=fields,
-        records=records,
-        golden=golden_answers(predictor, records, ref.run_id),
-        synthetic=synthetic_golden,
-        lock=_lock(record, hashes=hashes),
-    )
+    plan = _Plan(ref=ref, record=record, model_path=paths.model, fields=fields, records=records,
+                 golden=golden_answers(predictor, records, ref.run_id),
+                 synthetic=synthetic_golden, lock=_lock(record, hashes=hashes),
+                 alias=alias)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="automl-scaffold-") as tmp:
         staging = Path(tmp)
         files = _stage(staging, plan)
@@ -126,6 +122,7 @@ class _Plan:
     golden: dict[str, Any]
     synthetic: bool
     lock: tuple[list[Pin], list[Pin]]
+    alias: dict[str, Any] | None = None
 
 
 def _check_out(out: Path, *, force: bool) -> None:
@@ -186,6 +183,7 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
         "versions": record.versions,
         "model_sha256": context["model_sha256"],
         "model_kind": record.model_kind or "single",
+        "alias": plan.alias,
     }
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")

@@ -284,6 +284,30 @@ def add_artifact(record: dict[str, Any], path: Path, sha256: str) -> None:
     record["artifacts"][path.name] = artifact(path, sha256)
 
 
+def add_parent(record: dict[str, Any], parent: RefFacts, *, model_sha256: str | None,
+               cv: dict[str, Any] | None, parent_refit_seconds: float | None) -> None:  # fmt: skip
+    """For a run made by ``automl refit``: the ``parent`` it refitted and the ``refit``
+    section (its cross-validated score on its own data, the parent's refit seconds)."""
+    record["parent"] = {"run_id": parent.run_id, "experiment": parent.experiment,
+                        "study_name": parent.study_name, "model_sha256": model_sha256}  # fmt: skip
+    record["refit"] = {"cv": cv, "parent_refit_seconds": parent_refit_seconds}
+
+
+def mark_parent_scores(model: dict[str, Any]) -> None:
+    """A refit run's ``model``: its score is the parent's, from the parent's search
+    (``score_kind`` ``parent_cv`` or ``parent_oof``); nothing was substituted."""
+    model["score_kind"] = "parent_" + str(model.get("score_kind") or "cv")
+    model["substitution"] = None
+
+
+def write_record(run_dir: Path, record: dict[str, Any]) -> str:
+    """Write ``run.json`` into ``run_dir`` (atomically); return its SHA-256."""
+    from automl.store.artifacts import write_json
+    from automl.store.schema import RunPaths
+
+    return write_json(RunPaths(run_dir).run_json, record)
+
+
 def substitution_text(model: dict[str, Any]) -> str:
     """The explanation of what was saved instead of the best trial (empty when nothing)."""
     return str((ModelSection.of(model).substitution or {}).get("explanation", ""))

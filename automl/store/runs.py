@@ -218,23 +218,39 @@ class Store:
         )
 
     def resolve(
-        self, *, experiment: str | None, run_id: str | None, with_model: bool = False
+        self,
+        *,
+        experiment: str | None,
+        run_id: str | None,
+        alias: str | None = None,
+        with_model: bool = False,
     ) -> RunRef:
-        """The run named by ``--run``, else the latest of ``--experiment`` (default ``default``).
+        """The run named by ``--run``, else by ``--alias`` of ``--experiment``, else the latest
+        run of ``--experiment`` (default ``default``).
 
         Args:
             experiment: The experiment.
             run_id: A run id, which wins over ``experiment``.
+            alias: An alias of ``experiment`` (:mod:`automl.store.aliases`).
             with_model: Skip runs that saved no model (a fit that failed or is still running).
 
         Raises:
-            NotFoundError: No such run, or no run of the experiment (with a model).
+            UsageError: Both ``run_id`` and ``alias``.
+            NotFoundError: No such run or alias, or no run of the experiment (with a model).
         """
         from automl.config import DEFAULT_EXPERIMENT
 
+        if run_id and alias:
+            from automl.errors import UsageError
+
+            raise UsageError("Give --run or --alias, not both.")
         if run_id:
             return self.find_run(run_id)
         name = experiment or DEFAULT_EXPERIMENT
+        if alias:
+            from automl.store.aliases import resolve_alias
+
+            return resolve_alias(self, name, alias)
         latest = self.latest_run(name)
         if not with_model:
             return latest
@@ -276,10 +292,10 @@ class Store:
         sha256 = record.model_sha256
         if not sha256:
             raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
-        self._check_study_sha256(ref, sha256)
+        self.check_pinned_model(ref, sha256)
         return load_saved_predictor(RunPaths(self.run_dir(ref)).model, sha256), record
 
-    def _check_study_sha256(self, ref: RunRef, recorded: str) -> None:
+    def check_pinned_model(self, ref: RunRef, recorded: str) -> None:
         """The model's SHA-256 in ``run.json`` must be the one ``fit`` stored in the study: a
         pickle replaced together with its hash in the run folder is refused.
 

@@ -10,7 +10,8 @@ from automl.models.registry import FAMILIES
 from tests.conftest import run_automl
 
 COMMANDS = ["profile", "fit", "leaderboard", "predict", "evaluate", "explain", "experiments",
-            "runs", "show", "report", "worker", "scaffold-serve"]  # fmt: skip
+            "runs", "show", "report", "worker", "scaffold-serve", "promote", "rollback",
+            "aliases", "compare", "refit"]  # fmt: skip
 
 
 def test_fit_help_lists_every_family_whole_at_80_columns() -> None:

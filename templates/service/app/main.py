@@ -93,10 +93,11 @@ def _v1(settings: Settings, state: dict[str, Any]) -> APIRouter:
 
     @v1.get("/metadata")
     def metadata() -> dict[str, Any]:
-        """What the model is: run, task, metric, CV score, features with types, classes."""
-        return {key: MANIFEST[key] for key in (
+        """What the model is: run, task, metric, CV score, features with types, classes, and
+        the alias it was scaffolded through (name, time of promotion), if any."""
+        return {key: MANIFEST.get(key) for key in (
             "run_id", "experiment", "task", "metric", "cv_score", "score_kind", "target",
-            "classes", "features", "versions", "model_sha256", "model_kind",
+            "classes", "features", "versions", "model_sha256", "model_kind", "alias",
         )}  # fmt: skip
 
     @v1.post("/predict")
