@@ -199,22 +199,12 @@ def load(
 
 
 def _alias_ref(store: Store, experiment: str | None, alias: str) -> RunRef:
-    """The run an alias names.
+    """The run an alias names (what ``--alias`` means on the command line).
 
     Raises:
-        UsageError: This automl has no aliases yet.
-        NotFoundError: No such alias.
+        NotFoundError: No such alias in that experiment (the known ones are listed).
     """
-    import importlib
-
     from automl.config import DEFAULT_EXPERIMENT
+    from automl.store.aliases import resolve_alias
 
-    try:
-        aliases = importlib.import_module("automl.store.aliases")
-    except ModuleNotFoundError:
-        raise UsageError(
-            f"Cannot load alias {alias!r}: aliases are not available in this automl yet.",
-            hint="Load the run by id: automl.load(run=...).",
-        ) from None
-    ref: RunRef = aliases.resolve_alias(store, experiment or DEFAULT_EXPERIMENT, alias)
-    return ref
+    return resolve_alias(store, experiment or DEFAULT_EXPERIMENT, alias)

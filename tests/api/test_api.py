@@ -151,7 +151,6 @@ def test_an_alias_that_names_no_run_is_refused_naming_it(fitted: dict[str, objec
 
 
 def test_load_by_alias_gives_the_run_the_alias_names(fitted: dict[str, object]) -> None:
-    pytest.importorskip("automl.store.aliases", reason="aliases (automl promote) not merged yet")
     run = fitted["run"]
     promoted = run_automl("--home", fitted["home"], "promote", run.id, "--alias", "champion")
     assert promoted.code == 0, promoted.stderr
