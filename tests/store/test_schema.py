@@ -31,7 +31,7 @@ ATTRIBUTE = re.compile(
 #: A run-folder file name spelled out.
 FILE_NAME = re.compile(
     r"""["'](run\.json|model\.joblib|profile\.json|schema\.json|sample\.json|leaderboard\.json"""
-    r"""|refit\.json|refit\.log)["']|trial_\{|worker-\{"""
+    r"""|refit\.json|refit\.log|reference\.json)["']|trial_\{|worker-\{"""
 )
 
 
