@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -29,26 +29,38 @@ def predict_command(
     run: RunOption = None,
     ids: IdOption = None,
     excel_safe: ExcelSafeOption = False,
+    on_invalid: Annotated[
+        Literal["warn", "reject", "ignore"],
+        typer.Option(
+            "--on-invalid",
+            help="Rows out of the training range, with unseen categories, unparsable values or "
+            "an all-empty column: warn (predict all, report them), reject (write nothing, exit "
+            "3 naming the rows) or ignore.",
+        ),
+    ] = "warn",
     as_json: JsonOption = False,
 ) -> None:
     """Write `prediction` (and `proba_<class>` columns for classification) for every row."""
     with guarded(ctx):
-        from automl.store.predict import predict_file
+        from automl.monitor.predict import predict_checked
 
         destination = csv_destination(output, as_json=as_json, what="predictions")
         quiet_libraries()
         store = store_of(ctx)
         ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
         with stdout_to_stderr(destination is None or as_json):
-            result = predict_file(
+            result, contract = predict_checked(
                 store,
                 ref,
                 data,
                 destination,
+                on_invalid=on_invalid,
                 id_columns=ids or (),
                 excel_safe=excel_safe,
             )
         write_stdout(result.text)
+        if contract is not None and not as_json:
+            _report_contract(contract)
         if as_json:
             emit_json(
                 {
@@ -59,6 +71,7 @@ def predict_command(
                     "columns": result.columns,
                     "ignored_columns": result.ignored_columns,
                     "id_columns": result.id_columns,
+                    "contract": None if contract is None else contract.to_dict(),
                 }
             )
         else:
@@ -68,3 +81,10 @@ def predict_command(
             err_console().print(
                 f"Wrote {plural(result.n_rows, 'prediction')} from run {result.run_id} to {where}"
             )
+
+
+def _report_contract(contract: Any) -> None:
+    """The input contract's findings on stderr, one line each."""
+    console = err_console()
+    for issue in contract.issues:
+        console.print(f"[yellow]Warning:[/] {issue.text()}", soft_wrap=True, markup=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,7 @@ def predict_file(
     *,
     id_columns: Sequence[str] = (),
     excel_safe: bool = False,
+    before: Callable[[Predictor, Table, list[str]], None] | None = None,
 ) -> PredictResult:
     """Predict every row of ``data`` with the run's model and write ``output`` (CSV).
 
@@ -73,6 +74,8 @@ def predict_file(
         output: The CSV to write; ``None`` returns the CSV as ``text`` instead.
         id_columns: Input columns copied first into the output, as written in ``data``.
         excel_safe: Make text cells that start like a formula inert for spreadsheets.
+        before: Called with the model, the rows read and the columns it does not use, before
+            anything is predicted or written (the input contract, which may raise).
 
     Raises:
         NotFoundError: The data file, the run's model or an ``id_columns`` column does not
@@ -83,6 +86,8 @@ def predict_file(
     predictor, record, table = load_rows(store, ref, data)
     ids = read_id_columns(table, id_columns)
     ignored = unused_columns(table, predictor, record, ids)
+    if before is not None:
+        before(predictor, table, ignored)
     frame, text = write_rows(predictor.predict_frame(table.frame), ids, output,
                              excel_safe=excel_safe, what="a prediction")  # fmt: skip
     return PredictResult(
