@@ -73,7 +73,8 @@ def predict_checked(
             lines = "; ".join(i.text() for i in report.issues[:5])
             raise DataError(
                 f"{data}: {plural(len(rows), 'row')} ({shown}; 1 = the first data row) "
-                f"break the input contract of run {ref.run_id}: {lines}. Nothing was written.",
+                f"{'breaks' if len(rows) == 1 else 'break'} the input contract of run "
+                f"{ref.run_id}: {lines}. Nothing was written.",
                 hint="Fix or drop those rows, or predict them anyway with --on-invalid warn.",
             )
 
