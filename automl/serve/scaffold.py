@@ -173,6 +173,7 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
     model_dir = staging / "app" / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     _copy_model(plan.model_path, record, model_dir)
+    monitored = _copy_reference(RunPaths(plan.model_path.parent), record, model_dir)
     manifest = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
@@ -186,10 +187,12 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
         "versions": record["versions"],
         "model_sha256": context["model_sha256"],
         "model_kind": model.get("kind", "single"),
+        "monitored": bool(monitored),
     }
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")
-    extra = ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json"]
+    extra = ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json",
+             *(f"app/model/{name}" for name in monitored)]  # fmt: skip
     return [*written, *extra, f"wheels/{wheel.name}"]
 
 
@@ -204,6 +207,23 @@ def _copy_model(source: Path, record: dict[str, Any], model_dir: Path) -> None:
             hint="Run scaffold-serve again; if it fails again, the run folder was tampered with.",
         )
     (model_dir / MODEL_FILE).write_bytes(data)  # the service's app/model.py loads this name
+
+
+def _copy_reference(paths: RunPaths, record: dict[str, Any], model_dir: Path) -> list[str]:
+    """Copy the drift reference and the profile (how the service reads each column) when
+    the run has a reference, each checked against its SHA-256 in ``run.json``; return the
+    file names copied (none for a run saved without a reference: no monitoring)."""
+    from automl.store.artifacts import read_verified
+
+    artifacts = record.get("artifacts") or {}
+    sources = [paths.reference, paths.profile]
+    if any(source.name not in artifacts for source in sources):
+        logger.info("The run has no drift reference: the service will not watch its inputs.")
+        return []
+    for source in sources:
+        data = read_verified(source, str(artifacts[source.name]["sha256"]))
+        (model_dir / source.name).write_bytes(data)
+    return [source.name for source in sources]
 
 
 def _install(staging: Path, out: Path, files: list[str]) -> None:
