@@ -12,6 +12,7 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 from __future__ import annotations
 
 from benchmarks import (
+    drift,
     explain,
     parallel,
     profile_large,
@@ -71,6 +72,14 @@ BENCHMARKS: dict[str, Benchmark] = {
             "report",
             report.run,
             "`automl report` of a run on 100,000 rows: build time, size, same bytes twice",
+        ),
+        Benchmark(
+            "drift",
+            drift.run,
+            "drift verdict on 100 random 50/50 splits of 3 files (false alarms, detection); "
+            "`automl drift` on 1,000,000 x 20 rows: wall time and peak memory",
+            cache_result=False,  # the split study is cached per dataset
+            add_options=drift.add_options,
         ),
         Benchmark(
             "quality",

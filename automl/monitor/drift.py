@@ -40,6 +40,10 @@ SEVERITIES: tuple[Severity, ...] = ("none", "warn", "drift")
 #: Missing-rate change (absolute) that warns, and that is drift.
 MISSING_WARN = 0.05
 MISSING_DRIFT = 0.15
+#: Share of values moved between levels (total variation distance) of a categorical or
+#: discrete column that warns, and that is drift: a +0.5 sd shift of a normal moves 0.2.
+MOVED_WARN = 0.075
+MOVED_DRIFT = 0.15
 #: Share of numbers out of the training range, or of unseen levels, that warns.
 OUTSIDE_WARN = 0.05
 #: Domain classifier's cross-validated AUC that warns, and that is drift.
@@ -55,6 +59,7 @@ DOMAIN_MIN_ROWS = 50
 THRESHOLDS: dict[str, Any] = {
     "psi": {"warn": PSI_WARN, "drift": PSI_DRIFT},
     "missing_rate_change": {"warn": MISSING_WARN, "drift": MISSING_DRIFT},
+    "moved_share": {"warn": MOVED_WARN, "drift": MOVED_DRIFT},
     "out_of_range_share": {"warn": OUTSIDE_WARN},
     "unseen_share": {"warn": OUTSIDE_WARN},
     "domain_auc": {"warn": AUC_WARN, "drift": AUC_DRIFT},
@@ -150,6 +155,9 @@ def _column_entry(ref: Any, m: ColumnMeasures, q_value: float, missing_q: float)
     found: list[tuple[Severity, float, str]] = []  # severity, magnitude (1 = drift), measure
     if q_value < Q_VALUE and not math.isnan(m.psi):
         found.append((_level(m.psi, PSI_WARN, PSI_DRIFT), m.psi / PSI_DRIFT, "psi"))
+        if ref.summary.kind != "continuous":
+            found.append((_level(m.moved, MOVED_WARN, MOVED_DRIFT), m.moved / MOVED_DRIFT,
+                          "moved"))  # fmt: skip
     if missing_q < Q_VALUE:
         found.append((_level(abs(change), MISSING_WARN, MISSING_DRIFT),
                       abs(change) / MISSING_DRIFT, "missing_rate"))  # fmt: skip
@@ -168,6 +176,7 @@ def _column_entry(ref: Any, m: ColumnMeasures, q_value: float, missing_q: float)
         "missing_rate_reference": _round(ref.summary.missing_rate),
         "missing_rate": _round(m.missing_rate), "missing_q_value": _round(missing_q),
         "out_of_range": _round(m.out_of_range), "unseen": _round(m.unseen),
+        "moved": _round(m.moved),
         "reference_shares": ref.summary.shares, "shares": m.shares,
     }  # fmt: skip
 
@@ -214,6 +223,8 @@ def _column_text(c: dict[str, Any]) -> str:
             parts.append(f"PSI {c['psi']:.3f}")
         elif measure == "missing_rate":
             parts.append(f"missing {c['missing_rate_reference']:.1%} -> {c['missing_rate']:.1%}")
+        elif measure == "moved":
+            parts.append(f"{c['moved']:.1%} of values moved between levels")
         elif measure == "out_of_range":
             parts.append(f"{c['out_of_range']:.1%} out of the training range")
         elif measure == "unseen":

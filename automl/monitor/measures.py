@@ -42,6 +42,8 @@ class ColumnMeasures:
         out_of_range: Share of new numbers below the training minimum or above its maximum.
         unseen: Share of new levels training never saw (``None``: not checkable).
         shares: The new values' share per bin (for pages and the service).
+        moved: Total variation distance between the bin shares (half the sum of their
+            absolute differences): the share of values that would have to change bin.
     """
 
     n: int
@@ -54,6 +56,7 @@ class ColumnMeasures:
     out_of_range: float | None
     unseen: float | None
     shares: list[float]
+    moved: float = math.nan
 
 
 def psi(reference: np.ndarray | list[float], new: np.ndarray | list[float]) -> float:
@@ -99,6 +102,7 @@ def measure_column(summary: Summary, values: np.ndarray, missing: np.ndarray) ->
         n=len(present), psi=psi(summary.shares, shares), test=test, statistic=statistic,
         p_value=p_value, missing_rate=rate, missing_p=missing_p, out_of_range=out_of_range,
         unseen=unseen, shares=[round(float(s), 6) for s in shares],
+        moved=float(0.5 * np.abs(shares - np.asarray(summary.shares, dtype=float)).sum()),
     )  # fmt: skip
 
 
