@@ -141,7 +141,8 @@ def _side_by_side(out: Path, singles: list[bytes], port: int) -> tuple[list[floa
         plain = http.client.HTTPConnection("127.0.0.1", bare_port, timeout=30)
         for i in range(50):
             _post(plain, singles[i % len(singles)])
-        on, off = [], []
+        on: list[float] = []
+        off: list[float] = []
         for i in range(SIDE_BY_SIDE):
             body = singles[i % len(singles)]
             first, second = (watched, plain) if i % 2 else (plain, watched)

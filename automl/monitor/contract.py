@@ -22,6 +22,7 @@ import numpy as np
 
 from automl.formatting import plural
 from automl.monitor.reference import Reference, column_values
+from automl.monitor.summary import in_levels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,12 +151,11 @@ def check_contract(
                 issues.append(_issue(column.name, "out_of_range", outside, cells,
                                      f"{summary.low:g} to {summary.high:g}"))  # fmt: skip
         if column.role == "categorical" and summary.known_levels is not None:
-            known = set(summary.known_levels)
-            unseen = ~missing & np.fromiter((str(v) not in known for v in values), dtype=bool,
-                                            count=len(values))  # fmt: skip
+            unseen = ~missing & ~in_levels(values, summary.known_levels)
             if unseen.any():
+                known = plural(len(summary.known_levels), "level")
                 issues.append(_issue(column.name, "unseen_category", unseen, cells,
-                                     f"one of {plural(len(known), 'level')}"))  # fmt: skip
+                                     f"one of {known}"))  # fmt: skip
     return ContractReport(n_rows=len(raw), issues=tuple(issues), new_columns=new_columns)
 
 

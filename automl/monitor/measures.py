@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from automl.monitor.summary import Summary
+from automl.monitor.summary import Summary, in_levels
 
 __all__ = [
     "PSI_DRIFT",
@@ -96,8 +96,7 @@ def measure_column(summary: Summary, values: np.ndarray, missing: np.ndarray) ->
         outside = np.count_nonzero((present < summary.low) | (present > summary.high))
         out_of_range = outside / len(present)
     if summary.kind == "categorical" and summary.known_levels is not None:
-        known = set(summary.known_levels)
-        unseen = sum(1 for v in present if str(v) not in known) / len(present)
+        unseen = float(np.mean(~in_levels(present, summary.known_levels)))
     return ColumnMeasures(
         n=len(present), psi=psi(summary.shares, shares), test=test, statistic=statistic,
         p_value=p_value, missing_rate=rate, missing_p=missing_p, out_of_range=out_of_range,

@@ -27,6 +27,7 @@ __all__ = [
     "MAX_KNOWN_LEVELS",
     "TOP_LEVELS",
     "Summary",
+    "in_levels",
     "summarise",
 ]
 
@@ -100,10 +101,7 @@ class Summary:
             position = np.minimum(position, len(keys) - 1)
             found = keys[order][position] == values
             return np.where(found, order[position], len(levels))
-        lookup = {str(level): i for i, level in enumerate(levels)}
-        other = len(levels)
-        return np.fromiter((lookup.get(v, other) for v in values), dtype=np.int64,
-                           count=len(values))  # fmt: skip
+        return _level_codes(values, [str(level) for level in levels])
 
     def counts(self, values: np.ndarray) -> np.ndarray:
         """How many of ``values`` fall in each bin."""
@@ -117,6 +115,19 @@ class Summary:
     def from_dict(cls, data: dict[str, Any]) -> Summary:
         """Read :meth:`to_dict`'s output."""
         return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+def _level_codes(values: np.ndarray, levels: list[str]) -> np.ndarray:
+    """The position of each value in ``levels`` (as text), ``len(levels)`` for any other."""
+    import pandas as pd
+
+    found = pd.Index(levels).get_indexer(pd.Index(values.astype(str)))
+    return np.where(found < 0, len(levels), found)
+
+
+def in_levels(values: np.ndarray, levels: list[str]) -> np.ndarray:
+    """Whether each value (as text) is one of ``levels``."""
+    return _level_codes(values, levels) < len(levels)
 
 
 def summarise(values: np.ndarray, missing: np.ndarray, *, categorical: bool) -> Summary:
