@@ -17,19 +17,10 @@ DRAWN = 8
 
 def render_drift_page(report: DriftReport) -> str:
     """The page's HTML text."""
-    import jinja2
-
     from automl import __version__
-    from automl.resources import templates_dir
+    from automl.resources import page_environment
 
-    folder = templates_dir() / "report"
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env, folder = page_environment()
     document = report.document
     drawn = [c for c in document["columns"] if c["severity"] != "none"][:DRAWN]
     if not drawn:
