@@ -136,8 +136,13 @@ def _artifacts(ctx: RunContext, model_sha: str, refit: dict[str, Any]) -> dict[s
         paths.schema.name: artifact(paths.schema, sha256_of(paths.schema)),
     }
     members = list(zip(refit["trials"], refit["weights"], strict=True))
-    sha = write_reference(paths, ctx.data, members, model_sha256=model_sha,
-                          seed=ctx.config.seed)  # fmt: skip
+    try:
+        sha = write_reference(paths, ctx.data, members, model_sha256=model_sha,
+                              seed=ctx.config.seed)  # fmt: skip
+    except Exception as error:  # the model is saved: a missing reference must not lose it
+        logger.warning("No drift reference saved (%s: %s); `automl drift --rebuild-reference "
+                       "TRAIN.csv` can make it later.", type(error).__name__, error)  # fmt: skip
+        return found
     found[paths.reference.name] = artifact(paths.reference, sha)
     return found
 
