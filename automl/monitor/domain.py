@@ -47,7 +47,7 @@ def domain_classifier(
         values, missing, _ = column_values(sample[column.name], column.role)
         codes = np.full(m, summary.n_bins, dtype=np.float32)  # the missing code
         present = ~missing
-        if present.any():
+        if present.any() and summary.n:
             kept = (
                 values[present] if summary.kind == "categorical" else values[present].astype(float)
             )
