@@ -124,16 +124,7 @@ def run_child(
             cwd=cwd,
             start_new_session=True,  # one process group to kill: launcher and command
         )
-        try:
-            launcher.wait(timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(launcher)
-            raise BenchmarkError(
-                f"{' '.join(argv)} did not finish within {timeout:g} s; killed."
-            ) from None
-        except BaseException:  # Ctrl-C, which the command's new session does not receive
-            _kill_group(launcher)
-            raise
+        _wait(launcher, argv, timeout)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode("utf-8", errors="replace")
@@ -150,6 +141,24 @@ def run_child(
         stderr=stderr,
         cpu_seconds=float(cpu),
     )
+
+
+def _wait(launcher: subprocess.Popen[bytes], argv: Sequence[str], timeout: float | None) -> None:
+    """Wait for the launcher; kill it and its command on timeout or Ctrl-C.
+
+    Raises:
+        BenchmarkError: ``timeout`` passed.
+    """
+    try:
+        launcher.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(launcher)
+        raise BenchmarkError(
+            f"{' '.join(argv)} did not finish within {timeout:g} s; killed."
+        ) from None
+    except BaseException:  # Ctrl-C, which the command's new session does not receive
+        _kill_group(launcher)
+        raise
 
 
 def _kill_group(launcher: subprocess.Popen[bytes]) -> None:

@@ -4,12 +4,20 @@ the ``--output``, ``--id``, ``--excel-safe`` options and where the CSV goes."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 
-__all__ = ["ExcelSafeOption", "IdOption", "OutputOption", "csv_destination", "write_stdout"]
+__all__ = [
+    "ExcelSafeOption",
+    "IdOption",
+    "OutputOption",
+    "csv_destination",
+    "run_on_rows",
+    "write_stdout",
+]
 
 #: ``--output PATH`` (``-`` for stdout).
 OutputOption = Annotated[
@@ -65,3 +73,39 @@ def write_stdout(text: str | None) -> None:
     if text is not None:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+class _WroteRows(Protocol):
+    @property
+    def text(self) -> str | None: ...
+
+
+Result = TypeVar("Result", bound=_WroteRows)
+
+
+def run_on_rows(
+    ctx: typer.Context,
+    work: Callable[[Any, Any, Path | None], Result],
+    *,
+    output: str,
+    as_json: bool,
+    what: str,
+    experiment: str,
+    run: str | None,
+) -> Result:
+    """Resolve the run (one with a model), call ``work(store, ref, destination)`` with
+    stdout kept clean, then write the CSV to stdout if that is where it goes.
+
+    Raises:
+        UsageError: ``--output -`` together with ``--json``.
+    """
+    from automl.cli._output import quiet_libraries, stdout_to_stderr, store_of
+
+    destination = csv_destination(output, as_json=as_json, what=what)
+    quiet_libraries()
+    store = store_of(ctx)
+    ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
+    with stdout_to_stderr(destination is None or as_json):
+        result = work(store, ref, destination)
+    write_stdout(result.text)
+    return result

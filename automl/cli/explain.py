@@ -7,15 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automl.cli._output import (
-    emit_json,
-    err_console,
-    guarded,
-    quiet_libraries,
-    stdout_to_stderr,
-    store_of,
-)
-from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, csv_destination, write_stdout
+from automl.cli._options import ExperimentOption, JsonOption, RunOption
+from automl.cli._output import emit_json, err_console, guarded
+from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, run_on_rows
 
 if TYPE_CHECKING:
     from automl.store.explain import ExplainResult
@@ -27,10 +21,8 @@ def explain_command(
     ctx: typer.Context,
     data: Annotated[Path, typer.Argument(metavar="DATA", help="Rows to explain: CSV or Parquet.")],
     output: OutputOption,
-    experiment: Annotated[
-        str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
-    ] = "default",
-    run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
+    experiment: ExperimentOption = "default",
+    run: RunOption = None,
     top: Annotated[
         int | None,
         typer.Option(
@@ -53,7 +45,7 @@ def explain_command(
     ] = None,
     ids: IdOption = None,
     excel_safe: ExcelSafeOption = False,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write each row's base value and the contribution of every input column (or the top K).
 
@@ -63,22 +55,14 @@ def explain_command(
     with guarded(ctx):
         from automl.store.explain import explain_file
 
-        destination = csv_destination(output, as_json=as_json, what="contributions")
-        quiet_libraries()
-        store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        with stdout_to_stderr(destination is None or as_json):
-            result = explain_file(
-                store,
-                ref,
-                data,
-                destination,
-                top=top,
-                label=label,
-                id_columns=ids or (),
+        result = run_on_rows(
+            ctx,
+            lambda store, ref, destination: explain_file(
+                store, ref, data, destination, top=top, label=label, id_columns=ids or (),
                 excel_safe=excel_safe,
-            )
-        write_stdout(result.text)
+            ),
+            output=output, as_json=as_json, what="contributions", experiment=experiment, run=run,
+        )  # fmt: skip
         if as_json:
             emit_json(_document(result))
         else:

@@ -52,9 +52,7 @@ def leaderboard_command(
         if top is not None:
             rows = rows[:top]
         metric = (
-            store.run_record(refs[-1]).get("metric", "score")
-            if _has_record(store, refs[-1])
-            else "score"
+            store.run_record(refs[-1]).metric or "score" if store.has_record(refs[-1]) else "score"
         )
         if as_json:
             emit_json(
@@ -74,12 +72,6 @@ def leaderboard_command(
             console = out_console()
             table = leaderboard_table(rows, metric=metric, width=console.width)
             print_titled(console, title, table)
-
-
-def _has_record(store: Any, ref: Any) -> bool:
-    from automl.store.schema import RunPaths
-
-    return RunPaths(store.run_dir(ref)).run_json.is_file()
 
 
 def leaderboard_csv(rows: list[LeaderboardRow]) -> str:

@@ -8,15 +8,8 @@ from typing import Annotated, Any, Literal
 import typer
 
 from automl.cli._options import ExperimentOption, JsonOption, RunOption
-from automl.cli._output import (
-    emit_json,
-    err_console,
-    guarded,
-    quiet_libraries,
-    stdout_to_stderr,
-    store_of,
-)
-from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, csv_destination, write_stdout
+from automl.cli._output import emit_json, err_console, guarded
+from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, run_on_rows
 
 __all__ = ["predict_command"]
 
@@ -44,23 +37,19 @@ def predict_command(
     with guarded(ctx):
         from automl.monitor.predict import predict_checked
 
-        destination = csv_destination(output, as_json=as_json, what="predictions")
-        quiet_libraries()
-        store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        with stdout_to_stderr(destination is None or as_json):
+        checked: list[Any] = []
+
+        def work(store: Any, ref: Any, destination: Path | None) -> Any:
             result, contract = predict_checked(
-                store,
-                ref,
-                data,
-                destination,
-                on_invalid=on_invalid,
-                id_columns=ids or (),
+                store, ref, data, destination, on_invalid=on_invalid, id_columns=ids or (),
                 excel_safe=excel_safe,
-            )
-        write_stdout(result.text)
-        if contract is not None and not as_json:
-            _report_contract(contract)
+            )  # fmt: skip
+            checked.append(contract)
+            return result
+
+        result = run_on_rows(ctx, work, output=output, as_json=as_json, what="predictions",
+                             experiment=experiment, run=run)  # fmt: skip
+        contract = checked[0] if checked else None
         if as_json:
             emit_json(
                 {
@@ -77,6 +66,7 @@ def predict_command(
         else:
             from automl.formatting import plural
 
+            _report_contract(contract)
             where = "stdout" if result.output is None else result.output
             err_console().print(
                 f"Wrote {plural(result.n_rows, 'prediction')} from run {result.run_id} to {where}"
@@ -86,5 +76,5 @@ def predict_command(
 def _report_contract(contract: Any) -> None:
     """The input contract's findings on stderr, one line each."""
     console = err_console()
-    for issue in contract.issues:
+    for issue in () if contract is None else contract.issues:
         console.print(f"[yellow]Warning:[/] {issue.text()}", soft_wrap=True, markup=True)

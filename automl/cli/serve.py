@@ -44,7 +44,7 @@ def scaffold_serve_command(
         result = scaffold_service(
             store, ref, out, force=force, synthetic_golden=synthetic_golden, hashes=hashes
         )
-        predict_ms = (store.run_record(ref).get("model") or {}).get("predict_ms_per_1000")
+        predict_ms = store.run_record(ref).predict_ms_per_1000
         if as_json:
             emit_json({"run_id": result.run_id, "out": str(result.out), "files": result.files,
                        "hashed": result.hashed, "predict_ms_per_1000": predict_ms})  # fmt: skip

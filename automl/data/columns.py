@@ -182,8 +182,6 @@ def _numeric_profile(
     parse: Parse | None,
     options: dict[str, Any],
 ) -> ColumnProfile:
-    import pandas as pd
-
     array = values.to_numpy(dtype="float64", na_value=np.nan)
     array = array[~np.isnan(array)]
     text_note = " stored as text" if parse == "number" else ""
@@ -206,9 +204,7 @@ def _numeric_profile(
         if role_reason is not None:
             role, reason = role_reason
             if role == "datetime" and parse is None:
-                dates = pd.to_datetime(
-                    pd.Series(array.astype("int64")).astype(str), format="%Y%m%d", errors="coerce"
-                )
+                dates = _yyyymmdd_dates(array)
                 return _datetime_profile(
                     name, dtype, column, reason, parse="yyyymmdd", options={},
                     values=dates.dropna(), markers=markers,
@@ -225,24 +221,46 @@ def _numeric_profile(
                            "every value distinct and the name says id", parse, options, markers,
                            n_unique=n_unique)  # fmt: skip
         reason = "decimal numbers" + text_note
+    reason += _format_notes(options)
+    stats = _numeric_stats(array, finite, uniques, counts)
+    return _finish(name, dtype, column, values, "numeric", reason, parse, options, markers,
+                   n_unique=n_unique, stats=stats)  # fmt: skip
+
+
+def _yyyymmdd_dates(array: np.ndarray) -> pd.Series:
+    """Integers such as 20210530 parsed as dates (``NaT`` where they are not)."""
+    import pandas as pd
+
+    return pd.to_datetime(
+        pd.Series(array.astype("int64")).astype(str), format="%Y%m%d", errors="coerce"
+    )
+
+
+def _format_notes(options: dict[str, Any]) -> str:
+    """How the numbers were written as text: thousands separators, currency, percent signs."""
+    notes = ""
     if options.get("thousands"):
-        reason += ", thousands separators"
+        notes += ", thousands separators"
     if options.get("currency"):
-        reason += ", currency signs"
+        notes += ", currency signs"
     if options.get("percent"):
-        reason += ", percent signs"
+        notes += ", percent signs"
+    return notes
+
+
+def _numeric_stats(array: np.ndarray, finite: np.ndarray, uniques: np.ndarray,
+                   counts: np.ndarray) -> dict[str, Any]:  # fmt: skip
+    """The most frequent values, the range, the mean and the standard deviation."""
     order = np.argsort(-counts, kind="stable")[:5]
     top = [[_fmt(uniques[i]), int(counts[i])] for i in order]
     with np.errstate(all="ignore"):
-        stats = {
+        return {
             "top": top,
             "min": float(array.min()),
             "max": float(array.max()),
             "mean": float(finite.mean()) if finite.size else float("nan"),
             "std": float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
         }
-    return _finish(name, dtype, column, values, "numeric", reason, parse, options, markers,
-                   n_unique=n_unique, stats=stats)  # fmt: skip
 
 
 def _integer_role(

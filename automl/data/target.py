@@ -97,10 +97,9 @@ def analyse_target(column: pd.Series, profile: ColumnProfile, *, source: str) ->
         The target profile.
 
     Raises:
-        DataError: The target has no values at all, or a single distinct value.
+        DataError: The target has no values at all, a single distinct value, or (for
+            regression) an infinite value.
     """
-    import pandas as pd
-
     name = str(column.name)
     labels = target_values(column, profile)
     present = labels.dropna()
@@ -120,39 +119,55 @@ def analyse_target(column: pd.Series, profile: ColumnProfile, *, source: str) ->
             "target: there is nothing to learn.",
             hint="Check that you chose the right --target column.",
         )
-    numeric = pd.api.types.is_numeric_dtype(present) and not pd.api.types.is_bool_dtype(present)
-    integral = pd.api.types.is_integer_dtype(present)
-    if numeric and not integral:
-        task: Task = "regression"
-        reason = "decimal numbers"
-    elif numeric and len(counts) > MAX_CLASSES_FOR_INTEGERS:
-        task, reason = "regression", f"{len(counts)} distinct integers (more than 20)"
-    elif len(counts) == 2:
-        task, reason = "binary", "2 distinct values"
-    else:
-        kind = "integer " if numeric else ""
-        task, reason = "multiclass", f"{len(counts)} distinct {kind}values"
+    task, reason = _task_of(present, n_distinct=len(counts))
     if task == "regression":
-        values = present.to_numpy(dtype="float64")
-        n_infinite = int((~np.isfinite(values)).sum())
-        if n_infinite:
-            raise DataError(
-                f"Target column {name!r} in {source} has {plural(n_infinite, 'infinite value')}; "
-                "a regression target must be finite.",
-                hint="Remove or correct those rows.",
-            )
-        with np.errstate(all="ignore"):
-            stats = {
-                "min": float(values.min()),
-                "max": float(values.max()),
-                "mean": float(values.mean()),
-                "std": float(values.std(ddof=1)),
-                "skew": float(pd.Series(values).skew()),  # type: ignore[arg-type]
-            }
+        stats = _regression_stats(present, name=name, source=source)
         return TargetProfile(name, task, reason, n_missing, stats=stats)
     classes = [[_native(label), int(count)] for label, count in counts.items()]
     positive = classes[-1][0] if task == "binary" else None
     return TargetProfile(name, task, reason, n_missing, classes=classes, positive_class=positive)
+
+
+def _task_of(present: pd.Series, *, n_distinct: int) -> tuple[Task, str]:
+    """The task the target's values call for, and why."""
+    import pandas as pd
+
+    numeric = pd.api.types.is_numeric_dtype(present) and not pd.api.types.is_bool_dtype(present)
+    integral = pd.api.types.is_integer_dtype(present)
+    if numeric and not integral:
+        return "regression", "decimal numbers"
+    if numeric and n_distinct > MAX_CLASSES_FOR_INTEGERS:
+        return "regression", f"{n_distinct} distinct integers (more than 20)"
+    if n_distinct == 2:
+        return "binary", "2 distinct values"
+    kind = "integer " if numeric else ""
+    return "multiclass", f"{n_distinct} distinct {kind}values"
+
+
+def _regression_stats(present: pd.Series, *, name: str, source: str) -> dict[str, float]:
+    """A regression target's range, mean, spread and skew.
+
+    Raises:
+        DataError: A value is infinite.
+    """
+    import pandas as pd
+
+    values = present.to_numpy(dtype="float64")
+    n_infinite = int((~np.isfinite(values)).sum())
+    if n_infinite:
+        raise DataError(
+            f"Target column {name!r} in {source} has {plural(n_infinite, 'infinite value')}; "
+            "a regression target must be finite.",
+            hint="Remove or correct those rows.",
+        )
+    with np.errstate(all="ignore"):
+        return {
+            "min": float(values.min()),
+            "max": float(values.max()),
+            "mean": float(values.mean()),
+            "std": float(values.std(ddof=1)),
+            "skew": float(pd.Series(values).skew()),  # type: ignore[arg-type]
+        }
 
 
 def _native(value: Any) -> Label:

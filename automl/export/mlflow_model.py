@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import UsageError
-from automl.store.schema import MODEL_FILE as RUN_MODEL_FILE
 from automl.store.schema import RunPaths
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from automl.export.signature import ColumnSpec
+    from automl.store.run_record import RunRecord
     from automl.store.runs import RunRef, Store
 
 __all__ = ["MARKER", "ExportResult", "export_mlflow", "import_mlflow"]
@@ -155,7 +155,7 @@ def _stage(
     staging: Path,
     mlflow: Any,
     ref: RunRef,
-    record: dict[str, Any],
+    record: RunRecord,
     run_dir: Path,
     schema: dict[str, Any],
     predictor: Any,
@@ -172,18 +172,18 @@ def _stage(
     from automl.store.artifacts import read_json, read_verified
 
     inputs = input_columns(schema, read_json(RunPaths(run_dir).profile))
-    outputs = output_columns(record["task"], record.get("labels") or [])
-    sha256 = record["artifacts"][RUN_MODEL_FILE]["sha256"]
+    outputs = output_columns(str(record.task), record.labels)
+    sha256 = str(record.model_sha256)
     manifest: dict[str, Any] = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
-        "task": record["task"],
-        "metric": record["metric"],
-        "target": record["target"],
-        "labels": record.get("labels") or [],
+        "task": record.task,
+        "metric": record.metric,
+        "target": record.target,
+        "labels": record.labels,
         "features": list(predictor.features),
         "model_sha256": sha256,
-        "versions": record["versions"],
+        "versions": record.versions,
     }
     meta = _metadata(manifest, record, inputs)
     with tempfile.TemporaryDirectory(prefix="automl-export-") as tmp:
@@ -260,9 +260,8 @@ def conform(frame: pd.DataFrame, inputs: list[ColumnSpec]) -> pd.DataFrame:
 
 
 def _metadata(
-    manifest: dict[str, Any], record: dict[str, Any], inputs: list[ColumnSpec]
+    manifest: dict[str, Any], record: RunRecord, inputs: list[ColumnSpec]
 ) -> dict[str, Any]:
-    model = record.get("model") or {}
     return {
         "run_id": manifest["run_id"],
         "experiment": manifest["experiment"],
@@ -270,10 +269,10 @@ def _metadata(
         "metric": manifest["metric"],
         "target": manifest["target"],
         "labels": [_plain(v) for v in manifest["labels"]],
-        "score": model.get("cv_mean", record.get("best", {}).get("cv_mean")),
-        "score_kind": model.get("score_kind", "cv"),
+        "score": record.search_score,
+        "score_kind": record.score_kind,
         "model_sha256": manifest["model_sha256"],
-        "automl_version": str(record["versions"].get("automl", "")),
+        "automl_version": record.automl_version or "",
         "columns": [c.to_dict() for c in inputs],
     }
 
@@ -285,7 +284,7 @@ def _plain(value: Any) -> Any:
 def _write_requirements(
     staging: Path,
     wheel: Path,
-    record: dict[str, Any],
+    record: RunRecord,
     ref: RunRef,
     mlflow_version: str,
     *,
@@ -298,7 +297,7 @@ def _write_requirements(
     from automl.store.artifacts import sha256_of
 
     roots = [*automl_requirements(), f"{MLFLOW_PACKAGE}=={mlflow_version}"]
-    pins = pinned_closure(roots, versions=training_versions(record))
+    pins = pinned_closure(roots, versions=training_versions(record.versions))
     digests = hash_pins(pins) if hashes else {}
     wheel_line = f"./wheels/{wheel.name}"
     machine = f"{platform.system()} {platform.machine()}, CPython {platform.python_version()}"

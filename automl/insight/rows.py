@@ -153,32 +153,8 @@ def explain_rows(
         DataError: ``frame`` lacks columns the model needs.
     """
     found = contributions(predictor, frame)
-    n = len(found.base)
-    rows = np.arange(n)
-    sign = 1.0
-    if predictor.task == "regression":
-        if label is not None:
-            raise UsageError(
-                "--class names a class, but this model is a regression.",
-                hint="Leave --class out: the prediction itself is explained.",
-            )
-        pick = np.zeros(n, dtype=int)
-        classes, explained = None, "prediction"
-    elif predictor.task == "binary":
-        chosen = predictor.labels[-1] if label is None else _label(predictor.labels, label)
-        pick = np.zeros(n, dtype=int)
-        if chosen == predictor.labels[-1]:
-            explained = f"positive class {chosen!r}"
-        else:
-            sign, explained = -1.0, f"class {chosen!r}"
-        classes = [chosen] * n
-    elif label is None:
-        pick = np.argmax(found.output, axis=1)
-        classes, explained = [predictor.labels[i] for i in pick], "predicted class"
-    else:
-        chosen = _label(predictor.labels, label)
-        pick = np.full(n, predictor.labels.index(chosen))
-        classes, explained = [chosen] * n, f"class {chosen!r}"
+    rows = np.arange(len(found.base))
+    pick, classes, sign, explained = _output_per_row(predictor, found.output, label)
     base = sign * found.base[rows, pick]
     values = sign * found.values[rows, pick, :]
     output = sign * found.output[rows, pick]
@@ -196,6 +172,35 @@ def explain_rows(
         mean_error=float(gap.mean()) if gap.size else 0.0,
         explained=explained,
     )
+
+
+def _output_per_row(
+    predictor: Predictor, output: np.ndarray, label: Any
+) -> tuple[np.ndarray, list[Any] | None, float, str]:
+    """Which output each row explains: its index, the class per row (``None`` for a
+    regression), the sign (-1 for a binary model's negative class) and what it is.
+
+    Raises:
+        UsageError: ``label`` is given for a regression, or is not a class of the model.
+    """
+    n = len(output)
+    if predictor.task == "regression":
+        if label is not None:
+            raise UsageError(
+                "--class names a class, but this model is a regression.",
+                hint="Leave --class out: the prediction itself is explained.",
+            )
+        return np.zeros(n, dtype=int), None, 1.0, "prediction"
+    if predictor.task == "binary":
+        chosen = predictor.labels[-1] if label is None else _label(predictor.labels, label)
+        if chosen == predictor.labels[-1]:
+            return np.zeros(n, dtype=int), [chosen] * n, 1.0, f"positive class {chosen!r}"
+        return np.zeros(n, dtype=int), [chosen] * n, -1.0, f"class {chosen!r}"
+    if label is None:
+        pick = np.argmax(output, axis=1)
+        return pick, [predictor.labels[i] for i in pick], 1.0, "predicted class"
+    chosen = _label(predictor.labels, label)
+    return np.full(n, predictor.labels.index(chosen)), [chosen] * n, 1.0, f"class {chosen!r}"
 
 
 def _label(labels: list[Any], given: Any) -> Any:

@@ -68,16 +68,21 @@ def predict_checked(
                                 new_columns=tuple(ignored))  # fmt: skip
         found.append(report)
         if on_invalid == "reject" and report.issues:
-            rows = report.rows
-            shown = ", ".join(str(r) for r in rows[:20]) + (", ..." if len(rows) > 20 else "")
-            lines = "; ".join(i.text() for i in report.issues[:5])
-            raise DataError(
-                f"{data}: {plural(len(rows), 'row')} ({shown}; 1 = the first data row) "
-                f"{'breaks' if len(rows) == 1 else 'break'} the input contract of run "
-                f"{ref.run_id}: {lines}. Nothing was written.",
-                hint="Fix or drop those rows, or predict them anyway with --on-invalid warn.",
-            )
+            raise _rejected(report, data, ref.run_id)
 
     result = predict_file(store, ref, data, output, id_columns=id_columns,
                           excel_safe=excel_safe, before=check)  # fmt: skip
     return result, (found[0] if found else None)
+
+
+def _rejected(report: ContractReport, data: Path, run_id: str) -> DataError:
+    """The error of ``--on-invalid reject``: the rows, then the findings."""
+    rows = report.rows
+    shown = ", ".join(str(r) for r in rows[:20]) + (", ..." if len(rows) > 20 else "")
+    lines = "; ".join(i.text() for i in report.issues[:5])
+    return DataError(
+        f"{data}: {plural(len(rows), 'row')} ({shown}; 1 = the first data row) "
+        f"{'breaks' if len(rows) == 1 else 'break'} the input contract of run "
+        f"{run_id}: {lines}. Nothing was written.",
+        hint="Fix or drop those rows, or predict them anyway with --on-invalid warn.",
+    )

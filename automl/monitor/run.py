@@ -39,16 +39,16 @@ def load_reference(store: Store, ref: RunRef) -> Reference:
 
     record = store.run_record(ref)
     paths = RunPaths(store.run_dir(ref))
-    recorded = (record.get("artifacts") or {}).get(paths.reference.name)
-    if not recorded or not paths.reference.is_file():
-        data = (record.get("data") or {}).get("name") or "TRAIN.csv"
+    recorded = record.artifacts.get(paths.reference.name)
+    if recorded is None or recorded.sha256 is None or not paths.reference.is_file():
+        name = (record.data.name if record.data else None) or "TRAIN.csv"
         raise NotFoundError(
             f"Run {ref.run_id} has no drift reference (it was saved before automl kept one, "
             f"or {paths.reference} was removed).",
-            hint=f"Make one from its training file: automl drift {data} --run {ref.run_id} "
-            f"--rebuild-reference {data}",
+            hint=f"Make one from its training file: automl drift {name} --run {ref.run_id} "
+            f"--rebuild-reference {name}",
         )
-    data = read_verified(paths.reference, str(recorded["sha256"]))
+    data = read_verified(paths.reference, recorded.sha256)
     return Reference.from_dict(json.loads(data), where=str(paths.reference))
 
 

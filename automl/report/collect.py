@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl.errors import DataError
-from automl.store.schema import RunPaths, TrialResult, oof_file
+from automl.store.run_record import DataSection, RunRecord
+from automl.store.schema import RunPaths, StudySettings, TrialResult, oof_file
 
 if TYPE_CHECKING:
     from automl.data.profile import Profile
@@ -81,7 +82,7 @@ class ReportData:
 
     Attributes:
         run: The ``show --json`` document (:func:`automl.store.summary.describe_run`).
-        record: The run's ``run.json``.
+        record: The run's ``run.json``, read.
         leaderboard: The ``leaderboard --json`` rows of the run, ranked.
         profile: The run's profile (column roles and warnings).
         times: When each trial ran, by trial number.
@@ -96,7 +97,7 @@ class ReportData:
     """
 
     run: dict[str, Any]
-    record: dict[str, Any]
+    record: RunRecord
     leaderboard: list[dict[str, Any]]
     profile: Profile
     times: list[TrialTime]
@@ -145,7 +146,7 @@ def collect_report(store: Store, ref: RunRef, *, data: Path | None = None) -> Re
         notes.append(reason)
     else:
         training = _training_data(store, ref, table)
-        evaluation, missing = _evaluation(store.run_dir(ref) / "oof", training, members)
+        evaluation, missing = _evaluation(RunPaths(store.run_dir(ref)).oof_dir, training, members)
         if missing:
             notes.append(missing)
         importance, skipped = _importance(store, ref, training, record)
@@ -207,28 +208,28 @@ def _times(trials: dict[int, Any]) -> list[TrialTime]:
     return found
 
 
-def _training_table(record: dict[str, Any], data: Path | None) -> tuple[Any, str]:
+def _training_table(record: RunRecord, data: Path | None) -> tuple[Any, str]:
     """The training table, or ``None`` and why it cannot be used."""
     from automl.data import file_sha256, read_table
 
-    recorded = record.get("data") or {}
-    expected = recorded.get("sha256")
+    recorded = record.data or DataSection()
+    expected = recorded.sha256
     if data is not None:
         digest = file_sha256(data)  # NotFoundError when missing
         if digest != expected:
             raise DataError(
-                f"{data} is not the file run {record.get('run_id')} was trained on: its SHA-256 "
+                f"{data} is not the file run {record.run_id} was trained on: its SHA-256 "
                 f"is {digest[:12]}..., the run's is {str(expected)[:12]}... "
-                f"({recorded.get('name')}).",
+                f"({recorded.name}).",
                 hint="Give --data an exact copy of the training file, or leave --data out.",
             )
         return read_table(data).frame, ""
-    path = Path(str(recorded.get("path") or ""))
+    path = Path(str(recorded.path or ""))
     why = (
         "The out-of-fold curves and the importance need the training file, to know the true "
         "labels (run folders keep no training rows)"
     )
-    if not recorded.get("path") or not path.is_file():
+    if not recorded.path or not path.is_file():
         return None, f"{why}; {path} is gone. Give it with --data to add them."
     if file_sha256(path) != expected:
         return None, f"{why}; {path} has changed since the run. Give a copy with --data."
@@ -242,8 +243,9 @@ def _training_data(store: Store, ref: RunRef, frame: Any) -> Any:
     from automl.data.profile import Profile
     from automl.search.dataset import DataSpec, training_data
 
-    attrs = optuna.load_study(study_name=ref.study_name, storage=store.storage()).user_attrs
-    return training_data(frame, Profile.from_dict(attrs["profile"]), DataSpec(**attrs["data_spec"]))
+    study = optuna.load_study(study_name=ref.study_name, storage=store.storage())
+    settings = StudySettings.read(study)
+    return training_data(frame, Profile.from_dict(settings.profile), DataSpec(**settings.data_spec))
 
 
 def _evaluation(
@@ -272,7 +274,7 @@ def _evaluation(
 
 
 def _importance(
-    store: Store, ref: RunRef, data: Any, record: dict[str, Any]
+    store: Store, ref: RunRef, data: Any, record: RunRecord
 ) -> tuple[Importance, float | None]:
     """Global importance on a seeded sample of the search rows.
 
@@ -287,8 +289,8 @@ def _importance(
     from automl.insight import importance
 
     predictor, _ = store.load_predictor(ref)
-    seed = int(record.get("seed") or 0)
-    predict_ms = (record.get("model") or {}).get("predict_ms_per_1000")
+    seed = int(record.seed or 0)
+    predict_ms = record.predict_ms_per_1000
     limit, estimate = importance_rows(predict_ms, len(predictor.features))
     rows = data.search_rows
     if len(rows) > limit:
@@ -299,7 +301,7 @@ def _importance(
         y = data.y[rows]
         if data.task != "regression":
             y = np.asarray(data.labels)[y]  # labels in their training type, as predict gives
-    found = importance(predictor, frame, y, seed=seed, metric=record.get("metric"))
+    found = importance(predictor, frame, y, seed=seed, metric=record.metric)
     return found, (None if found.exact else estimate)
 
 
@@ -327,10 +329,10 @@ def importance_rows(predict_ms_per_1000: float | None, n_features: int) -> tuple
     return int(min(IMPORTANCE_ROWS, max(MIN_IMPORTANCE_ROWS, affordable))), None
 
 
-def _period(frame: Any, record: dict[str, Any]) -> tuple[str, str] | None:
+def _period(frame: Any, record: RunRecord) -> tuple[str, str] | None:
     import pandas as pd
 
-    column = (record.get("options") or {}).get("time")
+    column = record.options.get("time")
     if not column or column not in frame.columns:
         return None
     values = pd.to_datetime(frame[column], errors="coerce").dropna()

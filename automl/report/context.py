@@ -41,7 +41,7 @@ def page_context(report: ReportData, plots: dict[str, list[Plot]]) -> dict[str, 
         )
     ]
     profile = report.profile
-    target = str(record.get("target"))
+    target = str(record.target)
     return {
         "run": run,
         "record": record,

@@ -119,7 +119,7 @@ def _plots(report: ReportData) -> dict[str, list[Plot]]:
     from automl.report import curves, plots
 
     metric = str(report.run["metric"])
-    maximize = report.record.get("direction") == "maximize"
+    maximize = report.record.direction == "maximize"
     task = report.run["task"]
     found: dict[str, list[Plot | None]] = {
         "leaderboard": [
@@ -133,7 +133,7 @@ def _plots(report: ReportData) -> dict[str, list[Plot]]:
     }
     evaluation = report.evaluation
     labels = report.run.get("labels") or []
-    target = str(report.record.get("target"))
+    target = str(report.record.target)
     if evaluation is not None and task == "regression":
         found["model"] += [
             curves.predicted_vs_actual(evaluation, target),

@@ -109,31 +109,8 @@ def search_over_time(
             ends, running, where="post", color=ACCENT, linewidth=1.6, label="best so far", zorder=2
         )
         for family in sorted({d[2] for d in done} | {p[2] for p in pruned}):
-            colour = FAMILY_COLOURS.get(family, ACCENT)
-            mine = [d for d in done if d[2] == family]
-            if mine:
-                ax.scatter(
-                    [d[0] for d in mine],
-                    [d[1] for d in mine],
-                    s=22,
-                    color=colour,
-                    label=family,
-                    zorder=3,
-                    edgecolors="white",
-                    linewidths=0.5,
-                )
-            cut = [p for p in pruned if p[2] == family]
-            if cut:
-                ax.scatter(
-                    [p[0] for p in cut],
-                    [p[1] for p in cut],
-                    s=26,
-                    marker="x",
-                    color=colour,
-                    linewidths=1.2,
-                    zorder=3,
-                    label=None if mine else family,
-                )
+            _scatter_family(ax, family, [d for d in done if d[2] == family],
+                            [p for p in pruned if p[2] == family])  # fmt: skip
         if pruned:
             ax.scatter([], [], marker="x", color="#555555", label="pruned (score when stopped)")
         ax.set_xlabel("seconds since the search started")
@@ -149,6 +126,34 @@ def search_over_time(
         draw,
         (HALF[0], 4.6),
     )
+
+
+def _scatter_family(ax: Axes, family: str, done: list[tuple[Any, float, str]],
+                    pruned: list[tuple[Any, float, str]]) -> None:  # fmt: skip
+    """One family's completed trials as dots and its pruned ones as crosses."""
+    colour = FAMILY_COLOURS.get(family, ACCENT)
+    if done:
+        ax.scatter(
+            [d[0] for d in done],
+            [d[1] for d in done],
+            s=22,
+            color=colour,
+            label=family,
+            zorder=3,
+            edgecolors="white",
+            linewidths=0.5,
+        )
+    if pruned:
+        ax.scatter(
+            [p[0] for p in pruned],
+            [p[1] for p in pruned],
+            s=26,
+            marker="x",
+            color=colour,
+            linewidths=1.2,
+            zorder=3,
+            label=None if done else family,
+        )
 
 
 def fold_scores(members: Sequence[tuple[str, list[float]]], *, metric: str) -> Plot | None:

@@ -4,6 +4,7 @@ the prediction time measured."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,43 +84,72 @@ def evaluate(
         DeadlineReached: Time ran out before the last fold.
         ValueError: A fold score is NaN (the trial fails).
     """
+    fit = functools.partial(_fit_fold, family, params, data, n_threads=n_threads,
+                            target_transform=target_transform)  # fmt: skip
+    folds = _cross_validate(fit, data, metric, seed=seed, deadline=deadline, report=report)
+    pipeline = build_pipeline(data.profile, family, folds.model, params)
+    pipeline.steps[1] = ("encode", folds.encoder)
+    predict_ms = measure_predict_ms(pipeline, data.raw, classification=data.task != "regression")
+    return Evaluation(
+        fold_scores=folds.scores,
+        oof=folds.oof,
+        fit_seconds=folds.fit_seconds,
+        n_iterations=int(np.mean(folds.iterations)) if folds.iterations else None,
+        predict_ms_per_1000=predict_ms,
+    )
+
+
+@dataclass
+class _Folds:
+    """What the folds gave: scores, out-of-fold predictions, fit time, boosting iterations,
+    and the last fold's encoder and model (for the prediction time)."""
+
+    scores: list[float]
+    oof: np.ndarray
+    fit_seconds: float
+    iterations: list[int]
+    encoder: Any
+    model: Any
+
+
+def _cross_validate(
+    fit: Callable[..., tuple[Any, Any]],
+    data: TrainingData,
+    metric: Metric,
+    *,
+    seed: int,
+    deadline: float | None,
+    report: Callable[[int, float], None] | None,
+) -> _Folds:
+    """Fit (``fit(train, seed=..., deadline=...)``, a :func:`_fit_fold`) and score each fold
+    in turn (see :func:`evaluate`)."""
     classification = data.task != "regression"
     width = data.n_classes if classification else 1
-    oof = np.full((len(data.y), width), np.nan)
-    scores: list[float] = []
-    iterations: list[int] = []
-    fit_seconds = 0.0
-    encoder = model = None
+    folds = _Folds([], np.full((len(data.y), width), np.nan), 0.0, [], None, None)
     n_folds = len(data.folds)
     started_trial = time.monotonic()
     ends = budget.trial_end(deadline, started_trial)
     for k, (train, valid) in enumerate(data.folds):
-        _check_time(deadline, fit_seconds=fit_seconds, done=k, n_folds=n_folds)
+        _check_time(deadline, fit_seconds=folds.fit_seconds, done=k, n_folds=n_folds)
         started = time.perf_counter()
-        encoder, model = _fit_fold(family, params, data, train, n_threads=n_threads,
-                                   seed=seed + k, target_transform=target_transform,
-                                   deadline=lambda k=k: budget.fold_end(  # type: ignore[misc]
-                                       started_trial, ends, deadline, fold=k, n_folds=n_folds
-                                   ))  # fmt: skip
-        fit_seconds += time.perf_counter() - started
-        prediction = _predict(model, encoder.transform(data.prepared.iloc[valid]), classification)
-        oof[valid] = prediction
-        scores.append(_fold_score(metric, data, valid, prediction, fold=k))
-        if getattr(model, "n_iterations_", None) is not None:
-            iterations.append(int(model.n_iterations_))
+        folds.encoder, folds.model = fit(
+            train, seed=seed + k,
+            deadline=lambda k=k: budget.fold_end(
+                started_trial, ends, deadline, fold=k, n_folds=n_folds
+            ),
+        )  # fmt: skip
+        folds.fit_seconds += time.perf_counter() - started
+        prediction = _predict(
+            folds.model, folds.encoder.transform(data.prepared.iloc[valid]), classification
+        )
+        folds.oof[valid] = prediction
+        folds.scores.append(_fold_score(metric, data, valid, prediction, fold=k))
+        if getattr(folds.model, "n_iterations_", None) is not None:
+            folds.iterations.append(int(folds.model.n_iterations_))
         if report is not None:
-            report(k, float(np.mean(scores)))
-    assert encoder is not None and model is not None
-    pipeline = build_pipeline(data.profile, family, model, params)
-    pipeline.steps[1] = ("encode", encoder)
-    predict_ms = measure_predict_ms(pipeline, data.raw, classification=classification)
-    return Evaluation(
-        fold_scores=scores,
-        oof=oof,
-        fit_seconds=fit_seconds,
-        n_iterations=int(np.mean(iterations)) if iterations else None,
-        predict_ms_per_1000=predict_ms,
-    )
+            report(k, float(np.mean(folds.scores)))
+    assert folds.encoder is not None and folds.model is not None
+    return folds
 
 
 def _fit_fold(family: ModelFamily, params: dict[str, Any], data: TrainingData, train: np.ndarray,

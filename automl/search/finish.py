@@ -8,7 +8,17 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from automl.search.context import FitResult, RunContext
-from automl.store.record import artifact, build_run_record, ensemble_row, model_record
+from automl.store.record import (
+    add_artifact,
+    add_model,
+    add_substitution,
+    artifact,
+    build_run_record,
+    ensemble_row,
+    model_record,
+    substitution_text,
+)
+from automl.store.run_record import ModelSection
 from automl.store.schema import MODEL_FILE, TrialResult, pin_model
 
 if TYPE_CHECKING:
@@ -45,7 +55,7 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
     choice_notes = (choice.note,) if kept_alone and choice.note else ()
     notes = tuple(ctx.data.notes) + choice_notes + tuple(refit.get("notes") or ())
     model = _model(ctx, choice, ensemble, refit)
-    explained = (model["substitution"] or {}).get("explanation", "")
+    explained = substitution_text(model)
     for note in choice_notes + tuple(refit.get("notes") or ()):
         if note not in explained:  # the substitution is printed with the saved model
             logger.info("%s", note)
@@ -56,13 +66,12 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
         seconds=seconds, refit_seconds=float(refit["seconds"]), interrupted=interrupted,
         started_epoch=ctx.budget.started_epoch, notes=notes,
     )  # fmt: skip
-    record["model"] = model
-    if ensemble is not None:
-        record["holdout"] = None if holdout is None else {
-            "model": "ensemble", "trial": None, "score": holdout,
-            "n_rows": len(ctx.data.holdout_rows),
-        }  # fmt: skip
-        record["extra_leaderboard_rows"] = [_ensemble_row(ctx.study, model, holdout)]
+    if ensemble is None:
+        add_model(record, model)
+    else:
+        add_model(record, model, ensemble_holdout=holdout,
+                  n_holdout_rows=len(ctx.data.holdout_rows),
+                  row=_ensemble_row(ctx.study, model, holdout))  # fmt: skip
     _write_record(ctx, record)
     return FitResult(
         experiment=ctx.ref.experiment, run_id=ctx.ref.run_id, run_dir=ctx.paths.root,
@@ -116,10 +125,10 @@ def _model(ctx: RunContext, choice: Choice, ensemble: Any, refit: dict[str, Any]
 
     members = ensemble_label(ctx.study, ensemble.trials) if ensemble is not None else None
     model = model_record(choice, ensemble, refit, members)
-    model["substitution"] = describe_substitution(
+    add_substitution(model, describe_substitution(
         ctx.study, ctx.metric, choice=choice, model=model,
         changes=list(refit.get("changes") or []),
-    )  # fmt: skip
+    ))  # fmt: skip
     return model
 
 
@@ -157,7 +166,7 @@ def _write_record(ctx: RunContext, record: dict[str, Any]) -> None:
     write_json(paths.run_json, record)
     rows = [r.to_dict() for r in leaderboard(ctx.store, [ctx.ref])]
     sha = write_json(paths.leaderboard, rows)
-    record["artifacts"][paths.leaderboard.name] = artifact(paths.leaderboard, sha)
+    add_artifact(record, paths.leaderboard, sha)
     write_json(paths.run_json, record)
 
 
@@ -221,5 +230,5 @@ def _ensemble_row(study: optuna.Study, model: dict[str, Any],
                   holdout: float | None) -> dict[str, Any]:  # fmt: skip
     """The ensemble's leaderboard row, its fit time the sum of its members'."""
     by_label = {r.label: r for r in map(TrialResult.of, study.get_trials(deepcopy=False))}
-    fit = sum(by_label[m].fit_seconds or 0.0 for m in model["members"])
+    fit = sum(by_label[m].fit_seconds or 0.0 for m in ModelSection.of(model).members)
     return ensemble_row(model, fit, holdout)

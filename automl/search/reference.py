@@ -118,33 +118,32 @@ def rebuild_reference(store: Store, ref: RunRef, data: Path) -> RebuiltReference
     from automl.data import file_sha256, read_table
     from automl.data.profile import Profile
     from automl.search.dataset import DataSpec, training_data
-    from automl.store.artifacts import read_json, write_json
-    from automl.store.record import artifact
+    from automl.store.artifacts import read_json
+    from automl.store.schema import StudySettings
 
     record = store.run_record(ref)
-    expected = (record.get("data") or {}).get("sha256")
+    expected = None if record.data is None else record.data.sha256
     found = file_sha256(data)
     if expected and found != expected:
         raise DataError(
             f"{data} is not the file run {ref.run_id} was trained on (SHA-256 {found[:12]}..., "
             f"the run's {expected[:12]}...).",
-            hint=f"Give the training file itself ({(record.get('data') or {}).get('name')}): "
+            hint=f"Give the training file itself ({record.data.name if record.data else '?'}): "
             "the reference describes the data the model learned from.",
         )
     table = read_table(data)
     attrs = optuna.load_study(study_name=ref.study_name, storage=store.storage()).user_attrs
-    training = training_data(table.frame, Profile.from_dict(attrs["profile"]),
-                             DataSpec(**attrs["data_spec"]))  # fmt: skip
+    settings = StudySettings.from_attrs(attrs)
+    training = training_data(table.frame, Profile.from_dict(settings.profile),
+                             DataSpec(**settings.data_spec))  # fmt: skip
     paths = RunPaths(store.run_dir(ref))
-    model = record.get("model") or {}
+    model = record.model
     members = [(int(str(label).rsplit("#", 1)[1]), float(w))
-               for label, w in zip(model.get("members") or [], model.get("weights") or [],
+               for label, w in zip(model.members if model else [], model.weights if model else [],
                                    strict=False)]  # fmt: skip
-    model_sha = record["artifacts"][paths.model.name]["sha256"]
-    sha = write_reference(paths, training, members, model_sha256=model_sha,
-                          seed=int(record.get("seed") or 0))  # fmt: skip
-    record.setdefault("artifacts", {})[paths.reference.name] = artifact(paths.reference, sha)
-    write_json(paths.run_json, record)
+    sha = write_reference(paths, training, members, model_sha256=str(record.model_sha256),
+                          seed=int(record.seed or 0))  # fmt: skip
+    store.record_artifact(ref, paths.reference, sha)
     from automl.monitor.reference import Reference
 
     return RebuiltReference(path=paths.reference,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from automl.formatting import plural
+from automl.store.run_record import ModelSection
 from automl.store.schema import TrialResult
 
 if TYPE_CHECKING:
@@ -62,21 +63,22 @@ def describe_substitution(
     recorded = TrialResult.of(best)
     best_label = recorded.label
     best_mean = float(recorded.cv_mean or 0.0)
-    if model["kind"] == "ensemble":
-        single = model.get("best_single_cv_mean")
-        if single is None or metric.better(float(model["cv_mean"]), float(single)):
+    saved_model = ModelSection.of(model)
+    if saved_model.kind == "ensemble":
+        single = saved_model.best_single_cv_mean
+        if single is None or metric.better(float(saved_model.cv_mean or 0.0), float(single)):
             return None  # the ensemble beats every single trial out of fold
         dropped = [(c["kind"], c["note"]) for c in changes if c["kind"] in _ENSEMBLE_CHANGES]
-        return _record(best_label, float(single), "ensemble of " + ", ".join(model["members"]),
-                       float(model["cv_mean"]), "oof", dropped or [("member_dropped", "")],
-                       metric)  # fmt: skip
-    saved = model["members"][0]
+        members = "ensemble of " + ", ".join(saved_model.members)
+        return _record(best_label, float(single), members, float(saved_model.cv_mean or 0.0),
+                       "oof", dropped or [("member_dropped", "")], metric)  # fmt: skip
+    saved = saved_model.members[0]
     saved_number = int(saved.rsplit("#", 1)[1])
     trimmed = [(c["kind"], c["note"]) for c in changes if c["kind"] == "fewer_trees"]
     if saved_number == best.number and not trimmed:
         return None
     reasons = _single_reasons(choice, saved_number, changes) + trimmed
-    saved_mean = float(model["cv_mean"])
+    saved_mean = float(saved_model.cv_mean or 0.0)
     record = _record(best_label, best_mean, saved, saved_mean, "cv",
                      reasons or [("refit_time", "")], metric)  # fmt: skip
     if saved_number == best.number:

@@ -18,7 +18,6 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from automl.errors import DataError
 
@@ -35,10 +34,10 @@ def automl_requirements() -> list[str]:
     return [r for r in metadata.requires("automl") or [] if "extra ==" not in r]
 
 
-def training_versions(record: dict[str, Any]) -> dict[str, str]:
-    """The library versions ``run.json`` recorded at training, to pin instead of the installed
-    ones (Python and automl itself left out: automl is shipped as a wheel)."""
-    versions: dict[str, Any] = record.get("versions") or {}
+def training_versions(versions: dict[str, str]) -> dict[str, str]:
+    """The library versions ``run.json`` recorded at training (``RunRecord.versions``), to pin
+    instead of the installed ones (Python and automl itself left out: automl is shipped as a
+    wheel)."""
     return {str(k): str(v) for k, v in versions.items() if k not in ("python", "automl")}
 
 

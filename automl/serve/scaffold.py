@@ -23,6 +23,7 @@ from automl.errors import DataError
 from automl.store.schema import MODEL_FILE, RunPaths
 
 if TYPE_CHECKING:
+    from automl.store.run_record import RunRecord
     from automl.store.runs import RunRef, Store
 
 __all__ = ["MARKER", "ScaffoldResult", "scaffold_service"]
@@ -118,7 +119,7 @@ class _Plan:
     """Everything the project is rendered from, checked before a file is written."""
 
     ref: RunRef
-    record: dict[str, Any]
+    record: RunRecord
     model_path: Path
     fields: list[dict[str, Any]]
     records: list[dict[str, Any]]
@@ -143,18 +144,17 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
     ref, record, fields = plan.ref, plan.record, plan.fields
     serve_pins, test_pins = plan.lock
     wheel = build_installed_wheel(staging / "wheels")
-    model = record.get("model") or {}
     features = [_feature_entry(f) for f in fields]
     context = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
-        "task": record["task"],
-        "metric": record["metric"],
-        "target": record["target"],
-        "cv_score": float(model.get("cv_mean", record["best"]["cv_mean"])),
-        "score_kind": model.get("score_kind", "cv"),
-        "model_sha256": record["artifacts"][MODEL_FILE]["sha256"],
-        "automl_version": record["versions"].get("automl", "?"),
+        "task": record.task,
+        "metric": record.metric,
+        "target": record.target,
+        "cv_score": float(record.search_score if record.search_score is not None else "nan"),
+        "score_kind": record.score_kind,
+        "model_sha256": record.model_sha256,
+        "automl_version": record.automl_version or "?",
         "python_version": ".".join(platform.python_version_tuple()[:2]),
         "docker_platform": _docker_platform(),
         "lock_platform": f"{platform.system()} {platform.machine()}, CPython "
@@ -177,16 +177,16 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
     manifest = {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
-        "task": record["task"],
-        "metric": record["metric"],
+        "task": record.task,
+        "metric": record.metric,
         "cv_score": context["cv_score"],
         "score_kind": context["score_kind"],
-        "target": record["target"],
-        "classes": record.get("labels") or [],
+        "target": record.target,
+        "classes": record.labels,
         "features": features,
-        "versions": record["versions"],
+        "versions": record.versions,
         "model_sha256": context["model_sha256"],
-        "model_kind": model.get("kind", "single"),
+        "model_kind": record.model_kind or "single",
         "monitored": bool(monitored),
     }
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -196,11 +196,11 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
     return [*written, *extra, f"wheels/{wheel.name}"]
 
 
-def _copy_model(source: Path, record: dict[str, Any], model_dir: Path) -> None:
+def _copy_model(source: Path, record: RunRecord, model_dir: Path) -> None:
     """Copy the model's bytes, hashed as read: the file the service checks is the one
     ``load_predictor`` checked, or the scaffold stops."""
     data = source.read_bytes()
-    expected = record["artifacts"][MODEL_FILE]["sha256"]
+    expected = record.model_sha256
     if hashlib.sha256(data).hexdigest() != expected:
         raise DataError(
             f"{source} changed while the service was generated; refusing to copy it.",
@@ -209,19 +209,18 @@ def _copy_model(source: Path, record: dict[str, Any], model_dir: Path) -> None:
     (model_dir / MODEL_FILE).write_bytes(data)  # the service's app/model.py loads this name
 
 
-def _copy_reference(paths: RunPaths, record: dict[str, Any], model_dir: Path) -> list[str]:
+def _copy_reference(paths: RunPaths, record: RunRecord, model_dir: Path) -> list[str]:
     """Copy the drift reference and the profile (how the service reads each column) when
     the run has a reference, each checked against its SHA-256 in ``run.json``; return the
     file names copied (none for a run saved without a reference: no monitoring)."""
     from automl.store.artifacts import read_verified
 
-    artifacts = record.get("artifacts") or {}
     sources = [paths.reference, paths.profile]
-    if any(source.name not in artifacts for source in sources):
+    if any(source.name not in record.artifacts for source in sources):
         logger.info("The run has no drift reference: the service will not watch its inputs.")
         return []
     for source in sources:
-        data = read_verified(source, str(artifacts[source.name]["sha256"]))
+        data = read_verified(source, str(record.artifacts[source.name].sha256))
         (model_dir / source.name).write_bytes(data)
     return [source.name for source in sources]
 
@@ -243,14 +242,14 @@ def _install(staging: Path, out: Path, files: list[str]) -> None:
     move_into(staging, out, [MARKER])
 
 
-def _lock(record: dict[str, Any], *, hashes: bool) -> tuple[list[Pin], list[Pin]]:
+def _lock(record: RunRecord, *, hashes: bool) -> tuple[list[Pin], list[Pin]]:
     """(serve pins, test pins): the served packages and all they need, at the training
     versions where recorded, else the installed ones; with the SHA-256 of each file unless
     ``hashes`` is false."""
     from automl.serve.lock import automl_requirements, hash_pins, pinned_closure, training_versions
 
     roots = [*automl_requirements(), *SERVE_PACKAGES]
-    serve = pinned_closure(roots, versions=training_versions(record))
+    serve = pinned_closure(roots, versions=training_versions(record.versions))
     test = {k: v for k, v in pinned_closure(list(TEST_PACKAGES)).items() if k not in serve}
     digests = hash_pins({**serve, **test}) if hashes else {}
     return (

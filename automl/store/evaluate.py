@@ -105,7 +105,7 @@ def evaluate_file(store: Store, ref: RunRef, data: Path) -> Evaluation:
     from automl.store.predict import load_rows
 
     predictor, record, table = load_rows(store, ref, data)
-    target = str(record["target"])
+    target = str(record.target)
     if target not in [str(c) for c in table.frame.columns]:
         raise DataError(
             f"{data} has no target column {target!r}, so there is nothing to score against.",
@@ -126,9 +126,9 @@ def evaluate_file(store: Store, ref: RunRef, data: Path) -> Evaluation:
         "data": str(data),
         "target": target,
         "task": predictor.task,
-        "metric": str(record["metric"]),
-        "cv_score": (record.get("model") or {}).get("cv_mean"),
-        "cv_score_kind": (record.get("model") or {}).get("score_kind"),
+        "metric": str(record.metric),
+        "cv_score": None if record.model is None else record.model.cv_mean,
+        "cv_score_kind": None if record.model is None else record.model.score_kind,
         "n_missing_target": int((~present).sum()),
     }
     if predictor.task == "regression":

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from automl.store.predict import load_rows, read_id_columns, unused_columns, write_rows
+from automl.store.predict import RowsWritten, read_id_columns, read_rows
 
 if TYPE_CHECKING:
     from automl.store.runs import RunRef, Store
@@ -15,12 +15,11 @@ if TYPE_CHECKING:
 __all__ = ["ExplainResult", "explain_file"]
 
 
-@dataclass(frozen=True)
-class ExplainResult:
+@dataclass(frozen=True, kw_only=True)
+class ExplainResult(RowsWritten):
     """What ``explain`` wrote, and how the contributions were computed.
 
     Attributes:
-        output: The CSV file written, or ``None`` when the CSV is in ``text``.
         explained: What each row's contributions explain (``"positive class 'yes'"``...).
         space: The output space (``log_odds``, ``margin``, ``probability``, ``value``,
             ``log_value``).
@@ -29,16 +28,8 @@ class ExplainResult:
         max_error: Largest ``|base + sum - output|`` over the rows, measured.
         mean_error: Mean of the same.
         top: Contributions per row in the CSV, ``None`` for one per input column.
-        text: The CSV itself when no output file was given (``--output -``).
     """
 
-    run_id: str
-    experiment: str
-    output: Path | None
-    n_rows: int
-    columns: list[str]
-    ignored_columns: list[str]
-    id_columns: list[str]
     explained: str
     space: str
     method: str
@@ -46,7 +37,6 @@ class ExplainResult:
     max_error: float
     mean_error: float
     top: int | None = None
-    text: str | None = field(default=None, repr=False)
 
 
 def explain_file(
@@ -56,7 +46,7 @@ def explain_file(
     output: Path | None,
     *,
     top: int | None = None,
-    label: Any = None,
+    label: object = None,
     id_columns: Sequence[str] = (),
     excel_safe: bool = False,
 ) -> ExplainResult:
@@ -86,27 +76,19 @@ def explain_file(
     """
     from automl.insight import explain_rows
 
-    predictor, record, table = load_rows(store, ref, data)
-    ids = read_id_columns(table, id_columns)
-    ignored = unused_columns(table, predictor, record, ids)
-    explained = explain_rows(predictor, table.frame, label=label)
-    cells = read_id_columns(table, predictor.features) if top is not None else table.frame
-    frame, text = write_rows(explained.frame(cells, top=top), ids, output,
-                             excel_safe=excel_safe, what="an explanation")  # fmt: skip
+    rows = read_rows(store, ref, data, id_columns)
+    features = rows.predictor.features
+    explained = explain_rows(rows.predictor, rows.table.frame, label=label)
+    cells = read_id_columns(rows.table, features) if top is not None else rows.table.frame
+    written = rows.write(explained.frame(cells, top=top), output, excel_safe=excel_safe,
+                         what="an explanation")  # fmt: skip
     return ExplainResult(
-        run_id=ref.run_id,
-        experiment=ref.experiment,
-        output=None if output is None else Path(output),
-        n_rows=len(frame),
-        columns=[str(c) for c in frame.columns],
-        ignored_columns=ignored,
-        id_columns=list(ids.columns),
+        **vars(written),
         explained=explained.explained,
         space=explained.space,
         method=explained.method,
         exact=explained.exact,
         max_error=explained.max_error,
         mean_error=explained.mean_error,
-        top=None if top is None else min(top, len(predictor.features)),
-        text=text,
+        top=None if top is None else min(top, len(features)),
     )

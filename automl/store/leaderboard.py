@@ -10,9 +10,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from automl.store.schema import RunPaths, TrialResult
+from automl.store.schema import TrialResult
 
 if TYPE_CHECKING:
+    from automl.store.run_record import HoldoutSection, RunRecord
     from automl.store.runs import RunRef, Store
 
 __all__ = ["LeaderboardRow", "leaderboard"]
@@ -74,11 +75,12 @@ def leaderboard(store: Store, refs: list[RunRef]) -> list[LeaderboardRow]:
     for ref in refs:
         study = optuna.load_study(study_name=ref.study_name, storage=store.storage())
         maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
-        holdout = _holdout_of(store, ref)
+        record = store.run_record(ref) if store.has_record(ref) else None
+        holdout = None if record is None else record.holdout
         for trial in study.get_trials(deepcopy=False):
             if trial.state.name != "WAITING":  # queued but never started
                 rows.append(_row(ref, trial, holdout))
-        rows += _extra_rows(store, ref)
+        rows += [] if record is None else _extra_rows(record, ref)
     done = [r for r in rows if r.state == "complete" and r.cv_mean is not None]
     rest = [r for r in rows if r not in done]
     done.sort(key=lambda r: -(r.cv_mean or 0.0) if maximize else (r.cv_mean or 0.0))
@@ -87,7 +89,7 @@ def leaderboard(store: Store, refs: list[RunRef]) -> list[LeaderboardRow]:
     return ranked + rest
 
 
-def _row(ref: RunRef, trial: Any, holdout: dict[str, Any]) -> LeaderboardRow:
+def _row(ref: RunRef, trial: Any, holdout: HoldoutSection | None) -> LeaderboardRow:
     recorded = TrialResult.of(trial)
     state = {
         "COMPLETE": "complete",
@@ -117,32 +119,16 @@ def _row(ref: RunRef, trial: Any, holdout: dict[str, Any]) -> LeaderboardRow:
         predict_ms_per_1000=_finite(recorded.predict_ms_per_1000),
         reason=_short(reason) if state in ("failed", "pruned") else None,
         params=params,
-        holdout=holdout.get("score") if holdout.get("trial") == trial.number else None,
+        holdout=holdout.score if holdout is not None and holdout.trial == trial.number else None,
     )
 
 
-def _holdout_of(store: Store, ref: RunRef) -> dict[str, Any]:
-    path = RunPaths(store.run_dir(ref)).run_json
-    if not path.is_file():
-        return {}
-    from automl.store.artifacts import read_json
-
-    record = read_json(path)
-    return dict(record.get("holdout") or {})
-
-
-def _extra_rows(store: Store, ref: RunRef) -> list[LeaderboardRow]:
+def _extra_rows(record: RunRecord, ref: RunRef) -> list[LeaderboardRow]:
     """Rows that are not trials (an ensemble), as recorded in ``run.json``."""
-    path = RunPaths(store.run_dir(ref)).run_json
-    if not path.is_file():
-        return []
-    from automl.store.artifacts import read_json
-
-    record = read_json(path)
-    rows = []
-    for extra in record.get("extra_leaderboard_rows", []):
-        rows.append(LeaderboardRow(rank=None, run_id=ref.run_id, trial=None, **extra))
-    return rows
+    return [
+        LeaderboardRow(rank=None, run_id=ref.run_id, trial=None, **extra)
+        for extra in record.extra_leaderboard_rows
+    ]
 
 
 def _with_rank(row: LeaderboardRow, rank: int) -> LeaderboardRow:

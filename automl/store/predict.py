@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from automl.errors import DataError, UsageError
 from automl.formatting import plural
@@ -17,13 +17,17 @@ if TYPE_CHECKING:
 
     from automl.data.load import Table
     from automl.models.predictor import Predictor
+    from automl.store.run_record import RunRecord
     from automl.store.runs import RunRef, Store
 
 __all__ = [
+    "InputRows",
     "PredictResult",
+    "RowsWritten",
     "load_rows",
     "predict_file",
     "read_id_columns",
+    "read_rows",
     "unused_columns",
     "write_rows",
 ]
@@ -32,8 +36,9 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class PredictResult:
-    """What ``predict`` wrote.
+class RowsWritten:
+    """What a command that writes one output row per input row wrote (``predict``,
+    ``explain``).
 
     Attributes:
         output: The CSV file written, or ``None`` when the CSV is in ``text``.
@@ -47,7 +52,63 @@ class PredictResult:
     columns: list[str]
     ignored_columns: list[str]
     id_columns: list[str] = field(default_factory=list)
-    text: str | None = None
+    text: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class PredictResult(RowsWritten):
+    """What ``predict`` wrote."""
+
+
+@dataclass(frozen=True)
+class InputRows:
+    """A file's rows read and checked against a run's model, ready to predict or explain.
+
+    Attributes:
+        ids: The ``--id`` columns as written in the file.
+        ignored: The file's columns the model does not use (logged).
+    """
+
+    ref: RunRef
+    predictor: Predictor
+    record: RunRecord
+    table: Table
+    ids: pd.DataFrame
+    ignored: list[str]
+
+    def write(self, results: pd.DataFrame, output: Path | None, *, excel_safe: bool,
+              what: str) -> RowsWritten:  # fmt: skip
+        """Write ``results`` (one row per input row) after the ``--id`` columns
+        (:func:`write_rows`).
+
+        Raises:
+            UsageError: An ``--id`` column has the name of a result column.
+        """
+        frame, text = write_rows(results, self.ids, output, excel_safe=excel_safe, what=what)
+        return RowsWritten(
+            run_id=self.ref.run_id,
+            experiment=self.ref.experiment,
+            output=None if output is None else Path(output),
+            n_rows=len(frame),
+            columns=[str(c) for c in frame.columns],
+            ignored_columns=self.ignored,
+            id_columns=list(self.ids.columns),
+            text=text,
+        )
+
+
+def read_rows(store: Store, ref: RunRef, data: Path, id_columns: Sequence[str]) -> InputRows:
+    """The run's model and ``data``'s rows (:func:`load_rows`), with the ``--id`` columns.
+
+    Raises:
+        NotFoundError: The data file, the run's model or an ``id_columns`` column does not
+            exist.
+        DataError: Columns the model needs are missing, or the model file was tampered with.
+    """
+    predictor, record, table = load_rows(store, ref, data)
+    ids = read_id_columns(table, id_columns)
+    ignored = unused_columns(table, predictor, record, ids)
+    return InputRows(ref, predictor, record, table, ids, ignored)
 
 
 def predict_file(
@@ -83,30 +144,19 @@ def predict_file(
         DataError: Columns the model needs are missing, or the model file was tampered with.
         UsageError: An ``id_columns`` column has the name of an output column.
     """
-    predictor, record, table = load_rows(store, ref, data)
-    ids = read_id_columns(table, id_columns)
-    ignored = unused_columns(table, predictor, record, ids)
+    rows = read_rows(store, ref, data, id_columns)
     if before is not None:
-        before(predictor, table, ignored)
-    frame, text = write_rows(predictor.predict_frame(table.frame), ids, output,
-                             excel_safe=excel_safe, what="a prediction")  # fmt: skip
-    return PredictResult(
-        run_id=ref.run_id,
-        experiment=ref.experiment,
-        output=None if output is None else Path(output),
-        n_rows=len(frame),
-        columns=list(frame.columns),
-        ignored_columns=ignored,
-        id_columns=list(ids.columns),
-        text=text,
-    )
+        before(rows.predictor, rows.table, rows.ignored)
+    results = rows.predictor.predict_frame(rows.table.frame)
+    return PredictResult(**vars(rows.write(results, output, excel_safe=excel_safe,
+                                           what="a prediction")))  # fmt: skip
 
 
 def unused_columns(
-    table: Table, predictor: Predictor, record: dict[str, Any], ids: pd.DataFrame
+    table: Table, predictor: Predictor, record: RunRecord, ids: pd.DataFrame
 ) -> list[str]:
     """The file's columns that are neither features, ``--id`` columns nor the target; logged."""
-    target = record.get("target")
+    target = record.target
     used = {*predictor.features, *ids.columns}
     ignored = [str(c) for c in table.frame.columns if str(c) not in used and str(c) != target]
     if ignored:
@@ -157,7 +207,7 @@ def write_rows(
     return frame, None
 
 
-def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, dict[str, Any], Table]:
+def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, RunRecord, Table]:
     """The run's model and record, and ``data`` read and checked to hold every column the
     model needs.
 
@@ -176,7 +226,7 @@ def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, dict[st
         raise DataError(
             f"{data} lacks {plural(len(missing), 'column')} the model needs: {shown}.",
             hint="Add them (empty cells are fine); the model was trained on "
-            f"{record['data']['name']}.",
+            f"{record.data.name if record.data else '?'}.",
         )
     return predictor, record, table
 

@@ -1,30 +1,33 @@
 """``run.json``: the run record, built by ``fit`` at its end and read by every later command.
 
 :func:`build_run_record` is its one writer (with :func:`model_record` and
-:func:`ensemble_row` for the saved model); :class:`RunRecord` is its reader, for the
-records of automl 0.1.0 too (``schema_version`` 1). The keys are documented in
-docs/architecture.md ("The run schema").
+:func:`ensemble_row` for the saved model); :class:`~automl.store.run_record.RunRecord`
+(re-exported here) is its reader, for the records of automl 0.1.0 too (``schema_version``
+1). The keys are documented in docs/architecture.md ("The run schema").
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from automl.errors import DataError
-from automl.store.schema import MODEL_FILE, SCHEMA_VERSION
+from automl.store.run_record import Artifact, ModelSection, RunRecord
+from automl.store.schema import SCHEMA_VERSION
 
 __all__ = [
     "Artifact",
     "RunRecord",
+    "add_artifact",
+    "add_model",
+    "add_substitution",
     "artifact",
     "build_run_record",
     "class_balance",
     "ensemble_row",
     "model_record",
+    "substitution_text",
 ]
 
 
@@ -132,14 +135,6 @@ class RefFacts(Protocol):
 
     @property
     def study_name(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """A file of the run folder as the record lists it."""
-
-    sha256: str
-    bytes: int | None = None
 
 
 def artifact(path: Path, sha256: str) -> dict[str, Any]:
@@ -257,6 +252,35 @@ def build_run_record(
     }
 
 
+def add_model(record: dict[str, Any], model: dict[str, Any], *,
+              ensemble_holdout: float | None = None, n_holdout_rows: int = 0,
+              row: dict[str, Any] | None = None) -> None:  # fmt: skip
+    """Put the saved model (:func:`model_record`) into ``record``; for an ensemble (``row``
+    its leaderboard row, :func:`ensemble_row`), its holdout score and the extra row too."""
+    record["model"] = model
+    if row is not None:
+        record["holdout"] = None if ensemble_holdout is None else {
+            "model": "ensemble", "trial": None, "score": ensemble_holdout,
+            "n_rows": n_holdout_rows,
+        }  # fmt: skip
+        record["extra_leaderboard_rows"] = [row]
+
+
+def add_substitution(model: dict[str, Any], substitution: dict[str, Any] | None) -> None:
+    """Put what was saved instead of the best trial (``None``: nothing) into ``model``."""
+    model["substitution"] = substitution
+
+
+def add_artifact(record: dict[str, Any], path: Path, sha256: str) -> None:
+    """List the run-folder file at ``path`` among ``record``'s artifacts."""
+    record["artifacts"][path.name] = artifact(path, sha256)
+
+
+def substitution_text(model: dict[str, Any]) -> str:
+    """The explanation of what was saved instead of the best trial (empty when nothing)."""
+    return str((ModelSection.of(model).substitution or {}).get("explanation", ""))
+
+
 def _data_section(data: DataFacts, data_path: Path, data_sha: str) -> dict[str, Any]:
     """``run.json``'s ``data``: the file and its rows."""
     return {
@@ -282,78 +306,3 @@ def _best_section(choice: ChoiceFacts) -> dict[str, Any]:
         "fold_scores": choice.fold_scores,
         "skipped_better_trials": choice.skipped_better,
     }
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """``run.json`` as read back (records of 0.1.0 included).
-
-    The nested parts are kept as the dictionaries ``run.json`` holds; the attributes below
-    are the ones the reading commands use.
-    """
-
-    schema_version: int
-    run_id: str
-    experiment: str
-    status: str
-    task: str | None
-    metric: str | None
-    model: dict[str, Any]
-    holdout: dict[str, Any] | None
-    artifacts: dict[str, Artifact]
-    extra_leaderboard_rows: list[dict[str, Any]] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_dict(cls, record: dict[str, Any], *, where: Path | None = None) -> RunRecord:
-        """Read a ``run.json`` document.
-
-        Raises:
-            DataError: It was written by a newer automl (a higher ``schema_version``).
-        """
-        version = int(record.get("schema_version") or 1)
-        if version > SCHEMA_VERSION:
-            raise DataError(
-                f"{where or 'run.json'} has schema_version {version}; this automl reads "
-                f"up to {SCHEMA_VERSION}.",
-                hint="Upgrade automl to read runs written by a newer version.",
-            )
-        artifacts = {
-            name: Artifact(str(meta.get("sha256")), meta.get("bytes"))
-            for name, meta in (record.get("artifacts") or {}).items()
-        }
-        return cls(
-            schema_version=version,
-            run_id=str(record.get("run_id", "")),
-            experiment=str(record.get("experiment", "")),
-            status=str(record.get("status", "running or failed")),
-            task=record.get("task"),
-            metric=record.get("metric"),
-            model=dict(record.get("model") or {}),
-            holdout=record.get("holdout"),
-            artifacts=artifacts,
-            extra_leaderboard_rows=list(record.get("extra_leaderboard_rows") or []),
-            raw=record,
-        )
-
-    @property
-    def model_sha256(self) -> str | None:
-        """The saved model's SHA-256, if a model was saved."""
-        found = self.artifacts.get(MODEL_FILE)
-        return None if found is None else found.sha256
-
-    @property
-    def model_kind(self) -> str | None:
-        """``single`` or ``ensemble`` (``None`` without a model)."""
-        kind = self.model.get("kind")
-        return None if kind is None else str(kind)
-
-    @property
-    def score(self) -> float | None:
-        """The saved model's search score (CV mean, or out-of-fold for an ensemble)."""
-        value = self.model.get("cv_mean")
-        return None if value is None else float(value)
-
-    def get(self, key: str, default: object = None) -> Any:
-        """A top-level entry of the document as written (for ``show``)."""
-        return self.raw.get(key, default)

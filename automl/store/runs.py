@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError, NotFoundError
 from automl.store.artifacts import load_model, read_json
-from automl.store.schema import MODEL_FILE, RUN_FILE, pinned_model
+from automl.store.run_record import RunRecord
+from automl.store.schema import RunPaths, pinned_model
 from automl.store.storage import open_storage
 
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["RUN_FILE", "RunRef", "Store", "new_run_id", "open_storage"]
+__all__ = ["RunRef", "Store", "new_run_id", "open_storage"]
 
 logger = logging.getLogger(__name__)
 
@@ -236,29 +237,49 @@ class Store:
         if not with_model:
             return latest
         for ref in reversed(self.runs(name)):
-            if (self.run_dir(ref) / RUN_FILE).is_file():
+            if self.has_record(ref):
                 return ref
         raise NotFoundError(
             f"No run of experiment {name!r} has saved a model yet (latest: {latest.run_id}).",
             hint="Run `automl fit` to completion first.",
         )
 
-    def run_record(self, ref: RunRef) -> dict[str, Any]:
-        """The run's ``run.json``.
+    def run_record(self, ref: RunRef) -> RunRecord:
+        """The run's ``run.json``, read.
 
         Raises:
             NotFoundError: The run has no ``run.json`` (it never finished its first model).
+            DataError: It was written by a newer automl.
         """
-        path = self.run_dir(ref) / RUN_FILE
+        path = RunPaths(self.run_dir(ref)).run_json
         if not path.is_file():
             raise NotFoundError(
                 f"Run {ref.study_name} has no saved model yet ({path} is missing).",
                 hint="Wait for the fit to finish, or resume it with `automl fit ... --resume`.",
             )
-        record: dict[str, Any] = read_json(path)
-        return record
+        return RunRecord.from_dict(read_json(path), where=path)
 
-    def load_predictor(self, ref: RunRef) -> tuple[Any, dict[str, Any]]:
+    def record_artifact(self, ref: RunRef, path: Path, sha256: str) -> None:
+        """List a file written into the run folder after ``fit`` (the drift reference that
+        ``drift --rebuild-reference`` makes) among ``run.json``'s artifacts, with its SHA-256.
+
+        Raises:
+            NotFoundError: The run has no ``run.json``.
+        """
+        from automl.store.artifacts import write_json
+        from automl.store.record import add_artifact
+
+        self.run_record(ref)  # exists, and is not from a newer automl
+        run_json = RunPaths(self.run_dir(ref)).run_json
+        document = read_json(run_json)
+        add_artifact(document, path, sha256)
+        write_json(run_json, document)
+
+    def has_record(self, ref: RunRef) -> bool:
+        """Whether the run has saved its ``run.json`` (a model)."""
+        return RunPaths(self.run_dir(ref)).run_json.is_file()
+
+    def load_predictor(self, ref: RunRef) -> tuple[Any, RunRecord]:
         """The run's fitted model and its record, after checking the model's SHA-256.
 
         Raises:
@@ -266,11 +287,11 @@ class Store:
             DataError: The model file's hash does not match ``run.json``.
         """
         record = self.run_record(ref)
-        artifact = record.get("artifacts", {}).get(MODEL_FILE)
-        if not artifact:
+        sha256 = record.model_sha256
+        if not sha256:
             raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
-        self._check_study_sha256(ref, artifact["sha256"])
-        return load_model(self.run_dir(ref) / MODEL_FILE, artifact["sha256"]), record
+        self._check_study_sha256(ref, sha256)
+        return load_model(RunPaths(self.run_dir(ref)).model, sha256), record
 
     def _check_study_sha256(self, ref: RunRef, recorded: str) -> None:
         """The model's SHA-256 in ``run.json`` must be the one ``fit`` stored in the study: a
@@ -284,7 +305,7 @@ class Store:
         pinned = pinned_model(storage.get_study_user_attrs(study_id))
         if pinned is not None and pinned != recorded:
             raise DataError(
-                f"The model SHA-256 in {self.run_dir(ref) / RUN_FILE} ({recorded[:12]}...) "
+                f"The model SHA-256 in {RunPaths(self.run_dir(ref)).run_json} ({recorded[:12]}...) "
                 f"differs from the one fit recorded in the study {ref.study_name!r} "
                 f"({str(pinned)[:12]}...); refusing to load the model.",
                 hint="The run folder was modified after training: a run folder must be "

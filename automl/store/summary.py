@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from automl.store.schema import RUN_FILE, StudySettings
+from automl.store.run_record import RunRecord, written
+from automl.store.schema import StudySettings
 
 if TYPE_CHECKING:
     from automl.store.runs import RunRef, Store
@@ -39,12 +40,12 @@ def list_runs(store: Store, experiment: str | None = None) -> list[dict[str, Any
             {
                 "experiment": ref.experiment,
                 "run_id": ref.run_id,
-                "status": record.get("status", "running or failed") if record else "no model",
+                "status": record.status if record else "no model",
                 "task": settings.task or None,
                 "metric": settings.metric or None,
                 "data": settings.data_name or None,
-                "model": (record.get("model") or {}).get("kind") if record else None,
-                "score": (record.get("model") or {}).get("cv_mean") if record else None,
+                "model": record.model_kind if record else None,
+                "score": _cv_mean(record),
                 "trials": states,
             }
         )
@@ -58,13 +59,13 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
 
     study = optuna.load_study(study_name=ref.study_name, storage=store.storage())
     settings = StudySettings.read(study)
-    record = _record(store, ref) or {}
+    record = _record(store, ref) or RunRecord.from_dict({"status": "no model saved"})
     run_dir = store.run_dir(ref)
     artifacts = {}
-    for name, meta in (record.get("artifacts") or {}).items():
+    for name, meta in record.artifacts.items():
         path = run_dir / name
         artifacts[name] = {
-            "sha256": meta.get("sha256"),
+            "sha256": meta.sha256,
             "bytes": path.stat().st_size if path.is_file() else None,
             "present": path.is_file(),
         }
@@ -75,24 +76,24 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
         "experiment": ref.experiment,
         "run_id": ref.run_id,
         "run_dir": str(run_dir),
-        "status": record.get("status", "no model saved"),
-        "command": record.get("command"),
-        "options": record.get("options") or settings.config or None,
+        "status": record.status,
+        "command": record.command,
+        "options": record.options or settings.config or None,
         "task": settings.task or None,
         "metric": settings.metric or None,
         "labels": settings.labels,
         "positive_class": settings.positive_class,
-        "data": record.get("data")
+        "data": written(record.data)
         or {"name": settings.data_name or None, "sha256": settings.data_sha256 or None},
-        "best": record.get("best"),
-        "model": record.get("model"),
-        "holdout": record.get("holdout"),
+        "best": written(record.best),
+        "model": written(record.model),
+        "holdout": written(record.holdout),
         "trials": states,
-        "timings": record.get("timings"),
-        "versions": record.get("versions"),
-        "platform": record.get("platform"),
+        "timings": written(record.timings),
+        "versions": record.versions or None,
+        "platform": record.platform or None,
         "artifacts": artifacts,
-        "notes": record.get("notes", []),
+        "notes": record.notes,
     }
 
 
@@ -106,11 +107,10 @@ def _count(states: dict[str, int], trial: Any) -> None:
         states[name] = states.get(name, 0) + 1
 
 
-def _record(store: Store, ref: RunRef) -> dict[str, Any] | None:
-    from automl.store.artifacts import read_json
+def _record(store: Store, ref: RunRef) -> RunRecord | None:
+    return store.run_record(ref) if store.has_record(ref) else None
 
-    path = store.run_dir(ref) / RUN_FILE
-    if not path.is_file():
-        return None
-    record: dict[str, Any] = read_json(path)
-    return record
+
+def _cv_mean(record: RunRecord | None) -> float | None:
+    """The saved model's score as written (``None`` without a model)."""
+    return None if record is None or record.model is None else record.model.cv_mean

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import optuna
 import pytest
 
+from automl.store import run_record
 from automl.store.record import RunRecord
 from automl.store.schema import (
     SCHEMA_VERSION,
@@ -20,7 +22,7 @@ from automl.store.schema import (
 )
 
 PACKAGE = Path(__file__).resolve().parents[2] / "automl"
-OWNERS = {PACKAGE / "store" / "schema.py", PACKAGE / "store" / "record.py"}
+OWNERS = {PACKAGE / "store" / name for name in ("schema.py", "record.py", "run_record.py")}
 OLD_HOME = Path(__file__).resolve().parents[1] / "fixtures" / "home-0.1.0" / "home"
 
 #: A user attribute read or written by name, anywhere: ``user_attrs["cv_mean"]``,
@@ -33,6 +35,124 @@ FILE_NAME = re.compile(
     r"""["'](run\.json|model\.joblib|profile\.json|schema\.json|sample\.json|leaderboard\.json"""
     r"""|refit\.json|refit\.log|reference\.json)["']|trial_\{|worker-\{"""
 )
+
+
+#: Every key of the run state, from the dataclasses that own them: ``run.json``'s top level
+#: and its sections, a study's user attributes, a trial's. A new field is covered at once.
+RUN_STATE_KEYS = sorted(
+    {f.name for kind in (RunRecord, *run_record.SECTIONS.values(), run_record.Artifact,
+                         StudySettings, TrialResult) for f in fields(kind)} - {"written"}
+)  # fmt: skip
+#: A key read or written by name: ``x["task"]``, ``x.get("task"``, ``set_user_attr("task"``.
+_NAMES = "|".join(RUN_STATE_KEYS)
+KEY = re.compile(rf"""(\[\s*|\.get\(\s*|set_user_attr\(\s*)["']({_NAMES})["']""")
+#: Modules that spell some of those names as keys of *other* documents, and why. The
+#: ``--json`` documents of the commands are a public contract with keys of their own (``show
+#: --json`` mirrors ``run.json`` on purpose); so are the MLflow export's metadata, the
+#: service's manifest, ``profile.json``, the refit's result and a family's parameters.
+#: Only these keys, only there: ``run.json`` itself is read as a :class:`RunRecord`
+#: (see ``test_only_the_store_opens_run_json``).
+OTHER_DOCUMENTS: dict[str, tuple[set[str], str]] = {
+    "cli/_model.py": (
+        {"cv_mean", "kind", "members", "score_kind", "substitution", "weights"},
+        "renders the saved model of `fit --json` / `show --json`",
+    ),
+    "cli/export.py": ({"name", "run_id"}, "renders the `export --json` document"),
+    "cli/drift.py": (
+        {"data", "kind", "n_rows", "name", "run_id"},
+        "renders the `drift --json` document",
+    ),
+    "cli/leaderboard.py": ({"params"}, "renders `leaderboard --json` rows as CSV"),
+    "cli/runs.py": (
+        {
+            "artifacts",
+            "best",
+            "bytes",
+            "command",
+            "cv_mean",
+            "cv_std",
+            "data",
+            "experiment",
+            "family",
+            "fold_scores",
+            "holdout",
+            "metric",
+            "model",
+            "n_rows",
+            "name",
+            "predict_ms_per_1000",
+            "run_dir",
+            "run_id",
+            "score",
+            "sha256",
+            "status",
+            "substitution",
+            "task",
+            "trials",
+            "versions",
+        },
+        "renders the `runs --json` and `show --json` documents",
+    ),
+    "config.py": ({"data"}, "FitConfig.to_dict(), the `fit` options"),
+    "data/columns.py": ({"number"}, "a Literal of parse rules, not a key"),
+    "data/profile.py": ({"n_rows", "target"}, "profile.json, owned by Profile"),
+    "export/mlflow_model.py": (
+        {"experiment", "labels", "metric", "model_sha256", "run_id", "target", "task"},
+        "the export's manifest",
+    ),
+    "export/pyfunc.py": ({"model_sha256"}, "the export's manifest"),
+    "monitor/drift.py": ({"name", "score"}, "the `drift --json` document"),
+    "monitor/page.py": ({"name"}, "the `drift --json` document, drawn"),
+    "monitor/reference.py": (
+        {"labels", "n_rows", "name", "schema_version", "task"},
+        "reference.json, owned by Reference",
+    ),
+    "export/register.py": (
+        {"experiment", "metric", "model_sha256", "run_id", "score", "score_kind", "task"},
+        "the MLmodel's automl metadata",
+    ),
+    "export/signature.py": ({"name"}, "schema.json and profile.json columns"),
+    "models/linear.py": ({"kind"}, "a family's parameters"),
+    "report/collect.py": (
+        {"family", "members", "model", "weights"},
+        "the `show --json` document and leaderboard rows",
+    ),
+    "report/context.py": (
+        {
+            "command",
+            "experiment",
+            "labels",
+            "members",
+            "model",
+            "n_trials",
+            "options",
+            "positive_class",
+            "run_id",
+            "trial",
+            "versions",
+        },
+        "the `show --json` document, leaderboard rows, the fit options",
+    ),
+    "report/page.py": (
+        {"labels", "members", "metric", "model", "task"},
+        "the `show --json` document; the page's plot groups",
+    ),
+    "report/plots.py": ({"cv_mean", "family", "trial"}, "`leaderboard --json` rows"),
+    "search/finish.py": (
+        {"holdout", "notes", "seconds", "sha256", "trials", "weights"},
+        "the refit process's result (refit.json)",
+    ),
+    "search/interrupt.py": ({"notes"}, "the refit's result"),
+    "search/substitution.py": ({"kind"}, "the refit's changes"),
+    "serve/golden.py": ({"name"}, "profile.json columns"),
+    "serve/lock.py": ({"name", "sha256"}, "pip's installation report"),
+    "serve/scaffold.py": (
+        {"model_sha256", "name", "score_kind"},
+        "the template context and schema.json fields",
+    ),
+    "store/evaluate.py": ({"data", "metric", "task"}, "the `evaluate --json` document"),
+    "store/leaderboard.py": ({"family"}, "Optuna's trial parameters"),
+}
 
 
 def _offences(pattern: re.Pattern[str]) -> list[str]:
@@ -53,6 +173,43 @@ def test_no_module_but_the_schema_spells_a_run_state_attribute() -> None:
 
 def test_no_module_but_the_schema_spells_a_run_folder_file_name() -> None:
     assert _offences(FILE_NAME) == []
+
+
+def test_no_module_but_the_schema_spells_a_key_of_the_run_state() -> None:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path in OWNERS:
+            continue
+        module = path.relative_to(PACKAGE).as_posix()
+        allowed = OTHER_DOCUMENTS.get(module, (set(), ""))[0]
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for match in KEY.finditer(line.split("#", 1)[0]):
+                if match.group(2) not in allowed:
+                    found.append(f"automl/{module}:{number}: {line.strip()}")
+    assert found == []
+
+
+def test_the_exemptions_are_still_needed() -> None:
+    for module, (keys, _) in OTHER_DOCUMENTS.items():
+        text = (PACKAGE / module).read_text()
+        used = {m.group(2) for m in KEY.finditer(text)}
+        assert keys <= used, f"{module} no longer spells {sorted(keys - used)}: drop them"
+
+
+def test_only_the_store_opens_run_json() -> None:
+    """``run.json`` is loaded by ``Store.run_record()`` (a :class:`RunRecord`) and written by
+    ``fit``'s last step; nothing else reaches the raw document."""
+    users = {path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
+             if path not in OWNERS and re.search(r"\.run_json\b", path.read_text())}  # fmt: skip
+    assert users == {"store/runs.py", "search/finish.py"}
+
+
+def test_the_key_list_comes_from_the_dataclasses() -> None:
+    assert {"task", "cv_mean", "data_spec", "model_sha256", "predict_ms_per_1000"} <= set(
+        RUN_STATE_KEYS
+    )
+    assert KEY.search('record["holdout"]') and KEY.search("attrs.get('data_spec')")
+    assert not KEY.search("record.holdout") and not KEY.search('x["unrelated"]')
 
 
 def test_the_patterns_find_what_they_look_for() -> None:
@@ -86,6 +243,12 @@ def test_the_run_records_of_0_1_0_read(run_json: Path) -> None:
     paths = RunPaths(run_json.parent)
     assert record.model_sha256 and paths.model.is_file() and paths.schema.is_file()
     assert record.model_kind in ("single", "ensemble") and record.score is not None
+    written = json.loads(run_json.read_text())
+    assert run_record.written(record.best) == written["best"]  # show --json echoes it
+    assert record.best is not None and record.best.cv_mean == written["best"]["cv_mean"]
+    assert record.data is not None and record.data.sha256 == written["data"]["sha256"]
+    assert record.trials is not None and record.trials.complete == written["trials"]["complete"]
+    assert record.model is not None and record.model.substitution is None  # 0.1.0 had none
 
 
 def test_a_record_from_a_newer_automl_is_refused_with_a_hint() -> None:
