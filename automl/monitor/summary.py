@@ -121,8 +121,10 @@ def _level_codes(values: np.ndarray, levels: list[str]) -> np.ndarray:
     """The position of each value in ``levels`` (as text), ``len(levels)`` for any other."""
     import pandas as pd
 
-    found = pd.Index(levels).get_indexer(pd.Index(values.astype(str)))
-    return np.where(found < 0, len(levels), found)
+    codes, uniques = pd.factorize(values)  # hashed once; only the distinct values are looked up
+    found = pd.Index(levels).get_indexer(pd.Index([str(u) for u in uniques]))
+    lookup = np.where(found < 0, len(levels), found)
+    return lookup[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def in_levels(values: np.ndarray, levels: list[str]) -> np.ndarray:
