@@ -37,6 +37,8 @@ MAX_DISCRETE = 20
 TOP_LEVELS = 20
 #: Training levels listed for the input contract; a column with more lists none.
 MAX_KNOWN_LEVELS = 200
+#: Characters of listed levels per column at most (keeps the reference small).
+MAX_LEVEL_CHARS = 4000
 #: A level is a bin of its own only if training saw it this many times.
 MIN_LEVEL_COUNT = 10
 #: Levels are listed for the unseen check only when values seen once (the Good-Turing
@@ -64,8 +66,8 @@ class Summary:
         levels: ``discrete``: the values; ``categorical``: the top levels (bins), the last
             bin being ``other``.
         known_levels: ``categorical``: every training level, or ``None`` when there were
-            more than :data:`MAX_KNOWN_LEVELS` or many seen only once (a new level is then
-            no surprise).
+            more than :data:`MAX_KNOWN_LEVELS` (or :data:`MAX_LEVEL_CHARS` characters), or
+            many seen only once (a new level is then no surprise).
         low, high: ``continuous`` and ``discrete``: the training range.
         mean, std: ``continuous`` and ``discrete``: mean and standard deviation.
     """
@@ -163,7 +165,8 @@ def _categorical(present: np.ndarray, rate: float) -> Summary:
     shares = list(_shares(counts[top].astype(float), total=max(len(present), 1)))
     other = 1.0 - sum(shares) if len(present) else 0.0
     singletons = np.count_nonzero(counts == 1) / max(len(present), 1)
-    listed = len(levels) <= MAX_KNOWN_LEVELS and singletons < MAX_SINGLETONS
+    listed = (len(levels) <= MAX_KNOWN_LEVELS and singletons < MAX_SINGLETONS
+              and sum(len(str(v)) for v in levels) <= MAX_LEVEL_CHARS)  # fmt: skip
     known = [str(v) for v in levels[order]] if listed else None
     return Summary(kind="categorical", n=len(present), missing_rate=rate,
                    shares=[*shares, max(other, 0.0)], levels=[str(v) for v in levels[top]],
