@@ -11,10 +11,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from automl.store.run_record import Artifact, ModelSection, RunRecord
 from automl.store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from automl.data.profile import Profile
 
 __all__ = [
     "Artifact",
@@ -67,25 +72,28 @@ class DataFacts(Protocol):
     def task(self) -> str: ...
 
     @property
+    def target(self) -> str: ...
+
+    @property
     def labels(self) -> list[Any]: ...
 
     @property
     def n_classes(self) -> int: ...
 
     @property
-    def profile(self) -> Any: ...
+    def profile(self) -> Profile: ...
 
     @property
-    def y(self) -> Any: ...
+    def y(self) -> npt.NDArray[Any]: ...
 
     @property
-    def search_rows(self) -> Any: ...
+    def search_rows(self) -> npt.NDArray[Any]: ...
 
     @property
-    def holdout_rows(self) -> Any: ...
+    def holdout_rows(self) -> npt.NDArray[Any]: ...
 
     @property
-    def folds(self) -> Any: ...
+    def folds(self) -> list[tuple[npt.NDArray[Any], npt.NDArray[Any]]]: ...
 
 
 class EnsembleFacts(Protocol):
@@ -229,7 +237,7 @@ def build_run_record(
         "task": data.task,
         "metric": metric.name,
         "direction": metric.direction,
-        "target": data.profile.target.name,
+        "target": data.target,
         "labels": data.labels,
         "positive_class": data.labels[-1] if data.task == "binary" else None,
         "class_balance": class_balance(data),

@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError, NotFoundError
-from automl.store.artifacts import load_model, read_json
+from automl.store.artifacts import load_saved_predictor, read_json
 from automl.store.run_record import RunRecord
 from automl.store.schema import RunPaths, pinned_model
 from automl.store.storage import open_storage
 
 if TYPE_CHECKING:
     import optuna
+
+    from automl.models.predictor import Predictor
 
 __all__ = ["RunRef", "Store", "new_run_id", "open_storage"]
 
@@ -279,7 +281,7 @@ class Store:
         """Whether the run has saved its ``run.json`` (a model)."""
         return RunPaths(self.run_dir(ref)).run_json.is_file()
 
-    def load_predictor(self, ref: RunRef) -> tuple[Any, RunRecord]:
+    def load_predictor(self, ref: RunRef) -> tuple[Predictor, RunRecord]:
         """The run's fitted model and its record, after checking the model's SHA-256.
 
         Raises:
@@ -291,7 +293,7 @@ class Store:
         if not sha256:
             raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
         self._check_study_sha256(ref, sha256)
-        return load_model(RunPaths(self.run_dir(ref)).model, sha256), record
+        return load_saved_predictor(RunPaths(self.run_dir(ref)).model, sha256), record
 
     def _check_study_sha256(self, ref: RunRef, recorded: str) -> None:
         """The model's SHA-256 in ``run.json`` must be the one ``fit`` stored in the study: a
