@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from automl.errors import DataError
 from automl.store.schema import RunPaths, oof_file
 
 if TYPE_CHECKING:
+    from automl.models.predictor import Predictor
     from automl.monitor.reference import Reference
     from automl.search.dataset import TrainingData
     from automl.store.runs import RunRef, Store
@@ -88,7 +89,7 @@ def _weights(paths: RunPaths, data: TrainingData, model_sha256: str,
     if len(rows) > IMPORTANCE_ROWS:
         rows = np.sort(np.random.default_rng(seed).choice(rows, IMPORTANCE_ROWS, replace=False))
     try:
-        predictor = load_model(paths.model, model_sha256)
+        predictor = cast("Predictor", load_model(paths.model, model_sha256))
         found = importance(predictor, data.raw.iloc[rows], None, seed=seed)
     except AutomlError as error:
         logger.info("Drift reference with equal weights: %s", error.message)
