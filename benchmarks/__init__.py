@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from benchmarks import (
     compare,
+    drift,
     explain,
     parallel,
     profile_large,
@@ -88,6 +89,14 @@ BENCHMARKS: dict[str, Benchmark] = {
             "compare",
             compare.run,
             "`automl compare` of a 60 s search against default LightGBM on phoneme: verdict",
+        ),
+        Benchmark(
+            "drift",
+            drift.run,
+            "drift verdict on 100 random 50/50 splits of 3 files (false alarms, detection); "
+            "`automl drift` on 1,000,000 x 20 rows: wall time and peak memory",
+            cache_result=False,  # the split study is cached per dataset
+            add_options=drift.add_options,
         ),
         Benchmark(
             "quality",

@@ -17,6 +17,7 @@ from typer.core import TyperCommand
 from automl import __version__
 from automl.cli._output import AppState
 from automl.cli.compare import compare_command
+from automl.cli.drift import drift_command
 from automl.cli.evaluate import evaluate_command
 from automl.cli.explain import explain_command
 from automl.cli.export import export_command
@@ -94,7 +95,8 @@ def main_options(
     """From a tabular dataset to a tuned, honestly validated model and a prediction service.
 
     Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 bad input data, 4 not found,
-    5 no trial succeeded, 6 a check failed, 130 interrupted.
+    5 no trial succeeded, 6 a check failed (drift --fail-on, compare --fail-unless,
+    promote --if-better), 130 interrupted.
     """
     ctx.obj = AppState(home=home, storage=storage, debug=debug)
 
@@ -109,6 +111,9 @@ _command("fit", "Search models with cross-validation; save the best.")(fit_comma
 _command("leaderboard", "Every trial of a run, ranked.")(leaderboard_command)
 _command("predict", "Predict every row of a file with a run's model.")(predict_command)
 _command("evaluate", "Score a run's model on rows that hold the target.")(evaluate_command)
+_command("drift", "Does a file still look like the training data? Exit 6 on --fail-on.")(
+    drift_command
+)
 _command("explain", "Each input column's contribution to each row's prediction.")(explain_command)
 _command("experiments", "List experiments with their number of runs.")(experiments_command)
 _command("runs", "List runs with status, task, metric and score.")(runs_command)

@@ -140,16 +140,21 @@ def read_verified(path: Path, expected_sha256: str) -> bytes:
         data = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError):
         raise NotFoundError(
-            f"Model file {path} not found.", hint="Was the run folder moved?"
+            f"{_what(path)} {path} not found.", hint="Was the run folder moved?"
         ) from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
         raise DataError(
-            f"Model file {path} does not match its recorded SHA-256 "
+            f"{_what(path)} {path} does not match its recorded SHA-256 "
             f"(expected {expected_sha256[:12]}..., found {actual[:12]}...); refusing to load it.",
             hint="The file was modified or corrupted after training. Re-run `automl fit`.",
         )
     return data
+
+
+def _what(path: Path) -> str:
+    """How messages name a run file: the model, or another artifact."""
+    return "Model file" if path.suffix == ".joblib" else "Run file"
 
 
 def _default(value: Any) -> Any:

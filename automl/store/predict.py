@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,6 +120,7 @@ def predict_file(
     *,
     id_columns: Sequence[str] = (),
     excel_safe: bool = False,
+    before: Callable[[Predictor, Table, list[str]], None] | None = None,
 ) -> PredictResult:
     """Predict every row of ``data`` with the run's model and write ``output`` (CSV).
 
@@ -135,6 +136,8 @@ def predict_file(
         output: The CSV to write; ``None`` returns the CSV as ``text`` instead.
         id_columns: Input columns copied first into the output, as written in ``data``.
         excel_safe: Make text cells that start like a formula inert for spreadsheets.
+        before: Called with the model, the rows read and the columns it does not use, before
+            anything is predicted or written (the input contract, which may raise).
 
     Raises:
         NotFoundError: The data file, the run's model or an ``id_columns`` column does not
@@ -143,6 +146,8 @@ def predict_file(
         UsageError: An ``id_columns`` column has the name of an output column.
     """
     rows = read_rows(store, ref, data, id_columns)
+    if before is not None:
+        before(rows.predictor, rows.table, rows.ignored)
     results = rows.predictor.predict_frame(rows.table.frame)
     return PredictResult(**vars(rows.write(results, output, excel_safe=excel_safe,
                                            what="a prediction")))  # fmt: skip

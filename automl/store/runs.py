@@ -277,6 +277,22 @@ class Store:
             )
         return RunRecord.from_dict(read_json(path), where=path)
 
+    def record_artifact(self, ref: RunRef, path: Path, sha256: str) -> None:
+        """List a file written into the run folder after ``fit`` (the drift reference that
+        ``drift --rebuild-reference`` makes) among ``run.json``'s artifacts, with its SHA-256.
+
+        Raises:
+            NotFoundError: The run has no ``run.json``.
+        """
+        from automl.store.artifacts import write_json
+        from automl.store.record import add_artifact
+
+        self.run_record(ref)  # exists, and is not from a newer automl
+        run_json = RunPaths(self.run_dir(ref)).run_json
+        document = read_json(run_json)
+        add_artifact(document, path, sha256)
+        write_json(run_json, document)
+
     def has_record(self, ref: RunRef) -> bool:
         """Whether the run has saved its ``run.json`` (a model)."""
         return RunPaths(self.run_dir(ref)).run_json.is_file()

@@ -29,6 +29,7 @@ __all__ = [
     "LEADERBOARD_FILE",
     "MODEL_FILE",
     "PROFILE_FILE",
+    "REFERENCE_FILE",
     "REFIT_FILE",
     "RUN_FILE",
     "SAMPLE_FILE",
@@ -63,6 +64,7 @@ SCHEMA_FILE = "schema.json"
 SAMPLE_FILE = "sample.json"
 LEADERBOARD_FILE = "leaderboard.json"
 REFIT_FILE = "refit.json"
+REFERENCE_FILE = "reference.json"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,11 @@ class RunPaths:
     def refit(self) -> Path:
         """``refit.json``: what the refit process did (:func:`automl.search.refit.run_refit`)."""
         return self.root / REFIT_FILE
+
+    @property
+    def reference(self) -> Path:
+        """``reference.json``: the drift reference (:mod:`automl.monitor.reference`)."""
+        return self.root / REFERENCE_FILE
 
     @property
     def oof_dir(self) -> Path:
