@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -15,10 +16,12 @@ __all__ = [
     "HOME_ENV",
     "STORAGE_ENV",
     "FitConfig",
+    "effective_time_budget",
     "is_valid_name",
     "redact_url",
     "resolve_home",
     "resolve_storage",
+    "split_families",
 ]
 
 #: Experiment names and run ids: one path component inside the home, never ``.`` or ``..``.
@@ -49,6 +52,23 @@ def resolve_home(home: str | Path | None = None) -> Path:
     if from_env:
         return Path(from_env)
     return Path.cwd() / "automl-runs"
+
+
+def effective_time_budget(time_budget: float | None, n_trials: int | None) -> float | None:
+    """``fit``'s time budget: ``time_budget`` if given, else none with ``n_trials`` alone,
+    else :data:`DEFAULT_TIME_BUDGET`."""
+    if time_budget is not None:
+        return time_budget
+    return None if n_trials else DEFAULT_TIME_BUDGET
+
+
+def split_families(models: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """``--models``: family names from ``"a,b"`` or a sequence; ``None`` (all) when empty."""
+    if models is None:
+        return None
+    names = models.split(",") if isinstance(models, str) else list(models)
+    found = tuple(str(m).strip() for m in names if str(m).strip())
+    return found or None
 
 
 def resolve_storage(storage: str | None = None) -> str | None:

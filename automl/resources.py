@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-__all__ = ["templates_dir"]
+__all__ = ["page_environment", "templates_dir"]
 
 
 def templates_dir() -> Path:
@@ -27,3 +28,21 @@ def templates_dir() -> Path:
         f"automl's templates are missing: looked in {package / '_templates'} and "
         f"{package.parent / 'templates'}. Reinstall automl."
     )
+
+
+def page_environment() -> tuple[Any, Path]:
+    """The Jinja2 environment of the HTML pages (``templates/report``: the report and the
+    drift page), escaping everything and failing on an undefined variable; and that folder,
+    whose ``report.css`` the pages inline."""
+    import jinja2
+
+    folder = templates_dir() / "report"
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env, folder

@@ -12,11 +12,14 @@ libraries inside it, and register it in :data:`BENCHMARKS`.
 from __future__ import annotations
 
 from benchmarks import (
+    compare,
     decisions,
+    drift,
     explain,
     parallel,
     profile_large,
     quality,
+    refit,
     report,
     serve_explain,
     serve_latency,
@@ -41,7 +44,11 @@ __all__ = [
 BENCHMARKS: dict[str, Benchmark] = {
     benchmark.name: benchmark
     for benchmark in (
-        Benchmark("startup", startup.run, "wall time of `automl --help` (median of 15 runs)"),
+        Benchmark(
+            "startup",
+            startup.run,
+            "wall time of `automl --help` and of `import automl` (median of 15 runs each)",
+        ),
         Benchmark(
             "profile_large",
             profile_large.run,
@@ -72,6 +79,25 @@ BENCHMARKS: dict[str, Benchmark] = {
             "report",
             report.run,
             "`automl report` of a run on 100,000 rows: build time, size, same bytes twice",
+        ),
+        Benchmark(
+            "refit",
+            refit.run,
+            "`automl refit` on the parent's own data: fit seconds against the parent's final "
+            "refit, same predictions",
+        ),
+        Benchmark(
+            "compare",
+            compare.run,
+            "`automl compare` of a 60 s search against default LightGBM on phoneme: verdict",
+        ),
+        Benchmark(
+            "drift",
+            drift.run,
+            "drift verdict on 100 random 50/50 splits of 3 files (false alarms, detection); "
+            "`automl drift` on 1,000,000 x 20 rows: wall time and peak memory",
+            cache_result=False,  # the split study is cached per dataset
+            add_options=drift.add_options,
         ),
         Benchmark(
             "quality",

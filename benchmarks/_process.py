@@ -15,7 +15,7 @@ from pathlib import Path
 
 from benchmarks._result import BenchmarkError
 
-__all__ = ["ChildRun", "find_automl", "run_child"]
+__all__ = ["ChildRun", "find_automl", "run_automl", "run_child"]
 
 # ``ru_maxrss`` is in bytes on macOS and in KiB on Linux and the BSDs.
 _MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
@@ -166,3 +166,22 @@ def _kill_group(launcher: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(launcher.pid, signal.SIGKILL)
     launcher.wait()
+
+
+def run_automl(home: Path, *args: str, label: str, timeout: float) -> str:
+    """Run ``automl --home HOME ARGS...`` (logged on stderr under ``label``) and return its
+    stdout.
+
+    Raises:
+        BenchmarkError: The command exited with an error; the message ends with its stderr.
+    """
+    from benchmarks._result import BenchmarkError
+
+    argv = [find_automl(), "--home", str(home), *args]
+    print(f"{label}: {' '.join(argv)}", file=sys.stderr)
+    child = run_child(argv, timeout=timeout)
+    if child.returncode != 0:
+        raise BenchmarkError(
+            f"automl {args[0]} exited with {child.returncode}: {child.stderr[-800:]!r}"
+        )
+    return str(child.stdout)

@@ -4,10 +4,10 @@ through (:func:`score_predictions`), and the per-row scores the paired bootstrap
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from automl.insight.bootstrap import RowScores
 from benchmarks._datasets import Split
 
 __all__ = ["RowScores", "ScoreError", "label_key", "row_scores", "score_predictions"]
@@ -36,58 +36,6 @@ def _label_order(key: str) -> tuple[int, float, str]:
         return (0, float(key), key)
     except ValueError:
         return (1, 0.0, key)
-
-
-@dataclass(frozen=True)
-class RowScores:
-    """A predictions file reduced to what its score is computed from, row by row.
-
-    Attributes:
-        metric: ``roc_auc``, ``log_loss`` or ``rmse``.
-        values: Per test row: the positive class's score (ROC AUC), minus the log of the true
-            class's probability (log loss), or the squared error (RMSE).
-        positive: Per test row, whether it is of the positive class (ROC AUC only).
-    """
-
-    metric: str
-    values: Any
-    positive: Any = None
-
-    def score(self) -> float:
-        """The metric over all rows."""
-        import numpy as np
-
-        if self.metric == "rmse":
-            return float(np.sqrt(np.mean(self.values)))
-        if self.metric == "log_loss":
-            return float(np.mean(self.values))
-        return float(_auc(self.positive[None, :], self.values[None, :])[0])
-
-    def resampled(self, rows: Any) -> Any:
-        """The metric on each row of ``rows``, a matrix of positions (one resample a row)."""
-        import numpy as np
-
-        values = self.values[rows]
-        if self.metric == "rmse":
-            return np.sqrt(values.mean(axis=1))
-        if self.metric == "log_loss":
-            return values.mean(axis=1)
-        return _auc(self.positive[rows], values)
-
-
-def _auc(positive: Any, scores: Any) -> Any:
-    """ROC AUC of each row of two matrices, from ranks (ties share their mean rank); NaN for
-    a row without both classes."""
-    import numpy as np
-    from scipy.stats import rankdata
-
-    ranks = rankdata(scores, axis=1)
-    n_positive = positive.sum(axis=1)
-    n_negative = positive.shape[1] - n_positive
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return ((ranks * positive).sum(axis=1) - n_positive * (n_positive + 1) / 2) / (
-            n_positive * n_negative
-        )
 
 
 def score_predictions(split: Split, predictions: Path) -> tuple[float, list[str]]:
@@ -151,7 +99,7 @@ def _squared_errors(frame: Any, truth: Any) -> RowScores:
     if not np.isfinite(values).all():
         raise ScoreError(f"{int((~np.isfinite(values)).sum())} missing or non-finite values")
     y = pd.to_numeric(truth).to_numpy(dtype=float)
-    return RowScores("rmse", (values - y) ** 2)
+    return RowScores("rmse", (values - y) ** 2, higher_is_better=False)
 
 
 def _class_scores(split: Split, frame: Any, truth: Any) -> tuple[RowScores, list[str]]:
@@ -200,4 +148,4 @@ def _class_scores(split: Split, frame: Any, truth: Any) -> tuple[RowScores, list
     p_true = np.array(
         [proba[row, index[label]] if label in index else _EPS for row, label in enumerate(y)]
     )
-    return RowScores(metric, -np.log(p_true)), notes
+    return RowScores(metric, -np.log(p_true), higher_is_better=False), notes

@@ -1,14 +1,10 @@
 """Statistics of the ``quality`` benchmark: wins, losses and ties, ranks, and the paired
-bootstrap of automl against each other system."""
+bootstrap of automl against each other system (:mod:`automl.insight.bootstrap`, shared with
+``automl compare``)."""
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from benchmarks._quality_scoring import RowScores
+from automl.insight.bootstrap import BOOTSTRAP_RESAMPLES, CLEARLY_AHEAD, Paired, paired_bootstrap
 
 __all__ = ["BOOTSTRAP_RESAMPLES", "CLEARLY_AHEAD", "HIGHER_IS_BETTER", "TIE_AUC", "TIE_RELATIVE",
            "Paired", "compare", "paired_bootstrap", "ranks"]  # fmt: skip
@@ -16,11 +12,6 @@ __all__ = ["BOOTSTRAP_RESAMPLES", "CLEARLY_AHEAD", "HIGHER_IS_BETTER", "TIE_AUC"
 #: Ties: an absolute AUC difference, or a relative log-loss or RMSE difference, under these.
 TIE_AUC = 0.002
 TIE_RELATIVE = 0.005
-#: Paired bootstrap over test rows: resamples, and how many are drawn at once.
-BOOTSTRAP_RESAMPLES = 2000
-_BOOTSTRAP_CHUNK = 250
-#: automl counts as clearly ahead of a system when it is ahead in this share of resamples.
-CLEARLY_AHEAD = 0.95
 HIGHER_IS_BETTER = {"roc_auc": True, "log_loss": False, "rmse": False}
 
 
@@ -45,60 +36,6 @@ def compare(metric: str, mine: float | None, theirs: float | None) -> str | None
         return "T"
     better = difference > 0 if HIGHER_IS_BETTER[metric] else difference < 0
     return "W" if better else "L"
-
-
-@dataclass(frozen=True)
-class Paired:
-    """automl against another system on one dataset, by a paired bootstrap over test rows.
-
-    Attributes:
-        difference: automl's score minus the other's (mean over seeds), signed so that a
-            positive value favours automl (for log loss and RMSE: the other's minus automl's).
-        low: The 2.5th percentile of the resampled differences.
-        high: The 97.5th percentile.
-        ahead: The share of resamples in which automl is ahead.
-    """
-
-    difference: float
-    low: float
-    high: float
-    ahead: float
-
-
-def paired_bootstrap(
-    pairs: Sequence[tuple[RowScores, RowScores]], *, resamples: int = BOOTSTRAP_RESAMPLES,
-    seed: int = 0,
-) -> Paired:  # fmt: skip
-    """Resample the test rows of each seed's split with replacement, the same rows for both
-    systems, and average the signed difference over seeds for each resample.
-
-    Args:
-        pairs: Per seed, automl's and the other system's row scores on the same test rows.
-        resamples: How many resamples.
-        seed: Seed of the resampling (fixed: the same files give the same figures).
-
-    Returns:
-        The observed difference, a 95% percentile interval and the share of resamples with
-        automl ahead. Resamples in which a score is undefined (ROC AUC of a single class) are
-        left out.
-    """
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    sign = 1.0 if HIGHER_IS_BETTER[pairs[0][0].metric] else -1.0
-    observed = statistics.fmean(sign * (a.score() - b.score()) for a, b in pairs)
-    total = np.zeros(resamples)
-    for mine, theirs in pairs:
-        n = len(mine.values)
-        for start in range(0, resamples, _BOOTSTRAP_CHUNK):  # bounded memory on big test sets
-            rows = rng.integers(0, n, size=(min(_BOOTSTRAP_CHUNK, resamples - start), n))
-            stop = start + len(rows)
-            total[start:stop] += sign * (mine.resampled(rows) - theirs.resampled(rows))
-    total = total[np.isfinite(total)] / len(pairs)
-    if not len(total):
-        return Paired(observed, math.nan, math.nan, math.nan)
-    low, high = np.percentile(total, [2.5, 97.5])
-    return Paired(observed, float(low), float(high), float(np.mean(total > 0)))
 
 
 def ranks(metric: str, scores: dict[str, float | None]) -> dict[str, float]:

@@ -219,8 +219,12 @@ def _reached(home: Path, run: dict[str, Any]) -> bool:
     from automl.store.runs import RunRef, Store
 
     store = Store(home)
+    from automl.store.decision import Decision
+
     predictor, _ = store.load_predictor(RunRef(run["experiment"], run["run_id"]))
-    return bool(predictor.decision.with_rule("precision>=0.9").reached)
+    decision = predictor.decision
+    assert isinstance(decision, Decision), "a binary run saves its decision"
+    return bool(decision.with_rule("precision>=0.9").reached)
 
 
 def _probabilities(home: Path, run: dict[str, Any], test: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -15,14 +15,13 @@ import json
 import os
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._process import find_automl, run_child
-from benchmarks._result import BenchmarkError, Context, Figure, Result
+from benchmarks._process import run_automl
+from benchmarks._result import Context, Figure, Result
 from benchmarks._synthetic import TARGET, mixed_csv
 
 __all__ = ["run"]
@@ -105,11 +104,4 @@ def _children_cpu() -> float:
 
 
 def _automl(home: Path, *args: str) -> str:
-    argv = [find_automl(), "--home", str(home), *args]
-    print(f"report: {' '.join(argv)}", file=sys.stderr)
-    child = run_child(argv, timeout=_TIMEOUT)
-    if child.returncode != 0:
-        raise BenchmarkError(
-            f"automl {args[0]} exited with {child.returncode}: {child.stderr[-800:]!r}"
-        )
-    return str(child.stdout)
+    return run_automl(home, *args, label="report", timeout=_TIMEOUT)

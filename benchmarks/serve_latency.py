@@ -5,6 +5,10 @@ with ``automl scaffold-serve``, starts it with one uvicorn worker on 127.0.0.1 a
 single-record latency (p50, p99 of 1,000 sequential requests on a kept-alive connection), a
 100-record batch (median of 100 requests), and throughput with 8 concurrent clients for 20 s,
 counting 5xx answers. Targets: p50 under 10 ms, p99 under 30 ms, no 5xx.
+
+Side by side, a second server of the same project runs with ``DRIFT_WINDOW=0`` (no input
+contract, no drift window): 2,000 single-record requests alternate between the two, and the
+monitored service's p50 and p99 must be within 10% of the unmonitored one's.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ SINGLE = 1000
 BATCHES = 100
 CLIENTS = 8
 LOAD_SECONDS = 20.0
+SIDE_BY_SIDE = 2000
 
 
 def _free_port() -> int:
@@ -83,10 +88,10 @@ def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise BenchmarkError("the service did not become ready in 120 s")
 
 
-def _start(out: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(out: Path, port: int, **extra: str) -> subprocess.Popen[bytes]:
     """The service in ``out`` under one uvicorn worker on 127.0.0.1:``port``, once ready."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE",
-           "LOG_LEVEL": "WARNING"}  # fmt: skip
+           "LOG_LEVEL": "WARNING", **extra}  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", "1", "--log-level", "warning"],
@@ -126,6 +131,30 @@ def _load(port: int, bodies: list[bytes]) -> tuple[int, int, int]:
     return counts["requests"], counts["errors"], counts["server_errors"]
 
 
+def _side_by_side(out: Path, singles: list[bytes], port: int) -> tuple[list[float], list[float]]:
+    """Single-record latencies of the monitored service (on ``port``) and of the same project
+    with ``DRIFT_WINDOW=0``, requests alternating between the two."""
+    bare_port = _free_port()
+    bare = _start(out, bare_port, DRIFT_WINDOW="0")
+    try:
+        watched = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        plain = http.client.HTTPConnection("127.0.0.1", bare_port, timeout=30)
+        for i in range(50):
+            _post(plain, singles[i % len(singles)])
+        on: list[float] = []
+        off: list[float] = []
+        for i in range(SIDE_BY_SIDE):
+            body = singles[i % len(singles)]
+            first, second = (watched, plain) if i % 2 else (plain, watched)
+            a, b = _post(first, body)[0], _post(second, body)[0]
+            (on if first is watched else off).append(a)
+            (off if first is watched else on).append(b)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=30)
+    return sorted(on), sorted(off)
+
+
 def run(context: Context) -> Result:
     """Measure the service's latency and throughput.
 
@@ -146,6 +175,8 @@ def run(context: Context) -> Result:
             batches = [_post(connection, batch)[0] for _ in range(BATCHES)]
             print("serve_latency: 8 clients for 20 s ...", file=sys.stderr)
             requests, errors, server_errors = _load(port, singles)
+            print("serve_latency: monitored against DRIFT_WINDOW=0 ...", file=sys.stderr)
+            on, off = _side_by_side(out, singles, port)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -157,6 +188,17 @@ def run(context: Context) -> Result:
             Figure("throughput, 8 clients", requests / LOAD_SECONDS, "req/s"),
             Figure("non-2xx answers under load", errors, ""),
             Figure("5xx answers under load", server_errors, "", 0.5),
+            Figure("monitored p50 / unmonitored p50", _pct(on, 50) / _pct(off, 50), "x", 1.10),
+            Figure("monitored p99 / unmonitored p99", _pct(on, 99) / _pct(off, 99), "x", 1.10),
         ),
-        details={"requests": requests},
+        details={
+            "requests": requests,
+            "monitored_ms": [_pct(on, 50), _pct(on, 99)],
+            "unmonitored_ms": [_pct(off, 50), _pct(off, 99)],
+        },
     )
+
+
+def _pct(sorted_ms: list[float], q: int) -> float:
+    """The q-th percentile of sorted latencies (nearest rank)."""
+    return sorted_ms[max(0, int(len(sorted_ms) * q / 100) - 1)]

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 __all__ = [
+    "AliasOption",
     "DecisionOption",
     "ExperimentNameOption",
     "ExperimentOption",
@@ -42,6 +43,16 @@ ExperimentOption = Annotated[
 
 #: ``--run ID`` of the commands that read one run.
 RunOption = Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")]
+
+#: ``--alias NAME`` of the commands that read one run: the run the alias points at.
+AliasOption = Annotated[
+    str | None,
+    typer.Option(
+        "--alias",
+        metavar="NAME",
+        help="Use the run this alias of --experiment points at (see `automl aliases`).",
+    ),
+]
 
 #: ``--out DIR`` of the commands that write a folder (scaffold-serve, export).
 OutOption = Annotated[Path, typer.Option("--out", metavar="DIR", help="The folder to create.")]

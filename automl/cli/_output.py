@@ -202,14 +202,16 @@ def quiet_libraries() -> None:
         warnings.filterwarnings("ignore", category=category)
 
 
-def store_of(ctx: typer.Context, storage: str | None = None) -> Any:
+def store_of(ctx: typer.Context, storage: str | None = None, *, writable: bool = False) -> Any:
     """The store of this invocation: ``--home`` and the storage URL (``storage`` if given,
     else the global ``--storage``, else ``$AUTOML_STORAGE_URL``, else the home's SQLite
-    file)."""
+    file).
+
+    Read-only unless ``writable`` (the commands that only read work on a home mounted
+    read-only; ``promote``, ``rollback`` and ``refit`` write)."""
     from automl.store.runs import Store
 
-    # every command that asks for it only reads: a home may be mounted read-only
-    return Store(home_of(ctx), storage_of(ctx, storage), read_only=True)
+    return Store(home_of(ctx), storage_of(ctx, storage), read_only=not writable)
 
 
 def storage_of(ctx: typer.Context, storage: str | None = None) -> str | None:

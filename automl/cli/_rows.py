@@ -92,6 +92,7 @@ def run_on_rows(
     what: str,
     experiment: str,
     run: str | None,
+    alias: str | None = None,
 ) -> Result:
     """Resolve the run (one with a model), call ``work(store, ref, destination)`` with
     stdout kept clean, then write the CSV to stdout if that is where it goes.
@@ -104,7 +105,7 @@ def run_on_rows(
     destination = csv_destination(output, as_json=as_json, what=what)
     quiet_libraries()
     store = store_of(ctx)
-    ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
+    ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
     with stdout_to_stderr(destination is None or as_json):
         result = work(store, ref, destination)
     write_stdout(result.text)

@@ -16,13 +16,17 @@ from typer.core import TyperCommand
 
 from automl import __version__
 from automl.cli._output import AppState
+from automl.cli.compare import compare_command
+from automl.cli.drift import drift_command
 from automl.cli.evaluate import evaluate_command
 from automl.cli.explain import explain_command
 from automl.cli.export import export_command
 from automl.cli.fit import fit_command
 from automl.cli.leaderboard import leaderboard_command
+from automl.cli.lifecycle import aliases_command, promote_command, rollback_command
 from automl.cli.predict import predict_command
 from automl.cli.profile import profile_command
+from automl.cli.refit import refit_command
 from automl.cli.report import report_command
 from automl.cli.runs import experiments_command, runs_command, show_command
 from automl.cli.serve import scaffold_serve_command
@@ -91,7 +95,8 @@ def main_options(
     """From a tabular dataset to a tuned, honestly validated model and a prediction service.
 
     Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 bad input data, 4 not found,
-    5 no trial succeeded, 130 interrupted.
+    5 no trial succeeded, 6 a check failed (drift --fail-on, compare --fail-unless,
+    promote --if-better), 130 interrupted.
     """
     ctx.obj = AppState(home=home, storage=storage, debug=debug)
 
@@ -106,6 +111,9 @@ _command("fit", "Search models with cross-validation; save the best.")(fit_comma
 _command("leaderboard", "Every trial of a run, ranked.")(leaderboard_command)
 _command("predict", "Predict every row of a file with a run's model.")(predict_command)
 _command("evaluate", "Score a run's model on rows that hold the target.")(evaluate_command)
+_command("drift", "Does a file still look like the training data? Exit 6 on --fail-on.")(
+    drift_command
+)
 _command("explain", "Each input column's contribution to each row's prediction.")(explain_command)
 _command("experiments", "List experiments with their number of runs.")(experiments_command)
 _command("runs", "List runs with status, task, metric and score.")(runs_command)
@@ -114,6 +122,13 @@ _command("report", "One offline HTML page about a run: plots, model card.")(repo
 _command("worker", "Join a run's search from another machine.")(worker_command)
 _command("scaffold-serve", "Generate a FastAPI service for a run.")(scaffold_serve_command)
 _command("export", "Export a run's model as an MLflow pyfunc folder.")(export_command)
+_command("promote", "Point an alias (production...) at a run, with history.")(promote_command)
+_command("rollback", "Point an alias back at its previous run.")(rollback_command)
+_command("aliases", "Who holds each alias, since when (--history: every change).")(aliases_command)
+_command("refit", "Fit a run's chosen pipeline on new data, as a new run.")(refit_command)
+_command("compare", "Challenger against champion on labelled rows, with a verdict.")(
+    compare_command
+)
 
 
 def main() -> None:

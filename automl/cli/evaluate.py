@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automl.cli._options import ExperimentOption, JsonOption, RunOption
+from automl.cli._options import AliasOption, ExperimentOption, JsonOption, RunOption
 from automl.cli._output import (
     emit_json,
     guarded,
@@ -34,6 +34,7 @@ def evaluate_command(
     ],
     experiment: ExperimentOption = "default",
     run: RunOption = None,
+    alias: AliasOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Score the run's model on DATA: its metric and companions, with a confusion matrix
@@ -43,7 +44,7 @@ def evaluate_command(
 
         quiet_libraries()
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
+        ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
         with stdout_to_stderr(as_json):
             result = evaluate_file(store, ref, data)
         if as_json:

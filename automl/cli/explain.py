@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from automl.cli._options import ExperimentOption, JsonOption, RunOption
+from automl.cli._options import AliasOption, ExperimentOption, JsonOption, RunOption
 from automl.cli._output import emit_json, err_console, guarded
 from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, run_on_rows
 
@@ -23,6 +23,7 @@ def explain_command(
     output: OutputOption,
     experiment: ExperimentOption = "default",
     run: RunOption = None,
+    alias: AliasOption = None,
     top: Annotated[
         int | None,
         typer.Option(
@@ -62,6 +63,7 @@ def explain_command(
                 excel_safe=excel_safe,
             ),
             output=output, as_json=as_json, what="contributions", experiment=experiment, run=run,
+            alias=alias,
         )  # fmt: skip
         if as_json:
             emit_json(_document(result))

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from automl.cli._options import ExperimentOption, HashesOption, OutOption, RunOption
+from automl.cli._options import AliasOption, ExperimentOption, HashesOption, OutOption, RunOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -29,6 +29,7 @@ def export_command(
     ],
     experiment: ExperimentOption = "default",
     run: RunOption = None,
+    alias: AliasOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an earlier export in --out.")
     ] = False,
@@ -75,7 +76,7 @@ def export_command(
         quiet_libraries()
         _quiet_mlflow()
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
+        ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
         with stdout_to_stderr(as_json):
             result = export_mlflow(store, ref, out, force=force, hashes=hashes)
             registered = None

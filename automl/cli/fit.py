@@ -151,22 +151,19 @@ def fit_command(
 ) -> None:
     """Search pipelines for DATA with cross-validation, refit the best and save the run."""
     with guarded(ctx):
-        from automl.config import FitConfig
+        from automl.config import FitConfig, effective_time_budget, split_families
         from automl.errors import ExitCode
         from automl.search.runner import run_fit
 
-        budget = (
-            time_budget if time_budget is not None else None if n_trials else DEFAULT_TIME_BUDGET
-        )
         config = FitConfig(
             data=data,
             target=target,
             task=task,
             metric=metric,
-            time_budget=budget,
+            time_budget=effective_time_budget(time_budget, n_trials),
             n_trials=n_trials,
             cv=cv,
-            models=tuple(m.strip() for m in models.split(",") if m.strip()) if models else None,
+            models=split_families(models),
             n_jobs=n_jobs,
             experiment=experiment,
             storage=storage_of(ctx, storage),
@@ -203,7 +200,7 @@ class _Reporter:
         self.last_line = 0.0
 
     def __call__(self, progress: Progress) -> None:
-        text = _status(progress)
+        text = progress.status()
         if self.console.is_terminal:
             from rich.live import Live
             from rich.text import Text
@@ -219,25 +216,6 @@ class _Reporter:
     def close(self) -> None:
         if self.live is not None:
             self.live.stop()
-
-
-def _status(progress: Progress) -> str:
-    from automl.formatting import format_score, plural
-
-    c = progress.counts
-    started = c.complete + c.pruned + c.failed
-    if progress.n_trials:
-        done = f"{started}/{plural(progress.n_trials, 'trial')} ({c.complete} done"
-    else:
-        done = f"{plural(started, 'trial')} ({c.complete} done"
-    parts = [f"{done}, {c.running} running, {c.pruned} pruned, {c.failed} failed)"]
-    if c.best is not None:
-        parts.append(f"best {progress.metric} {format_score(c.best)} ({c.best_family})")
-    if progress.time_left is not None:
-        parts.append(f"{max(0.0, progress.time_left):.0f} s left")
-    else:
-        parts.append(f"{progress.elapsed:.0f} s")
-    return "searching: " + " | ".join(parts)
 
 
 def _render(ctx: typer.Context, result: FitResult, *, as_json: bool, storage: str | None) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automl.cli._options import ExperimentNameOption, JsonOption
+from automl.cli._options import AliasOption, ExperimentNameOption, JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 from automl.store.run_record import written
 
@@ -26,6 +26,7 @@ def leaderboard_command(
     ctx: typer.Context,
     experiment: ExperimentNameOption = "default",
     run: Annotated[str | None, typer.Option("--run", metavar="ID", help="One run by id.")] = None,
+    alias: AliasOption = None,
     all_runs: Annotated[
         bool, typer.Option("--all-runs", help="Rank every run of the experiment together.")
     ] = False,
@@ -43,12 +44,12 @@ def leaderboard_command(
         if as_json and as_csv:
             raise UsageError("Choose one of --json and --csv.")
         store = store_of(ctx)
-        if all_runs and not run:
+        if all_runs and not (run or alias):
             refs = store.runs(experiment)
             if not refs:
                 store.latest_run(experiment)  # raises with the known experiments
         else:
-            refs = [store.resolve(experiment=experiment, run_id=run)]
+            refs = [store.resolve(experiment=experiment, run_id=run, alias=alias)]
         rows = leaderboard(store, refs)
         if top is not None:
             rows = rows[:top]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from automl.cli._options import AliasOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -27,6 +28,7 @@ def report_command(
         str, typer.Option(metavar="NAME", help="Use the latest run of this experiment.")
     ] = "default",
     run: Annotated[str | None, typer.Option("--run", metavar="ID", help="Use this run.")] = None,
+    alias: AliasOption = None,
     data: Annotated[
         Path | None,
         typer.Option(
@@ -44,7 +46,7 @@ def report_command(
 
         quiet_libraries()
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
+        ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
         with stdout_to_stderr(as_json):  # native libraries may print while explaining
             result = build_report(store, ref, out, data=data)
         if as_json:

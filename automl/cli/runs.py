@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from automl.cli._options import JsonOption
+from automl.cli._options import AliasOption, JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
 
 __all__ = ["experiments_command", "runs_command", "show_command"]
@@ -65,8 +65,9 @@ def runs_command(
         for row in rows:
             trials = ", ".join(f"{n} {state}" for state, n in sorted(row["trials"].items()))
             score = format_score(row["score"])
+            model = (row["model"] or "") + (f", refit of {row['parent']}" if row["parent"] else "")
             table.add_row(row["experiment"], row["run_id"], row["status"], row["task"] or "",
-                          row["metric"] or "", score, row["model"] or "", trials)  # fmt: skip
+                          row["metric"] or "", score, model, trials)  # fmt: skip
         print_titled(out_console(), f"Runs in {store.home}", table)
 
 
@@ -78,6 +79,7 @@ def show_command(
     experiment: Annotated[
         str, typer.Option(metavar="NAME", help="Experiment of the latest run.")
     ] = "default",
+    alias: AliasOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show a run: options, CV scores per fold, data fingerprint, versions, artifacts."""
@@ -85,7 +87,7 @@ def show_command(
         from automl.store.summary import describe_run
 
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run)
+        ref = store.resolve(experiment=experiment, run_id=run, alias=alias)
         details = describe_run(store, ref)
         if as_json:
             emit_json(details)
@@ -113,6 +115,7 @@ def _render(details: dict[str, Any]) -> None:
         f"{'? rows' if rows is None else plural(int(rows), 'row')})"
     )
     metric = str(details.get("metric"))
+    _render_parent(console, details, metric)
     model = details.get("model")
     best = details.get("best")
     if best:
@@ -145,3 +148,20 @@ def _render(details: dict[str, Any]) -> None:
         size = "missing" if not meta["present"] else f"{meta['bytes']:,}"
         table.add_row(name, size, str(meta["sha256"])[:16] + "...")
     print_titled(console, "Artifacts", table)
+
+
+def _render_parent(console: Any, details: dict[str, Any], metric: str) -> None:
+    """For a run made by ``automl refit``: its parent, and its score on its own data."""
+    parent = details.get("parent")
+    if not parent:
+        return
+    from automl.formatting import format_score_pair
+
+    console.print(f"Refit of run {parent['run_id']} (experiment {parent['experiment']!r}): its "
+                  "pipeline fitted on this data without a search; the trial scores below are "
+                  "the parent's.", markup=False)  # fmt: skip
+    cv = (details.get("refit") or {}).get("cv")
+    if cv:
+        mean, std = format_score_pair(cv["mean"], cv["std"])
+        console.print(f"Cross-validated on this data ({cv['n_folds']} folds): {metric} {mean} ± "
+                      f"{std}", markup=False)  # fmt: skip

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from automl.cli._options import ExperimentOption, HashesOption, JsonOption, OutOption, RunOption
+from automl.cli._options import (
+    AliasOption,
+    ExperimentOption,
+    HashesOption,
+    JsonOption,
+    OutOption,
+    RunOption,
+)
 from automl.cli._output import emit_json, err_console, guarded, quiet_libraries, store_of
 
 __all__ = ["scaffold_serve_command"]
@@ -21,6 +28,7 @@ def scaffold_serve_command(
     out: OutOption,
     experiment: ExperimentOption = "default",
     run: RunOption = None,
+    alias: AliasOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Write over an earlier scaffold in --out.")
     ] = False,
@@ -40,19 +48,27 @@ def scaffold_serve_command(
 
         quiet_libraries()
         store = store_of(ctx)
-        ref = store.resolve(experiment=experiment, run_id=run, with_model=True)
-        result = scaffold_service(
-            store, ref, out, force=force, synthetic_golden=synthetic_golden, hashes=hashes
-        )
+        version = None
+        if alias and not run:
+            from automl.store.aliases import alias_version
+
+            ref, version = alias_version(store, experiment, alias)
+        else:
+            ref = store.resolve(experiment=experiment, run_id=run, alias=alias, with_model=True)
+        result = scaffold_service(store, ref, out, force=force, synthetic_golden=synthetic_golden,
+                                  hashes=hashes, alias=version)  # fmt: skip
         predict_ms = store.run_record(ref).predict_ms_per_1000
         if as_json:
             emit_json({"run_id": result.run_id, "out": str(result.out), "files": result.files,
-                       "hashed": result.hashed, "predict_ms_per_1000": predict_ms})  # fmt: skip
+                       "hashed": result.hashed, "predict_ms_per_1000": predict_ms,
+                       "alias": version})  # fmt: skip
             return
         from automl.formatting import plural
 
         err_console().print(
-            f"Wrote a service for run {result.run_id} to {result.out} "
+            f"Wrote a service for run {result.run_id}"
+            + (f" ({alias} since {version['promoted_at']})" if version else "")
+            + f" to {result.out} "
             f"({plural(len(result.files), 'file')}).\n"
             f"Next: cd {result.out} && pip install {'--require-hashes ' if result.hashed else ''}"
             "-r requirements-test.txt && python -m pytest\n"

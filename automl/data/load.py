@@ -33,7 +33,7 @@ from automl.errors import DataError, NotFoundError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "file_sha256", "read_table"]
+__all__ = ["Table", "arrow_table", "file_sha256", "read_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +51,15 @@ class Table:
     Attributes:
         frame: The data; column names exactly as in the file's header.
         path: The file that was read.
-        format: ``"csv"`` or ``"parquet"``.
+        format: ``"csv"``, ``"parquet"``, or ``"dataframe"`` for a pandas data frame given
+            to the Python API (``path`` is then a name for messages, not a file).
         delimiter: The CSV delimiter that was found, or ``None`` for Parquet.
         compression: ``"gzip"`` or ``None``.
     """
 
     frame: pd.DataFrame
     path: Path
-    format: Literal["csv", "parquet"]
+    format: Literal["csv", "parquet", "dataframe"]
     delimiter: str | None
     compression: Literal["gzip"] | None
 
@@ -147,7 +148,6 @@ def _check_is_file(path: Path) -> None:
 
 
 def _read_parquet(path: Path, limits: InputLimits) -> Table:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from automl.data.limits import check_parquet_size
@@ -162,6 +162,18 @@ def _read_parquet(path: Path, limits: InputLimits) -> Table:
             f"{path} could not be read as Parquet: {exc}",
             hint="Check that the file was written completely, or export the data as CSV.",
         ) from exc
+    return arrow_table(arrow, path, "parquet")
+
+
+def arrow_table(arrow: Any, path: Path, format: Literal["parquet", "dataframe"]) -> Table:
+    """A :class:`Table` from an Arrow table read from Parquet (or converted from a data frame:
+    :mod:`automl.data.frame`), after the checks both share.
+
+    Raises:
+        DataError: Duplicate column names, nested columns, or no rows.
+    """
+    import pyarrow as pa
+
     names = list(arrow.column_names)
     _check_header(path, names)
     nested = [f.name for f in arrow.schema if pa.types.is_nested(f.type)]
@@ -172,7 +184,7 @@ def _read_parquet(path: Path, limits: InputLimits) -> Table:
         )
     if arrow.num_rows == 0:
         raise DataError(f"{path} has columns but no rows.", hint="Add data rows to the file.")
-    return Table(_to_pandas(arrow), path, "parquet", None, None)
+    return Table(_to_pandas(arrow), path, format, None, None)
 
 
 def _open_text_sample(path: Path, compression: str | None) -> bytes:

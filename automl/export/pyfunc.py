@@ -82,7 +82,7 @@ def _load_pyfunc(data_path: str) -> AutomlPyfuncModel:
             unpickled).
     """
     from automl.errors import DataError, NotFoundError
-    from automl.store.artifacts import load_model
+    from automl.store.artifacts import load_saved_predictor
     from automl.store.decision import load_decision
 
     folder = Path(data_path)
@@ -94,7 +94,7 @@ def _load_pyfunc(data_path: str) -> AutomlPyfuncModel:
             hint="Export the run again with `automl export --format mlflow`.",
         ) from None
     try:
-        predictor = load_model(folder / MODEL_FILE, manifest["model_sha256"])
+        predictor = load_saved_predictor(folder / MODEL_FILE, manifest["model_sha256"])
     except DataError as error:
         raise DataError(
             error.message,

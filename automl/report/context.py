@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from automl.formatting import plural
+from automl.store.run_record import ModelSection
 
 if TYPE_CHECKING:
     from automl.report.collect import ReportData
@@ -47,6 +48,7 @@ def page_context(report: ReportData, plots: dict[str, list[Plot]]) -> dict[str, 
         "record": record,
         "options": options,
         "model": model,
+        "substitution": ModelSection.of(model).substitution,  # absent in 0.1.0 runs
         "target": target,
         "title": f"{run['experiment']} / {run['run_id']}",
         "budget": _budget(options),

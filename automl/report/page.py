@@ -201,20 +201,10 @@ def places(*values: float | None) -> int:
 
 def render_page(report: ReportData, plots: dict[str, list[Plot]]) -> str:
     """The page's HTML text."""
-    import jinja2
-
     from automl.report.context import page_context
-    from automl.resources import templates_dir
+    from automl.resources import page_environment
 
-    folder = templates_dir() / "report"
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env, folder = page_environment()
     env.globals["num"] = number
     env.globals["places"] = places
     context = page_context(report, plots)

@@ -76,6 +76,26 @@ class Progress:
     n_trials: int | None
     metric: str
 
+    def status(self) -> str:
+        """One line for people: ``searching: 3/10 trials (2 done, ...) | best ... | 40 s left``
+        (``automl fit``'s status line, and ``automl.fit(progress=True)``'s)."""
+        from automl.formatting import format_score, plural
+
+        c = self.counts
+        started = c.complete + c.pruned + c.failed
+        if self.n_trials:
+            done = f"{started}/{plural(self.n_trials, 'trial')} ({c.complete} done"
+        else:
+            done = f"{plural(started, 'trial')} ({c.complete} done"
+        parts = [f"{done}, {c.running} running, {c.pruned} pruned, {c.failed} failed)"]
+        if c.best is not None:
+            parts.append(f"best {self.metric} {format_score(c.best)} ({c.best_family})")
+        if self.time_left is not None:
+            parts.append(f"{max(0.0, self.time_left):.0f} s left")
+        else:
+            parts.append(f"{self.elapsed:.0f} s")
+        return "searching: " + " | ".join(parts)
+
 
 @dataclass(frozen=True)
 class FitResult:

@@ -8,7 +8,7 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -19,11 +19,22 @@ from automl.models.target import with_transform
 from automl.search import budget
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pandas as pd
+
     from automl.search.dataset import TrainingData
 
 __all__ = ["DeadlineReached", "Evaluation", "evaluate", "measure_predict_ms"]
 
 PREDICT_BATCH = 1000
+
+
+class RawModel(Protocol):
+    """A fitted model taking raw rows: a pipeline, or an ensemble of them."""
+
+    def predict(self, X: pd.DataFrame) -> npt.NDArray[Any]: ...
+
+    def predict_proba(self, X: pd.DataFrame) -> npt.NDArray[Any]: ...
 
 
 class DeadlineReached(RuntimeError):
@@ -203,7 +214,9 @@ def _predict(model: Any, X: Any, classification: bool) -> np.ndarray:
     return np.asarray(model.predict(X)).reshape(-1, 1)
 
 
-def measure_predict_ms(model: Any, raw: Any, *, classification: bool, repeats: int = 1) -> float:
+def measure_predict_ms(
+    model: RawModel, raw: pd.DataFrame, *, classification: bool, repeats: int = 1
+) -> float:
     """Milliseconds to predict a batch of 1,000 raw rows (repeated rows if fewer).
 
     With ``repeats`` above 1, one warm-up call comes first and the median is returned (the

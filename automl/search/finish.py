@@ -65,7 +65,7 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
     record = build_run_record(
         ctx.ref, options=ctx.config.to_dict(), data_path=ctx.data_path, data=ctx.data,
         metric=ctx.metric, choice=choice, counts=counts, holdout=holdout,
-        artifacts=_artifacts(ctx, str(refit["sha256"]), decision), data_sha=ctx.data_sha,
+        artifacts=_artifacts(ctx, str(refit["sha256"]), refit, decision), data_sha=ctx.data_sha,
         seconds=seconds, refit_seconds=float(refit["seconds"]), interrupted=interrupted,
         started_epoch=ctx.budget.started_epoch, notes=notes,
     )  # fmt: skip
@@ -169,10 +169,11 @@ def _model(ctx: RunContext, choice: Choice, ensemble: Any, refit: dict[str, Any]
     return model
 
 
-def _artifacts(ctx: RunContext, model_sha: str,
+def _artifacts(ctx: RunContext, model_sha: str, refit: dict[str, Any],
                decision: Decision | None) -> dict[str, dict[str, Any]]:  # fmt: skip
     """The record's artifacts before the leaderboard is written: the model, profile, schema,
-    and the decision if there is one."""
+    the decision if there is one, and the drift reference."""
+    from automl.search.reference import write_reference
     from automl.store.artifacts import sha256_of
 
     paths = ctx.paths
@@ -183,6 +184,15 @@ def _artifacts(ctx: RunContext, model_sha: str,
     }
     if decision is not None:
         found[paths.decision.name] = artifact(paths.decision, sha256_of(paths.decision))
+    members = list(zip(refit["trials"], refit["weights"], strict=True))
+    try:
+        sha = write_reference(paths, ctx.data, members, model_sha256=model_sha,
+                              seed=ctx.config.seed)  # fmt: skip
+    except Exception as error:  # the model is saved: a missing reference must not lose it
+        logger.warning("No drift reference saved (%s: %s); `automl drift --rebuild-reference "
+                       "TRAIN.csv` can make it later.", type(error).__name__, error)  # fmt: skip
+        return found
+    found[paths.reference.name] = artifact(paths.reference, sha)
     return found
 
 

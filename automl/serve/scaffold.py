@@ -57,6 +57,7 @@ def scaffold_service(
     force: bool = False,
     synthetic_golden: bool = False,
     hashes: bool = True,
+    alias: dict[str, Any] | None = None,
 ) -> ScaffoldResult:
     """Generate the service project for a run into ``out``.
 
@@ -68,6 +69,7 @@ def scaffold_service(
         synthetic_golden: Build the golden records (tests, README example) from the profile
             instead of taking training rows.
         hashes: Hash-pin every requirement (asks the package index, through pip).
+        alias: The alias the run was chosen through, for ``/v1/metadata`` (or ``None``).
 
     Returns:
         The files written.
@@ -94,16 +96,10 @@ def scaffold_service(
         records = synthetic_records(read_json(paths.profile), predictor.features)
     else:
         records = sample_records(run_dir, predictor.features)
-    plan = _Plan(
-        ref=ref,
-        record=record,
-        model_path=paths.model,
-        fields=fields,
-        records=records,
-        golden=golden_answers(predictor, records, ref.run_id),
-        synthetic=synthetic_golden,
-        lock=_lock(record, hashes=hashes),
-    )
+    plan = _Plan(ref=ref, record=record, model_path=paths.model, fields=fields, records=records,
+                 golden=golden_answers(predictor, records, ref.run_id),
+                 synthetic=synthetic_golden, lock=_lock(record, hashes=hashes),
+                 alias=alias)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="automl-scaffold-") as tmp:
         staging = Path(tmp)
         files = _stage(staging, plan)
@@ -126,6 +122,7 @@ class _Plan:
     golden: dict[str, Any]
     synthetic: bool
     lock: tuple[list[Pin], list[Pin]]
+    alias: dict[str, Any] | None = None
 
 
 def _check_out(out: Path, *, force: bool) -> None:
@@ -139,13 +136,34 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
     from automl.resources import templates_dir
     from automl.serve.render import render_tree
     from automl.serve.wheel import build_installed_wheel
+
+    record = plan.record
+    wheel = build_installed_wheel(staging / "wheels")
+    features = [_feature_entry(f) for f in plan.fields]
+    context = _context(plan, wheel, features)
+    written = [p.as_posix() for p in render_tree(templates_dir() / "service", staging, context)]
+    model_dir = staging / "app" / "model"
+    model_dir.mkdir(parents=True, exist_ok=True)
+    _copy_model(plan.model_path, record, model_dir)
+    decision = _copy_decision(plan.model_path.parent, record, model_dir)
+    monitored = _copy_reference(RunPaths(plan.model_path.parent), record, model_dir)
+    manifest = _manifest(plan, context, features, monitored=bool(monitored))
+    manifest["decision"] = decision
+    (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")
+    extra = ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json",
+             *(f"app/model/{name}" for name in monitored)]  # fmt: skip
+    extra += [f"app/model/{DECISION_FILE}"] if decision is not None else []
+    return [*written, *extra, f"wheels/{wheel.name}"]
+
+
+def _context(plan: _Plan, wheel: Path, features: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the service's templates read."""
     from automl.store.artifacts import sha256_of
 
     ref, record, fields = plan.ref, plan.record, plan.fields
     serve_pins, test_pins = plan.lock
-    wheel = build_installed_wheel(staging / "wheels")
-    features = [_feature_entry(f) for f in fields]
-    context = {
+    return {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
         "task": record.task,
@@ -169,12 +187,14 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
         "synthetic_golden": plan.synthetic,
         "example_json": json.dumps(plan.records[0]).replace("'", "'\\''"),
     }
-    written = [p.as_posix() for p in render_tree(templates_dir() / "service", staging, context)]
-    model_dir = staging / "app" / "model"
-    model_dir.mkdir(parents=True, exist_ok=True)
-    _copy_model(plan.model_path, record, model_dir)
-    decision = _copy_decision(plan.model_path.parent, record, model_dir)
-    manifest = {
+
+
+def _manifest(
+    plan: _Plan, context: dict[str, Any], features: list[dict[str, Any]], *, monitored: bool
+) -> dict[str, Any]:
+    """``app/model/manifest.json``: what the service says of its model (``/v1/metadata``)."""
+    ref, record = plan.ref, plan.record
+    return {
         "run_id": ref.run_id,
         "experiment": ref.experiment,
         "task": record.task,
@@ -187,13 +207,9 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
         "versions": record.versions,
         "model_sha256": context["model_sha256"],
         "model_kind": record.model_kind or "single",
-        "decision": decision,
+        "alias": plan.alias,
+        "monitored": monitored,
     }
-    (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")
-    extra = ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json"]
-    extra += [f"app/model/{DECISION_FILE}"] if decision is not None else []
-    return [*written, *extra, f"wheels/{wheel.name}"]
 
 
 def _copy_model(source: Path, record: RunRecord, model_dir: Path) -> None:
@@ -207,6 +223,22 @@ def _copy_model(source: Path, record: RunRecord, model_dir: Path) -> None:
             hint="Run scaffold-serve again; if it fails again, the run folder was tampered with.",
         )
     (model_dir / MODEL_FILE).write_bytes(data)  # the service's app/model.py loads this name
+
+
+def _copy_reference(paths: RunPaths, record: RunRecord, model_dir: Path) -> list[str]:
+    """Copy the drift reference and the profile (how the service reads each column) when
+    the run has a reference, each checked against its SHA-256 in ``run.json``; return the
+    file names copied (none for a run saved without a reference: no monitoring)."""
+    from automl.store.artifacts import read_verified
+
+    sources = [paths.reference, paths.profile]
+    if any(source.name not in record.artifacts for source in sources):
+        logger.info("The run has no drift reference: the service will not watch its inputs.")
+        return []
+    for source in sources:
+        data = read_verified(source, str(record.artifacts[source.name].sha256))
+        (model_dir / source.name).write_bytes(data)
+    return [source.name for source in sources]
 
 
 def _copy_decision(run_dir: Path, record: RunRecord,

@@ -8,13 +8,17 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError, NotFoundError
+
+if TYPE_CHECKING:
+    from automl.models.predictor import Predictor
 
 __all__ = [
     "dump_model",
     "load_model",
+    "load_saved_predictor",
     "read_json",
     "read_verified",
     "sha256_of",
@@ -58,19 +62,25 @@ def write_json(path: Path, document: object) -> str:
     return write_bytes(path, (json.dumps(document, indent=2, default=_default) + "\n").encode())
 
 
-def read_json(path: Path) -> Any:
-    """Read a JSON document.
+def read_json(path: Path) -> dict[str, Any]:
+    """Read a JSON document whose top level is an object (every document a run folder holds).
 
     Raises:
         NotFoundError: The file does not exist.
-        DataError: It is not valid JSON.
+        DataError: It is not valid JSON, or not an object.
     """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise NotFoundError(f"{path} not found.") from exc
     except json.JSONDecodeError as exc:
         raise DataError(f"{path} is not valid JSON: {exc}.") from exc
+    if not isinstance(document, dict):
+        raise DataError(
+            f"{path} holds a JSON {type(document).__name__}, where a JSON object was expected.",
+            hint="The run folder was changed by hand or damaged; fit again to rebuild it.",
+        )
+    return document
 
 
 def dump_model(path: Path, model: object) -> str:
@@ -83,7 +93,7 @@ def dump_model(path: Path, model: object) -> str:
     return write_bytes(path, buffer.getvalue())
 
 
-def load_model(path: Path, expected_sha256: str) -> Any:
+def load_model(path: Path, expected_sha256: str) -> object:
     """Unpickle a model, but only if its SHA-256 matches the one recorded at training.
 
     The file is read once: the bytes that are hashed are the bytes that are unpickled, so a
@@ -100,6 +110,24 @@ def load_model(path: Path, expected_sha256: str) -> Any:
     return joblib.load(io.BytesIO(read_verified(path, expected_sha256)))
 
 
+def load_saved_predictor(path: Path, expected_sha256: str) -> Predictor:
+    """:func:`load_model` for a run's ``model.joblib``: the object must be automl's predictor.
+
+    Raises:
+        NotFoundError, DataError: As :func:`load_model`; DataError also when the file holds
+            something else.
+    """
+    from automl.models.predictor import Predictor
+
+    model = load_model(path, expected_sha256)
+    if not isinstance(model, Predictor):
+        raise DataError(
+            f"{path} holds a {type(model).__name__}, where automl's saved model was expected.",
+            hint="The run folder was changed by hand; fit again to rebuild it.",
+        )
+    return model
+
+
 def read_verified(path: Path, expected_sha256: str) -> bytes:
     """A model file's bytes, read once, if their SHA-256 is ``expected_sha256``: what
     :func:`load_model` unpickles, and what an export copies.
@@ -112,16 +140,21 @@ def read_verified(path: Path, expected_sha256: str) -> bytes:
         data = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError):
         raise NotFoundError(
-            f"Model file {path} not found.", hint="Was the run folder moved?"
+            f"{_what(path)} {path} not found.", hint="Was the run folder moved?"
         ) from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
         raise DataError(
-            f"Model file {path} does not match its recorded SHA-256 "
+            f"{_what(path)} {path} does not match its recorded SHA-256 "
             f"(expected {expected_sha256[:12]}..., found {actual[:12]}...); refusing to load it.",
             hint="The file was modified or corrupted after training. Re-run `automl fit`.",
         )
     return data
+
+
+def _what(path: Path) -> str:
+    """How messages name a run file: the model, or another artifact."""
+    return "Model file" if path.suffix == ".joblib" else "Run file"
 
 
 def _default(value: Any) -> Any:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from automl.models.predictor import Predictor
     from automl.store.runs import RunRef, Store
 
-__all__ = ["Evaluation", "evaluate_file"]
+__all__ = ["Evaluation", "class_codes", "evaluate_file", "missing_target", "target_truth"]
 
 logger = logging.getLogger(__name__)
 
@@ -107,11 +107,8 @@ def evaluate_file(store: Store, ref: RunRef, data: Path) -> Evaluation:
     predictor, record, table = load_rows(store, ref, data)
     target = str(record.target)
     if target not in [str(c) for c in table.frame.columns]:
-        raise DataError(
-            f"{data} has no target column {target!r}, so there is nothing to score against.",
-            hint=f"Add the {target!r} column, or use `automl predict` for rows without a target.",
-        )
-    truth = _truth(store, ref, table.frame[target])
+        raise missing_target(data, target)
+    truth = target_truth(store, ref, table.frame[target])
     present = truth.notna().to_numpy()
     notes = []
     if not present.all():
@@ -136,7 +133,15 @@ def evaluate_file(store: Store, ref: RunRef, data: Path) -> Evaluation:
     return _classification(predictor, rows, values, base, notes)
 
 
-def _truth(store: Store, ref: RunRef, column: pd.Series) -> pd.Series:
+def missing_target(data: Path, target: str) -> DataError:
+    """The error for labelled rows without their target column."""
+    return DataError(
+        f"{data} has no target column {target!r}, so there is nothing to score against.",
+        hint=f"Add the {target!r} column, or use `automl predict` for rows without a target.",
+    )
+
+
+def target_truth(store: Store, ref: RunRef, column: pd.Series) -> pd.Series:
     """The target as labels, read with the training profile's rules (``1.0`` is ``1``, the
     missing markers are missing)."""
     from automl.data.columns import profile_column
@@ -183,10 +188,7 @@ def _classification(
     from automl.metrics import get_metric, score_predictions
 
     labels = predictor.labels
-    code_of: dict[Any, int] = {label: i for i, label in enumerate(labels)}
-    code_of |= {str(label): i for i, label in enumerate(labels) if str(label) not in code_of}
-    codes = np.array([code_of.get(_native(v), code_of.get(str(_native(v)), -1))
-                      for v in values.tolist()], dtype="int64")  # fmt: skip
+    codes = class_codes(values, labels)
     unseen: dict[Any, int] = {}
     for value, code in zip(values.tolist(), codes.tolist(), strict=True):
         if code < 0:
@@ -220,6 +222,17 @@ def _classification(
                       confusion_matrix=matrix.tolist(),
                       unseen_labels={str(k): v for k, v in unseen.items()},
                       notes=notes)  # fmt: skip
+
+
+def class_codes(values: pd.Series, labels: list[Any]) -> np.ndarray:
+    """Each value's position in ``labels`` (matched as a value, else as text: ``1`` and
+    ``"1"`` are one class), -1 for a label not seen in training."""
+    from automl.data.target import _native
+
+    code_of: dict[Any, int] = {label: i for i, label in enumerate(labels)}
+    code_of |= {str(label): i for i, label in enumerate(labels) if str(label) not in code_of}
+    return np.array([code_of.get(_native(v), code_of.get(str(_native(v)), -1))
+                     for v in values.tolist()], dtype="int64")  # fmt: skip
 
 
 def _ordered(metric: str, task: str) -> list[str]:

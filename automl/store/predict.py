@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ __all__ = [
     "predict_file",
     "read_id_columns",
     "read_rows",
+    "require_features",
     "unused_columns",
     "write_rows",
 ]
@@ -131,6 +132,7 @@ def predict_file(
     id_columns: Sequence[str] = (),
     excel_safe: bool = False,
     decision: str | None = None,
+    before: Callable[[Predictor, Table, list[str]], None] | None = None,
 ) -> PredictResult:
     """Predict every row of ``data`` with the run's model and write ``output`` (CSV).
 
@@ -148,6 +150,8 @@ def predict_file(
         excel_safe: Make text cells that start like a formula inert for spreadsheets.
         decision: Another ``--decision`` rule for this call (binary), chosen on the run's
             saved threshold curve; probabilities are unchanged.
+        before: Called with the model, the rows read and the columns it does not use, before
+            anything is predicted or written (the input contract, which may raise).
 
     Raises:
         NotFoundError: The data file, the run's model or an ``id_columns`` column does not
@@ -157,6 +161,8 @@ def predict_file(
             ``decision`` is not a rule or does not apply to the run.
     """
     rows = read_rows(store, ref, data, id_columns)
+    if before is not None:
+        before(rows.predictor, rows.table, rows.ignored)
     predictor = rows.predictor
     if decision is not None:
         predictor = predictor.with_decision(overridden(predictor, decision))
@@ -267,16 +273,33 @@ def load_rows(store: Store, ref: RunRef, data: Path) -> tuple[Predictor, RunReco
 
     predictor, record = store.load_predictor(ref)
     table = read_table(data)
-    columns = [str(c) for c in table.frame.columns]
+    require_features(predictor, table.frame, source=str(data), record=record)
+    return predictor, record, table
+
+
+def require_features(
+    predictor: Predictor, frame: pd.DataFrame, *, source: str, record: RunRecord
+) -> None:
+    """Check that ``frame`` has every column the model needs.
+
+    Args:
+        predictor: The run's model.
+        frame: The rows to predict.
+        source: How messages name the rows (a file, or ``the DataFrame``).
+        record: The run's ``run.json`` (for the training file's name).
+
+    Raises:
+        DataError: Columns the model needs are missing.
+    """
+    columns = [str(c) for c in frame.columns]
     missing = [name for name in predictor.features if name not in columns]
     if missing:
         shown = ", ".join(repr(m) for m in missing[:20])
         raise DataError(
-            f"{data} lacks {plural(len(missing), 'column')} the model needs: {shown}.",
+            f"{source} lacks {plural(len(missing), 'column')} the model needs: {shown}.",
             hint="Add them (empty cells are fine); the model was trained on "
             f"{record.data.name if record.data else '?'}.",
         )
-    return predictor, record, table
 
 
 def read_id_columns(table: Table, names: Sequence[str]) -> pd.DataFrame:

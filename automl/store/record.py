@@ -11,10 +11,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from automl.store.run_record import Artifact, ModelSection, RunRecord
 from automl.store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from automl.data.profile import Profile
 
 __all__ = [
     "Artifact",
@@ -68,25 +73,28 @@ class DataFacts(Protocol):
     def task(self) -> str: ...
 
     @property
+    def target(self) -> str: ...
+
+    @property
     def labels(self) -> list[Any]: ...
 
     @property
     def n_classes(self) -> int: ...
 
     @property
-    def profile(self) -> Any: ...
+    def profile(self) -> Profile: ...
 
     @property
-    def y(self) -> Any: ...
+    def y(self) -> npt.NDArray[Any]: ...
 
     @property
-    def search_rows(self) -> Any: ...
+    def search_rows(self) -> npt.NDArray[Any]: ...
 
     @property
-    def holdout_rows(self) -> Any: ...
+    def holdout_rows(self) -> npt.NDArray[Any]: ...
 
     @property
-    def folds(self) -> Any: ...
+    def folds(self) -> list[tuple[npt.NDArray[Any], npt.NDArray[Any]]]: ...
 
 
 class EnsembleFacts(Protocol):
@@ -230,7 +238,7 @@ def build_run_record(
         "task": data.task,
         "metric": metric.name,
         "direction": metric.direction,
-        "target": data.profile.target.name,
+        "target": data.target,
         "labels": data.labels,
         "positive_class": data.labels[-1] if data.task == "binary" else None,
         "class_balance": class_balance(data),
@@ -281,6 +289,30 @@ def add_substitution(model: dict[str, Any], substitution: dict[str, Any] | None)
 def add_artifact(record: dict[str, Any], path: Path, sha256: str) -> None:
     """List the run-folder file at ``path`` among ``record``'s artifacts."""
     record["artifacts"][path.name] = artifact(path, sha256)
+
+
+def add_parent(record: dict[str, Any], parent: RefFacts, *, model_sha256: str | None,
+               cv: dict[str, Any] | None, parent_refit_seconds: float | None) -> None:  # fmt: skip
+    """For a run made by ``automl refit``: the ``parent`` it refitted and the ``refit``
+    section (its cross-validated score on its own data, the parent's refit seconds)."""
+    record["parent"] = {"run_id": parent.run_id, "experiment": parent.experiment,
+                        "study_name": parent.study_name, "model_sha256": model_sha256}  # fmt: skip
+    record["refit"] = {"cv": cv, "parent_refit_seconds": parent_refit_seconds}
+
+
+def mark_parent_scores(model: dict[str, Any]) -> None:
+    """A refit run's ``model``: its score is the parent's, from the parent's search
+    (``score_kind`` ``parent_cv`` or ``parent_oof``); nothing was substituted."""
+    model["score_kind"] = "parent_" + str(model.get("score_kind") or "cv")
+    model["substitution"] = None
+
+
+def write_record(run_dir: Path, record: dict[str, Any]) -> str:
+    """Write ``run.json`` into ``run_dir`` (atomically); return its SHA-256."""
+    from automl.store.artifacts import write_json
+    from automl.store.schema import RunPaths
+
+    return write_json(RunPaths(run_dir).run_json, record)
 
 
 def substitution_text(model: dict[str, Any]) -> str:

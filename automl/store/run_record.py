@@ -25,6 +25,8 @@ __all__ = [
     "DecisionSection",
     "HoldoutSection",
     "ModelSection",
+    "ParentSection",
+    "RefitSection",
     "RunRecord",
     "Timings",
     "TrialTotals",
@@ -160,6 +162,25 @@ class DecisionSection(_Section):
         return found
 
 
+@dataclass(frozen=True)
+class ParentSection(_Section):
+    """``parent``: for a run made by ``automl refit``, the run whose pipeline it refitted."""
+
+    run_id: str | None = None
+    experiment: str | None = None
+    study_name: str | None = None
+    model_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class RefitSection(_Section):
+    """``refit``: for a run made by ``automl refit``, its cross-validated score on its own
+    data (``--cv``: metric, mean, std, fold scores, folds) and the parent's refit seconds."""
+
+    cv: dict[str, Any] | None = None
+    parent_refit_seconds: float | None = None
+
+
 SectionT = TypeVar("SectionT", bound=_Section)
 
 #: The typed sections, by the field of :class:`RunRecord` that holds them (the keys test
@@ -173,6 +194,8 @@ SECTIONS: dict[str, type[_Section]] = {
     "timings": Timings,
     "model": ModelSection,
     "decision": DecisionSection,
+    "parent": ParentSection,
+    "refit": RefitSection,
 }
 
 
@@ -226,6 +249,8 @@ class RunRecord:
     artifacts: dict[str, Artifact] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     model: ModelSection | None = None
+    parent: ParentSection | None = None
+    refit: RefitSection | None = None
     extra_leaderboard_rows: list[dict[str, Any]] = field(default_factory=list)
     decision: DecisionSection | None = None
 
@@ -276,6 +301,8 @@ class RunRecord:
             timings=_section(Timings, record.get("timings")),
             model=_section(ModelSection, record.get("model")),
             decision=_section(DecisionSection, record.get("decision")),
+            parent=_section(ParentSection, record.get("parent")),
+            refit=_section(RefitSection, record.get("refit")),
         )
 
     @property

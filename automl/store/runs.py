@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError, NotFoundError
-from automl.store.artifacts import load_model, read_json
+from automl.store.artifacts import load_saved_predictor, read_json
 from automl.store.run_record import RunRecord
 from automl.store.schema import RunPaths, pinned_model
 from automl.store.storage import open_storage
 
 if TYPE_CHECKING:
     import optuna
+
+    from automl.models.predictor import Predictor
 
 __all__ = ["RunRef", "Store", "new_run_id", "open_storage"]
 
@@ -216,23 +218,39 @@ class Store:
         )
 
     def resolve(
-        self, *, experiment: str | None, run_id: str | None, with_model: bool = False
+        self,
+        *,
+        experiment: str | None,
+        run_id: str | None,
+        alias: str | None = None,
+        with_model: bool = False,
     ) -> RunRef:
-        """The run named by ``--run``, else the latest of ``--experiment`` (default ``default``).
+        """The run named by ``--run``, else by ``--alias`` of ``--experiment``, else the latest
+        run of ``--experiment`` (default ``default``).
 
         Args:
             experiment: The experiment.
             run_id: A run id, which wins over ``experiment``.
+            alias: An alias of ``experiment`` (:mod:`automl.store.aliases`).
             with_model: Skip runs that saved no model (a fit that failed or is still running).
 
         Raises:
-            NotFoundError: No such run, or no run of the experiment (with a model).
+            UsageError: Both ``run_id`` and ``alias``.
+            NotFoundError: No such run or alias, or no run of the experiment (with a model).
         """
         from automl.config import DEFAULT_EXPERIMENT
 
+        if run_id and alias:
+            from automl.errors import UsageError
+
+            raise UsageError("Give --run or --alias, not both.")
         if run_id:
             return self.find_run(run_id)
         name = experiment or DEFAULT_EXPERIMENT
+        if alias:
+            from automl.store.aliases import resolve_alias
+
+            return resolve_alias(self, name, alias)
         latest = self.latest_run(name)
         if not with_model:
             return latest
@@ -259,11 +277,27 @@ class Store:
             )
         return RunRecord.from_dict(read_json(path), where=path)
 
+    def record_artifact(self, ref: RunRef, path: Path, sha256: str) -> None:
+        """List a file written into the run folder after ``fit`` (the drift reference that
+        ``drift --rebuild-reference`` makes) among ``run.json``'s artifacts, with its SHA-256.
+
+        Raises:
+            NotFoundError: The run has no ``run.json``.
+        """
+        from automl.store.artifacts import write_json
+        from automl.store.record import add_artifact
+
+        self.run_record(ref)  # exists, and is not from a newer automl
+        run_json = RunPaths(self.run_dir(ref)).run_json
+        document = read_json(run_json)
+        add_artifact(document, path, sha256)
+        write_json(run_json, document)
+
     def has_record(self, ref: RunRef) -> bool:
         """Whether the run has saved its ``run.json`` (a model)."""
         return RunPaths(self.run_dir(ref)).run_json.is_file()
 
-    def load_predictor(self, ref: RunRef) -> tuple[Any, RunRecord]:
+    def load_predictor(self, ref: RunRef) -> tuple[Predictor, RunRecord]:
         """The run's fitted model and its record, after checking the model's SHA-256, with
         the run's decision (calibration, threshold) attached when it saved one.
 
@@ -275,16 +309,16 @@ class Store:
         sha256 = record.model_sha256
         if not sha256:
             raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
-        self._check_study_sha256(ref, sha256)
+        self.check_pinned_model(ref, sha256)
         from automl.store.decision import decision_sha256, load_decision
 
-        predictor = load_model(RunPaths(self.run_dir(ref)).model, sha256)
+        predictor = load_saved_predictor(RunPaths(self.run_dir(ref)).model, sha256)
         decision = load_decision(self.run_dir(ref), decision_sha256(record))
         if decision is not None:
             predictor = predictor.with_decision(decision)
         return predictor, record
 
-    def _check_study_sha256(self, ref: RunRef, recorded: str) -> None:
+    def check_pinned_model(self, ref: RunRef, recorded: str) -> None:
         """The model's SHA-256 in ``run.json`` must be the one ``fit`` stored in the study: a
         pickle replaced together with its hash in the run folder is refused.
 

@@ -30,6 +30,7 @@ __all__ = [
     "LEADERBOARD_FILE",
     "MODEL_FILE",
     "PROFILE_FILE",
+    "REFERENCE_FILE",
     "REFIT_FILE",
     "RUN_FILE",
     "SAMPLE_FILE",
@@ -65,6 +66,7 @@ SAMPLE_FILE = "sample.json"
 LEADERBOARD_FILE = "leaderboard.json"
 REFIT_FILE = "refit.json"
 DECISION_FILE = "decision.json"
+REFERENCE_FILE = "reference.json"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,11 @@ class RunPaths:
     def decision(self) -> Path:
         """``decision.json``: calibration and threshold (:mod:`automl.store.decision`)."""
         return self.root / DECISION_FILE
+
+    @property
+    def reference(self) -> Path:
+        """``reference.json``: the drift reference (:mod:`automl.monitor.reference`)."""
+        return self.root / REFERENCE_FILE
 
     @property
     def oof_dir(self) -> Path:
@@ -335,3 +342,24 @@ def record_duplicate(trial: optuna.Trial, twin: int) -> None:
     """``trial`` trains the same model as trial ``twin``: pruned as its duplicate."""
     trial.set_user_attr("duplicate_of", twin)
     trial.set_user_attr("pruned_reason", f"duplicate of trial {twin}")
+
+
+#: A study attribute of a run made by ``automl refit``: the parent's study name; and a trial
+#: attribute of its copied trials: ``<parent study>#<trial>``.
+REFIT_OF = "refit_of"
+
+
+def record_parent(study: optuna.Study, parent_study: str) -> None:
+    """``study`` is a refit of the run ``parent_study``."""
+    study.set_user_attr(REFIT_OF, parent_study)
+
+
+def copied_trial_attrs(trial: FrozenTrial, *, parent_study: str,
+                       n_iterations: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """A trial's user attributes as a refit run's copy keeps them: its results, the trial it
+    copies, and (a forest trimmed by ``--max-predict-ms``) the tree count the refit used."""
+    attrs = dict(trial.user_attrs)
+    attrs[REFIT_OF] = f"{parent_study}#{trial.number}"
+    if n_iterations is not None:
+        attrs["n_iterations"] = n_iterations
+    return attrs

@@ -46,6 +46,7 @@ def list_runs(store: Store, experiment: str | None = None) -> list[dict[str, Any
                 "data": settings.data_name or None,
                 "model": record.model_kind if record else None,
                 "score": _cv_mean(record),
+                "parent": None if record is None or record.parent is None else record.parent.run_id,
                 "trials": states,
             }
         )
@@ -95,6 +96,8 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
         "platform": record.platform or None,
         "artifacts": artifacts,
         "notes": record.notes,
+        "parent": written(record.parent),
+        "refit": written(record.refit),
     }
 
 

@@ -10,7 +10,8 @@ from automl.models.registry import FAMILIES
 from tests.conftest import run_automl
 
 COMMANDS = ["profile", "fit", "leaderboard", "predict", "evaluate", "explain", "experiments",
-            "runs", "show", "report", "worker", "scaffold-serve"]  # fmt: skip
+            "runs", "show", "report", "worker", "scaffold-serve", "promote", "rollback",
+            "aliases", "compare", "refit", "drift"]  # fmt: skip
 
 
 def test_fit_help_lists_every_family_whole_at_80_columns() -> None:
@@ -41,7 +42,7 @@ def test_usage_lines_name_arguments_plainly(command: str) -> None:
     assert result.code == 0, result.stderr
     usage = next(line for line in result.stdout.splitlines() if line.startswith("Usage:"))
     assert "{" not in usage and "}" not in usage, usage
-    if command in ("profile", "fit", "predict", "evaluate", "explain", "worker"):
+    if command in ("profile", "fit", "predict", "evaluate", "explain", "worker", "drift"):
         assert usage == f"Usage: automl {command} [OPTIONS] DATA"
 
 

@@ -133,3 +133,15 @@ def test_a_service_scaffolded_from_an_old_run_serves_the_old_predictions(
         status, raw = call(server.base + "/v1/predict", json.loads(rows.to_json(orient="records")))
     assert status == 200, raw
     assert_served_as_predicted(json.loads(raw), want)
+
+
+@pytest.mark.parametrize("experiment", list(RUNS))
+def test_report_describes_an_old_run(home: Path, tmp_path: Path, experiment: str) -> None:
+    # 0.1.0 records have no ``model.substitution``: the page must not need it.
+    out = tmp_path / "report.html"
+    result = run_automl("--home", home, "report", "--experiment", experiment, "--out", out)
+    assert result.code == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    run_id = json.loads(run_automl("--home", home, "show", "--experiment", experiment,
+                                   "--json").stdout)["run_id"]  # fmt: skip
+    assert run_id in page and "<svg" in page

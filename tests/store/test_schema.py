@@ -33,7 +33,7 @@ ATTRIBUTE = re.compile(
 #: A run-folder file name spelled out.
 FILE_NAME = re.compile(
     r"""["'](run\.json|model\.joblib|profile\.json|schema\.json|sample\.json|leaderboard\.json"""
-    r"""|refit\.json|refit\.log|decision\.json)["']|trial_\{|worker-\{"""
+    r"""|refit\.json|refit\.log|decision\.json|reference\.json)["']|trial_\{|worker-\{"""
 )
 
 
@@ -58,6 +58,10 @@ OTHER_DOCUMENTS: dict[str, tuple[set[str], str]] = {
         "renders the saved model of `fit --json` / `show --json`",
     ),
     "cli/export.py": ({"name", "run_id"}, "renders the `export --json` document"),
+    "cli/drift.py": (
+        {"data", "kind", "n_rows", "name", "run_id"},
+        "renders the `drift --json` document",
+    ),
     "cli/leaderboard.py": ({"params"}, "renders `leaderboard --json` rows as CSV"),
     "cli/runs.py": (
         {
@@ -66,6 +70,7 @@ OTHER_DOCUMENTS: dict[str, tuple[set[str], str]] = {
             "bytes",
             "command",
             "decision",
+            "cv",
             "cv_mean",
             "cv_std",
             "data",
@@ -77,7 +82,9 @@ OTHER_DOCUMENTS: dict[str, tuple[set[str], str]] = {
             "model",
             "n_rows",
             "name",
+            "parent",
             "predict_ms_per_1000",
+            "refit",
             "run_dir",
             "run_id",
             "score",
@@ -98,6 +105,12 @@ OTHER_DOCUMENTS: dict[str, tuple[set[str], str]] = {
         "the export's manifest",
     ),
     "export/pyfunc.py": ({"model_sha256"}, "the export's manifest"),
+    "monitor/drift.py": ({"name", "score"}, "the `drift --json` document"),
+    "monitor/page.py": ({"name"}, "the `drift --json` document, drawn"),
+    "monitor/reference.py": (
+        {"labels", "n_rows", "name", "schema_version", "task"},
+        "reference.json, owned by Reference",
+    ),
     "export/register.py": (
         {"experiment", "metric", "model_sha256", "run_id", "score", "score_kind", "task"},
         "the MLmodel's automl metadata",
@@ -134,6 +147,10 @@ OTHER_DOCUMENTS: dict[str, tuple[set[str], str]] = {
         "the refit process's result (refit.json)",
     ),
     "search/interrupt.py": ({"notes"}, "the refit's result"),
+    "search/retrain.py": (
+        {"kind", "notes", "seconds", "sha256", "trials", "weights"},
+        "the refit process's result (refit.json) and its changes",
+    ),
     "search/substitution.py": ({"kind"}, "the refit's changes"),
     "serve/golden.py": ({"decision", "name"}, "profile.json columns; golden.json's decision"),
     "serve/lock.py": ({"name", "sha256"}, "pip's installation report"),

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from pydantic import Discriminator, Field, Tag
 
-from app import metrics
+from app import metrics, monitor
 from app.model import frame, load_model, read_manifest
 from app.schema import FEATURES, FIELDS, Record
 from app.settings import Settings
@@ -45,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         state["model"] = load_model(MANIFEST, settings.model_sha256)
+        state["watch"] = monitor.start(settings.drift_window)
         yield
         state.clear()
 
@@ -75,7 +76,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/metrics")
     def prometheus() -> Response:
         """Prometheus text format."""
-        body, media_type = metrics.render()
+        watch = state.get("watch")
+        body, media_type = metrics.render(*([] if watch is None else [watch.collector]))
         return Response(body, media_type=media_type)
 
     app.include_router(_v1(settings, state))
@@ -100,17 +102,30 @@ def _v1(settings: Settings, state: dict[str, Any]) -> APIRouter:
 
     @v1.get("/metadata")
     def metadata() -> dict[str, Any]:
-        """What the model is: run, task, metric, CV score, features with types, classes."""
-        return {key: MANIFEST[key] for key in (
+        """What the model is: run, task, metric, CV score, features with types, classes, and
+        the alias it was scaffolded through (name, time of promotion), if any."""
+        return {key: MANIFEST.get(key) for key in (
             "run_id", "experiment", "task", "metric", "cv_score", "score_kind", "target",
-            "classes", "features", "versions", "model_sha256", "model_kind",
+            "classes", "features", "versions", "model_sha256", "model_kind", "alias",
         )} | {"decision": _decision_metadata()}  # fmt: skip
 
     @v1.post("/predict")
     def predict(body: body_type) -> dict[str, Any]:  # type: ignore[valid-type]
         """Predict one record or a list of records."""
         records = body if isinstance(body, list) else [body]
-        return _predict(state["model"], records)
+        return _predict(state["model"], records, state.get("watch"))
+
+    @v1.get("/drift")
+    def drift() -> Any:
+        """The drift verdict of the last DRIFT_WINDOW records against training: the
+        document of ``automl drift --json``."""
+        watch = state.get("watch")
+        if watch is None:
+            return JSONResponse({"detail": "no drift window: the run saved no reference, "
+                                 "or DRIFT_WINDOW is 0"}, 404)  # fmt: skip
+        if not watch.rows:
+            return JSONResponse({"detail": "no record predicted yet"}, 409)
+        return watch.document()
 
     @v1.post("/explain")
     def explain(
@@ -152,18 +167,21 @@ def _key_check(keys: tuple[str, ...]) -> Any:
     return check
 
 
-def _predict(model: Any, records: list[Record]) -> dict[str, Any]:
+def _predict(model: Any, records: list[Record], watch: Any) -> dict[str, Any]:
     rows = frame(records, FIELDS)
     out: dict[str, Any] = {"model_version": MANIFEST["run_id"]}
     if MANIFEST["task"] == "regression":
-        out["predictions"] = [float(v) for v in model.predict(rows)]
+        values = model.predict(rows)
+        out["predictions"] = [float(v) for v in values]
     else:
-        proba = model.predict_proba(rows)
+        proba = values = model.predict_proba(rows)
         classes = MANIFEST["classes"]
         out["predictions"] = [classes[i] for i in model.codes(proba)]
         out["probabilities"] = [
             {str(c): float(p) for c, p in zip(classes, row, strict=True)} for row in proba
         ]
+    if watch is not None:
+        out["warnings"], out["warning_count"] = watch.observe(records, FIELDS, values)
     metrics.ROWS.inc(len(records))
     return out
 

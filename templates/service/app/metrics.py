@@ -64,15 +64,22 @@ def configure_access_log(level: str) -> None:
     access_log.setLevel(level)
 
 
-def render() -> tuple[bytes, str]:
-    """The metrics in the Prometheus text format, every worker's in multiprocess mode."""
+def render(*extra: Any) -> tuple[bytes, str]:
+    """The metrics in the Prometheus text format, every worker's in multiprocess mode (plus
+    ``extra`` collectors of this process: the drift window's gauges)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        for collector in extra:
+            registry.register(collector)
         return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    own = CollectorRegistry()  # this application's collectors, outside the global registry
+    for collector in extra:
+        own.register(collector)
+    body = generate_latest(REGISTRY) + (generate_latest(own) if extra else b"")
+    return body, CONTENT_TYPE_LATEST
 
 
 class Observe:

@@ -1,13 +1,15 @@
 """The service's settings, read from environment variables once, when the application starts.
 
-    API_KEY          one key, or several separated by commas (rotation): every /v1/* request
-                     needs the header ``X-API-Key`` with one of them
-    API_KEY_FILE     a file of keys, one per line (a mounted secret); added to API_KEY's
-    EXPOSE_DOCS      ``1`` serves /docs, /redoc and /openapi.json even when a key is set
-    MAX_ROWS         most records in one /v1/predict request (default 1000); more gets 413
-    MAX_BODY_BYTES   largest request body, chunked or not (default 5 MiB); larger gets 413
-    MODEL_SHA256     the model's expected SHA-256: a pin held outside the project folder
-    LOG_LEVEL        level of the JSON access log (default INFO)
+API_KEY          one key, or several separated by commas (rotation): every /v1/* request
+                 needs the header ``X-API-Key`` with one of them
+API_KEY_FILE     a file of keys, one per line (a mounted secret); added to API_KEY's
+EXPOSE_DOCS      ``1`` serves /docs, /redoc and /openapi.json even when a key is set
+MAX_ROWS         most records in one /v1/predict request (default 1000); more gets 413
+MAX_BODY_BYTES   largest request body, chunked or not (default 5 MiB); larger gets 413
+MODEL_SHA256     the model's expected SHA-256: a pin held outside the project folder
+LOG_LEVEL        level of the JSON access log (default INFO)
+DRIFT_WINDOW     records kept for the drift gauges and /v1/drift (default 1000; 0 turns
+                 the input contract and the drift window off)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Settings:
     max_body_bytes: int = 5 * 1024 * 1024
     model_sha256: str | None = None
     log_level: str = "INFO"
+    drift_window: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +50,7 @@ class Settings:
             max_body_bytes=_positive(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             model_sha256=pin,
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            drift_window=_whole(env, "DRIFT_WINDOW", cls.drift_window),
         )
 
 
@@ -56,4 +60,13 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{name} must be a positive whole number, got {text!r}")
+    return int(text)
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name} must be a whole number (0 or more), got {text!r}")
     return int(text)

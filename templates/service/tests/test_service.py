@@ -254,3 +254,23 @@ def test_the_container_limits_concurrency_and_shuts_down_gracefully() -> None:
     assert "USER app" in docker
     readme = (PROJECT / "README.md").read_text()
     assert "-p 127.0.0.1:8000:8000" in readme and "API_KEY" in readme
+
+
+def test_the_service_watches_its_inputs() -> None:
+    if not service.MANIFEST.get("monitored"):
+        pytest.skip("the run saved no drift reference")
+    with client_for(drift_window=50) as c:
+        assert c.get("/v1/drift").status_code == 409  # nothing seen yet
+        numeric = [f["name"] for f in service.FEATURES if f["type"] == "number"]
+        strange = [{**RECORD, **{name: 1e12 for name in numeric[:1]}}]
+        answer = c.post("/v1/predict", json=GOLDEN["records"] + strange).json()
+        if numeric:
+            assert {"record": len(GOLDEN["records"]), "column": numeric[0],
+                    "kind": "out_of_range"} in answer["warnings"]  # fmt: skip
+        drift = c.get("/v1/drift").json()
+        assert drift["verdict"] in ("none", "warn", "drift") and drift["window"] == 50
+        assert drift["n_rows"] == len(GOLDEN["records"]) + 1
+        text = c.get("/metrics").text
+        assert "feature_psi{" in text and "drift_window_records" in text
+        if numeric:
+            assert f'input_contract_violations_total{{column="{numeric[0]}"' in text
