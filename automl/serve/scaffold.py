@@ -147,8 +147,7 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
     _copy_model(plan.model_path, record, model_dir)
     decision = _copy_decision(plan.model_path.parent, record, model_dir)
     monitored = _copy_reference(RunPaths(plan.model_path.parent), record, model_dir)
-    manifest = _manifest(plan, context, features, monitored=bool(monitored))
-    manifest["decision"] = decision
+    manifest = _manifest(plan, context, features, monitored=bool(monitored), decision=decision)
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")
     extra = ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json",
@@ -189,9 +188,8 @@ def _context(plan: _Plan, wheel: Path, features: list[dict[str, Any]]) -> dict[s
     }
 
 
-def _manifest(
-    plan: _Plan, context: dict[str, Any], features: list[dict[str, Any]], *, monitored: bool
-) -> dict[str, Any]:
+def _manifest(plan: _Plan, context: dict[str, Any], features: list[dict[str, Any]], *,
+              monitored: bool, decision: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
     """``app/model/manifest.json``: what the service says of its model (``/v1/metadata``)."""
     ref, record = plan.ref, plan.record
     return {
@@ -209,6 +207,7 @@ def _manifest(
         "model_kind": record.model_kind or "single",
         "alias": plan.alias,
         "monitored": monitored,
+        "decision": decision,
     }
 
 

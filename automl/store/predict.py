@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from automl.data.load import Table
     from automl.models.predictor import Predictor
+    from automl.store.decision import Decision
     from automl.store.run_record import RunRecord
     from automl.store.runs import RunRef, Store
 
@@ -171,7 +172,7 @@ def predict_file(
     return PredictResult(**vars(written), decision=applied_decision(predictor))
 
 
-def overridden(predictor: Predictor, rule: str) -> Any:
+def overridden(predictor: Predictor, rule: str) -> Decision:
     """The run's decision with the threshold chosen again by ``rule`` (``predict
     --decision``).
 

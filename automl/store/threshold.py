@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from automl.errors import UsageError
 
@@ -121,7 +122,9 @@ def _fraction(value: str, text: str) -> float:
     return bound
 
 
-def confusion_scores(tp: Any, fp: Any, positives: float, negatives: float) -> dict[str, Any]:
+def confusion_scores(
+    tp: float | npt.ArrayLike, fp: float | npt.ArrayLike, positives: float, negatives: float
+) -> dict[str, Any]:
     """Precision, recall, f1, accuracy, balanced accuracy and MCC from (weighted) counts;
     ``tp`` and ``fp`` may be arrays (one value per threshold)."""
     tp = np.asarray(tp, dtype="float64")
