@@ -93,6 +93,7 @@ def is_valid_name(name: str) -> bool:
 
 
 TaskOption = Literal["auto", "binary", "multiclass", "regression"]
+CalibrateOption = Literal["auto", "isotonic", "sigmoid", "none"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,13 @@ class FitConfig:
         max_predict_ms: A limit on the saved model's time to predict 1,000 rows, in
             milliseconds: ensembles are only grown within it, and a slower best trial may give
             way to a faster one within noise of it. ``None`` (the default) or 0: no limit.
+        decision: How a binary model turns its probability into a class
+            (:func:`automl.store.threshold.parse_rule`); ``None``: the run's metric if it
+            scores labels, else the fixed threshold 0.5.
+        calibrate: ``auto`` (keep the better of sigmoid and isotonic if it lowers the
+            cross-fitted out-of-fold log loss), ``sigmoid``, ``isotonic`` or ``none``.
+        weight: A column of non-negative row weights, used by every fit, the scores, the
+            threshold and the calibrator; never a feature.
     """
 
     data: Path
@@ -149,8 +157,19 @@ class FitConfig:
     ensemble: bool = True
     max_predict_ms: float | None = None
     keep_na: tuple[str, ...] = ()
+    decision: str | None = None
+    calibrate: CalibrateOption = "auto"
+    weight: str | None = None
 
     def __post_init__(self) -> None:
+        if self.decision is not None:
+            from automl.store.threshold import parse_rule
+
+            object.__setattr__(self, "decision", parse_rule(self.decision).text)
+        if self.calibrate not in ("auto", "isotonic", "sigmoid", "none"):
+            raise UsageError(
+                f"--calibrate must be auto, isotonic, sigmoid or none, got {self.calibrate!r}."
+            )
         if self.time_budget is not None and self.time_budget <= 0:
             raise UsageError(
                 f"--time-budget must be positive, got {self.time_budget!r}.",
@@ -220,7 +239,7 @@ class FitConfig:
 
 #: The options that decide a run's data and search, kept from the run by ``fit --resume``.
 _RUN_DATA_OPTIONS = ("task", "cv", "models", "seed", "ignore", "group", "time", "holdout",
-                     "pos_label", "keep_na")  # fmt: skip
+                     "pos_label", "keep_na", "weight")  # fmt: skip
 
 #: Query parameters whose values are secrets (``?password=``, ``sslpassword``, tokens...).
 _SECRET_KEY = re.compile(r"pass|pwd|secret|token|credential|auth", re.IGNORECASE)

@@ -32,29 +32,30 @@ class Metric:
         direction: Whether larger is better.
         tasks: The tasks it applies to.
         needs_proba: Whether it scores probabilities (else predicted labels or values).
-        score: ``score(y_true, prediction, labels)``; ``prediction`` is a probability matrix
-            with one column per label for ``needs_proba`` metrics, else labels or values.
+        score: ``score(y_true, prediction, labels, weights=None)``; ``prediction`` is a
+            probability matrix with one column per label for ``needs_proba`` metrics, else
+            labels or values; ``weights``, if given, weigh the rows (``fit --weight``).
     """
 
     name: str
     direction: Direction
     tasks: tuple[str, ...]
     needs_proba: bool
-    score: Callable[[np.ndarray, np.ndarray, Sequence[Any]], float]
+    score: Callable[..., float]
 
     def better(self, a: float, b: float) -> bool:
         """Whether score ``a`` is strictly better than ``b``."""
         return a > b if self.direction == "maximize" else a < b
 
 
-def _roc_auc(y: np.ndarray, proba: np.ndarray, labels: Sequence[Any]) -> float:
+def _roc_auc(y: np.ndarray, proba: np.ndarray, labels: Sequence[Any], weights: Any = None) -> float:
     from sklearn.metrics import roc_auc_score
 
     if len(labels) == 2:
         positive = np.asarray(y) == labels[1]
         if positive.all() or not positive.any():
             return float("nan")
-        return float(roc_auc_score(positive, proba[:, 1]))
+        return float(roc_auc_score(positive, proba[:, 1], sample_weight=weights))
     present = np.isin(np.asarray(labels), np.asarray(y))
     if present.sum() < 2:
         return float("nan")
@@ -62,51 +63,57 @@ def _roc_auc(y: np.ndarray, proba: np.ndarray, labels: Sequence[Any]) -> float:
     sub = sub / np.clip(sub.sum(axis=1, keepdims=True), 1e-15, None)
     return float(
         roc_auc_score(
-            y, sub, multi_class="ovr", average="macro", labels=np.asarray(labels)[present]
+            y, sub, multi_class="ovr", average="macro", labels=np.asarray(labels)[present],
+            sample_weight=weights,
         )
-    )
+    )  # fmt: skip
 
 
-def _log_loss(y: np.ndarray, proba: np.ndarray, labels: Sequence[Any]) -> float:
+def _log_loss(
+    y: np.ndarray, proba: np.ndarray, labels: Sequence[Any], weights: Any = None
+) -> float:
     from sklearn.metrics import log_loss
 
     clipped = np.clip(proba, 1e-15, 1 - 1e-15)
     clipped = clipped / clipped.sum(axis=1, keepdims=True)
-    return float(log_loss(y, clipped, labels=list(labels)))
+    return float(log_loss(y, clipped, labels=list(labels), sample_weight=weights))
 
 
-def _accuracy(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any]) -> float:
-    return float(np.mean(np.asarray(y) == np.asarray(pred)))
+def _accuracy(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any], weights: Any = None) -> float:
+    return float(np.average(np.asarray(y) == np.asarray(pred), weights=weights))
 
 
-def _balanced_accuracy(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any]) -> float:
+def _balanced_accuracy(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any],
+                       weights: Any = None) -> float:  # fmt: skip
     from sklearn.metrics import balanced_accuracy_score
 
-    return float(balanced_accuracy_score(y, pred))
+    return float(balanced_accuracy_score(y, pred, sample_weight=weights))
 
 
-def _f1(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any]) -> float:
+def _f1(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any], weights: Any = None) -> float:
     from sklearn.metrics import f1_score
 
     if len(labels) == 2:
-        return float(f1_score(y, pred, pos_label=labels[1], labels=list(labels), zero_division=0))
-    return float(f1_score(y, pred, average="macro", labels=list(labels), zero_division=0))
+        return float(f1_score(y, pred, pos_label=labels[1], labels=list(labels), zero_division=0,
+                              sample_weight=weights))  # fmt: skip
+    return float(f1_score(y, pred, average="macro", labels=list(labels), zero_division=0,
+                          sample_weight=weights))  # fmt: skip
 
 
-def _rmse(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any]) -> float:
+def _rmse(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any], weights: Any = None) -> float:
     diff = np.asarray(y, dtype="float64") - np.asarray(pred, dtype="float64")
-    return float(np.sqrt(np.mean(diff**2)))
+    return float(np.sqrt(np.average(diff**2, weights=weights)))
 
 
-def _mae(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any]) -> float:
+def _mae(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any], weights: Any = None) -> float:
     diff = np.asarray(y, dtype="float64") - np.asarray(pred, dtype="float64")
-    return float(np.mean(np.abs(diff)))
+    return float(np.average(np.abs(diff), weights=weights))
 
 
-def _r2(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any]) -> float:
+def _r2(y: np.ndarray, pred: np.ndarray, labels: Sequence[Any], weights: Any = None) -> float:
     from sklearn.metrics import r2_score
 
-    return float(r2_score(y, pred))
+    return float(r2_score(y, pred, sample_weight=weights))
 
 
 _CLASSIFICATION = ("binary", "multiclass")
@@ -151,13 +158,18 @@ def get_metric(name: str, task: Task) -> Metric:
 
 
 def score_predictions(
-    metric: Metric, y: np.ndarray, proba_or_pred: np.ndarray, labels: Sequence[Any]
+    metric: Metric,
+    y: np.ndarray,
+    proba_or_pred: np.ndarray,
+    labels: Sequence[Any],
+    weights: np.ndarray | None = None,
 ) -> float:
-    """Score ``proba_or_pred`` (probabilities for classification, values for regression).
+    """Score ``proba_or_pred`` (probabilities for classification, values for regression),
+    rows weighted by ``weights`` if given (``fit --weight``).
 
     For label metrics on classification, the predicted label is the most probable class.
     """
     if metric.needs_proba or not labels:
-        return metric.score(y, proba_or_pred, labels)
+        return float(metric.score(y, proba_or_pred, labels, weights))
     predicted = np.asarray(labels)[np.argmax(proba_or_pred, axis=1)]
-    return metric.score(np.asarray(y), predicted, labels)
+    return float(metric.score(np.asarray(y), predicted, labels, weights))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from benchmarks import (
     compare,
+    decisions,
     drift,
     explain,
     parallel,
@@ -104,6 +105,13 @@ BENCHMARKS: dict[str, Benchmark] = {
             "test scores of `automl fit` vs default LightGBM, FLAML (and AutoGluon) on 12 datasets",
             cache_result=False,  # cached per dataset, seed, system and budget
             add_options=quality.add_options,
+        ),
+        Benchmark(
+            "decisions",
+            decisions.run,
+            "tuned thresholds (f1, cost, precision) and calibration on 3 imbalanced binary sets",
+            cache_result=False,  # cached per dataset
+            add_options=decisions.add_options,
         ),
     )
 }

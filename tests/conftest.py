@@ -101,3 +101,21 @@ def run_automl(
 def automl():
     """Call the real ``automl`` command: ``automl("profile", path, "--json")``."""
     return run_automl
+
+
+def imbalanced_churn(folder: Path, *, positives: int = 250, seed: int = 0) -> tuple[Path, Path]:
+    """A binary set with about 5% positives, built from ``churn`` by keeping a seeded sample
+    of its positive rows, split 60/40 into ``train.csv`` and ``test.csv`` in ``folder``."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.read_csv(dataset("churn").path)
+    rng = np.random.default_rng(seed)
+    positive = frame[frame["target"] == 1]
+    kept = positive.iloc[np.sort(rng.choice(len(positive), positives, replace=False))]
+    rows = pd.concat([frame[frame["target"] == 0], kept]).sample(frac=1.0, random_state=seed)
+    cut = int(len(rows) * 0.6)
+    train, test = folder / "train.csv", folder / "test.csv"
+    rows.iloc[:cut].to_csv(train, index=False)
+    rows.iloc[cut:].to_csv(test, index=False)
+    return train, test

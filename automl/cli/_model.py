@@ -3,11 +3,14 @@ is not the rank-1 trial, which trial it replaced, why, and at what cost in CV sc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automl.formatting import format_score, format_score_pair
 
-__all__ = ["saved_model_text", "trial_score_text"]
+if TYPE_CHECKING:
+    from automl.store.run_record import DecisionSection
+
+__all__ = ["decision_text", "saved_model_text", "trial_score_text"]
 
 
 def trial_score_text(metric: str, mean: float, std: float | None) -> str:
@@ -55,3 +58,31 @@ def _cost(substitution: dict[str, Any], metric: str) -> str:
     worse = format_score_pair(substitution["rank1_cv_mean"], abs(cost))[1]
     direction = "worse" if cost > 0 else "better"
     return f"{kind} {metric} {saved} against {best}, {worse} {direction}"
+
+
+def decision_text(decision: DecisionSection) -> str:
+    """What follows ``Decision:``, plain text: the threshold, its rule, the objective at it and
+    at 0.5 (out of fold), and the calibration, e.g. ``threshold 0.29 (f1, out-of-fold f1 0.69;
+    0.67 at 0.5); probabilities calibrated (sigmoid, ECE 0.031 -> 0.012)``."""
+    parts = []
+    if decision.threshold is not None:
+        text = (
+            f"threshold {decision.threshold:.4g} ({decision.rule}, out-of-fold "
+            f"{decision.measure} {format_score(decision.at_threshold or 0.0)}; "
+            f"{format_score(decision.at_default or 0.0)} at 0.5)"
+        )
+        if not decision.reached:
+            text += f"; {decision.rule} could not be met out of fold: the closest threshold"
+        parts.append(text)
+    else:
+        parts.append("the most probable class")
+    calibration = decision.calibration
+    if decision.calibrated:
+        parts.append(
+            f"probabilities calibrated ({calibration.get('kind')}, out-of-fold ECE "
+            f"{calibration['ece_before']:.3g} -> {calibration['ece_after']:.3g}, log loss "
+            f"{calibration['log_loss_before']:.4g} -> {calibration['log_loss_after']:.4g})"
+        )
+    elif calibration.get("method", "none") != "none":
+        parts.append("probabilities not calibrated (no out-of-fold log loss gain)")
+    return "; ".join(parts) + "."

@@ -9,6 +9,7 @@ import typer
 
 __all__ = [
     "AliasOption",
+    "DecisionOption",
     "ExperimentNameOption",
     "ExperimentOption",
     "HashesOption",
@@ -62,5 +63,19 @@ HashesOption = Annotated[
     typer.Option(
         "--hashes/--no-hashes",
         help="Hash-pin every requirement (asks the package index through pip).",
+    ),
+]
+
+#: ``--decision RULE`` of ``fit`` (chosen on the out-of-fold predictions) and ``predict``
+#: (chosen again on the saved threshold curve, for one call).
+DecisionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--decision",
+        metavar="RULE",
+        help="Binary: how the probability becomes the predicted class: f1, accuracy, "
+        "balanced_accuracy, mcc (maximised), cost:FP,FN (expected cost minimised), "
+        "precision>=X, recall>=X, or a fixed threshold such as 0.5. Default: the metric if it "
+        "scores labels, else 0.5.",
     ),
 ]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from automl.cli._options import ExperimentNameOption, JsonOption, KeepNaOption
+from automl.cli._options import DecisionOption, ExperimentNameOption, JsonOption, KeepNaOption
 from automl.cli._output import (
     emit_json,
     err_console,
@@ -22,7 +22,7 @@ from automl.cli._output import (
     storage_of,
     store_of,
 )
-from automl.config import DEFAULT_TIME_BUDGET, TaskOption
+from automl.config import DEFAULT_TIME_BUDGET, CalibrateOption, TaskOption
 
 if TYPE_CHECKING:
     from automl.search.runner import FitResult, Progress
@@ -129,6 +129,24 @@ def fit_command(
             "Default: no limit.",
         ),
     ] = None,
+    weight: Annotated[
+        str | None,
+        typer.Option(
+            "--weight",
+            metavar="COL",
+            help="Column of row weights (numbers >= 0): used by every fit, the CV scores, "
+            "the threshold and the calibration; never a feature.",
+        ),
+    ] = None,
+    decision: DecisionOption = None,
+    calibrate: Annotated[
+        CalibrateOption,
+        typer.Option(
+            metavar="HOW",
+            help="Calibrate probabilities on the out-of-fold predictions: auto (keep sigmoid "
+            "or isotonic if it lowers the cross-fitted log loss), isotonic, sigmoid, none.",
+        ),
+    ] = "auto",
     as_json: JsonOption = False,
 ) -> None:
     """Search pipelines for DATA with cross-validation, refit the best and save the run."""
@@ -159,6 +177,9 @@ def fit_command(
             ensemble=ensemble,
             max_predict_ms=max_predict_ms,
             keep_na=tuple(keep_na or ()),
+            decision=decision,
+            calibrate=calibrate,
+            weight=weight,
         )
         quiet_libraries()
         reporter = _Reporter()
@@ -229,6 +250,7 @@ def _document(result: FitResult, rows: list[Any]) -> dict[str, Any]:
             "skipped_better_trials": result.skipped_better,
         },
         "model": result.model,
+        "decision": result.decision,
         "trials": {
             "complete": result.counts.complete,
             "pruned": result.counts.pruned,
@@ -244,7 +266,7 @@ def _print(result: FitResult, rows: list[Any]) -> None:
     """``fit``'s report at the terminal: the top trials, the best trial, the saved model."""
     from rich.markup import escape
 
-    from automl.cli._model import saved_model_text, trial_score_text
+    from automl.cli._model import decision_text, saved_model_text, trial_score_text
     from automl.cli.leaderboard import leaderboard_table
     from automl.formatting import plural
 
@@ -263,6 +285,11 @@ def _print(result: FitResult, rows: list[Any]) -> None:
     console.print(f"[bold]Best trial:[/] {escape(summary)}")
     text = saved_model_text(result.model, result.metric, result.holdout)
     console.print(f"[bold]Saved model:[/] {escape(text)}")
+    if result.decision:
+        from automl.store.run_record import DecisionSection
+
+        text = decision_text(DecisionSection.of(result.decision))
+        console.print(f"[bold]Decision:[/] {escape(text)}")
     console.print(f"Saved run [bold]{result.run_id}[/] in {result.run_dir}")
     if result.interrupted:
         err_console().print("[yellow]Interrupted: the best model so far was saved.[/]")

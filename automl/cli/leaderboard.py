@@ -11,6 +11,7 @@ import typer
 
 from automl.cli._options import AliasOption, ExperimentNameOption, JsonOption
 from automl.cli._output import emit_json, guarded, out_console, print_titled, store_of
+from automl.store.run_record import written
 
 if TYPE_CHECKING:
     from automl.store.leaderboard import LeaderboardRow
@@ -52,15 +53,16 @@ def leaderboard_command(
         rows = leaderboard(store, refs)
         if top is not None:
             rows = rows[:top]
-        metric = (
-            store.run_record(refs[-1]).metric or "score" if store.has_record(refs[-1]) else "score"
-        )
+        record = store.run_record(refs[-1]) if store.has_record(refs[-1]) else None
+        metric = (record.metric if record is not None else None) or "score"
+        decision = record.decision if record is not None and len(refs) == 1 else None
         if as_json:
             emit_json(
                 {
                     "experiment": refs[-1].experiment,
                     "runs": [r.run_id for r in refs],
                     "metric": metric,
+                    "decision": written(decision),
                     "rows": [r.to_dict() for r in rows],
                 }
             )
@@ -73,6 +75,12 @@ def leaderboard_command(
             console = out_console()
             table = leaderboard_table(rows, metric=metric, width=console.width)
             print_titled(console, title, table)
+            if decision:
+                from rich.markup import escape
+
+                from automl.cli._model import decision_text
+
+                console.print(f"Saved model's decision: {escape(decision_text(decision))}")
 
 
 def leaderboard_csv(rows: list[LeaderboardRow]) -> str:

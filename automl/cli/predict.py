@@ -7,7 +7,13 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from automl.cli._options import AliasOption, ExperimentOption, JsonOption, RunOption
+from automl.cli._options import (
+    AliasOption,
+    DecisionOption,
+    ExperimentOption,
+    JsonOption,
+    RunOption,
+)
 from automl.cli._output import emit_json, err_console, guarded
 from automl.cli._rows import ExcelSafeOption, IdOption, OutputOption, run_on_rows
 
@@ -23,6 +29,7 @@ def predict_command(
     alias: AliasOption = None,
     ids: IdOption = None,
     excel_safe: ExcelSafeOption = False,
+    decision: DecisionOption = None,
     on_invalid: Annotated[
         Literal["warn", "reject", "ignore"],
         typer.Option(
@@ -43,7 +50,7 @@ def predict_command(
         def work(store: Any, ref: Any, destination: Path | None) -> Any:
             result, contract = predict_checked(
                 store, ref, data, destination, on_invalid=on_invalid, id_columns=ids or (),
-                excel_safe=excel_safe,
+                excel_safe=excel_safe, decision=decision,
             )  # fmt: skip
             checked.append(contract)
             return result
@@ -61,6 +68,7 @@ def predict_command(
                     "columns": result.columns,
                     "ignored_columns": result.ignored_columns,
                     "id_columns": result.id_columns,
+                    "decision": result.decision,
                     "contract": None if contract is None else contract.to_dict(),
                 }
             )

@@ -99,7 +99,7 @@ def _render(details: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from automl.cli._model import saved_model_text, trial_score_text
+    from automl.cli._model import decision_text, saved_model_text, trial_score_text
     from automl.formatting import decimals_for, format_score, plural
 
     console = out_console()
@@ -131,6 +131,11 @@ def _render(details: dict[str, Any]) -> None:
         if model.get("predict_ms_per_1000") is not None:
             console.print(f"Prediction time: {model['predict_ms_per_1000']:,.1f} ms per 1,000 "
                           "rows (measured after the refit).")  # fmt: skip
+    if details.get("decision"):
+        from automl.store.run_record import DecisionSection
+
+        text = decision_text(DecisionSection.of(details["decision"]))
+        console.print(f"Decision: {escape(text)}")
     trials = ", ".join(f"{n} {state}" for state, n in sorted(details["trials"].items()))
     console.print(f"Trials: {trials}")
     versions = details.get("versions") or {}

@@ -361,7 +361,9 @@ def _target_warnings(target: TargetProfile, n: int) -> list[ProfileWarning]:
                 ProfileWarning(
                     "class_imbalance",
                     f"Extreme class imbalance in {target.name!r}: class {label!r} has {minority} "
-                    f"rows against {majority} for the largest class.",
+                    f"rows against {majority} for the largest class. fit keeps every class in "
+                    "each fold, searches class_weight (none or balanced) in every family, and "
+                    "chooses the threshold with --decision (f1, cost:FP,FN, recall>=X...).",
                     target.name,
                 )
             )

@@ -170,6 +170,7 @@ def _stage(
     from automl.export.signature import input_columns, output_columns
     from automl.serve.wheel import build_installed_wheel
     from automl.store.artifacts import read_json, read_verified
+    from automl.store.decision import decision_sha256
 
     inputs = input_columns(schema, read_json(RunPaths(run_dir).profile))
     outputs = output_columns(str(record.task), record.labels)
@@ -184,12 +185,17 @@ def _stage(
         "features": list(predictor.features),
         "model_sha256": sha256,
         "versions": record.versions,
+        "decision_sha256": decision_sha256(record),
     }
     meta = _metadata(manifest, record, inputs)
     with tempfile.TemporaryDirectory(prefix="automl-export-") as tmp:
         data = Path(tmp) / "model"
         data.mkdir()
         (data / MODEL_FILE).write_bytes(read_verified(RunPaths(run_dir).model, sha256))
+        if manifest["decision_sha256"] is not None:  # the calibration and threshold
+            decision = RunPaths(run_dir).decision
+            verified = read_verified(decision, manifest["decision_sha256"])
+            (data / decision.name).write_bytes(verified)
         (data / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         mlflow_version = metadata.version(MLFLOW_PACKAGE)
         mlflow.pyfunc.save_model(

@@ -83,6 +83,7 @@ def _load_pyfunc(data_path: str) -> AutomlPyfuncModel:
     """
     from automl.errors import DataError, NotFoundError
     from automl.store.artifacts import load_saved_predictor
+    from automl.store.decision import load_decision
 
     folder = Path(data_path)
     try:
@@ -100,4 +101,7 @@ def _load_pyfunc(data_path: str) -> AutomlPyfuncModel:
             hint="The exported folder was modified after `automl export`; an exported folder "
             "must be trusted like code. Export the run again.",
         ) from None
+    decision = load_decision(folder, manifest.get("decision_sha256"))
+    if decision is not None:
+        predictor = predictor.with_decision(decision)
     return AutomlPyfuncModel(predictor, manifest)

@@ -188,10 +188,7 @@ def contributions(predictor: Predictor, frame: pd.DataFrame) -> Contributions:
     if len(members) == 1:
         combined = members[0]
     else:
-        if task == "regression":
-            actual = predictor.predict(frame)
-        else:
-            actual = predictor.predict_proba(frame)
+        actual = predictor.predict(frame) if task == "regression" else predictor.raw_proba(frame)
         combined = combine(members, ensemble.weights, task=task, actual=actual)
     return _record(combined, predictor, columns, frame)
 

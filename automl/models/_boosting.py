@@ -19,11 +19,13 @@ EARLY_STOPPING_ROUNDS = 50
 _VALID_FRACTION = 0.1
 
 
-def inner_split(X: Any, y: np.ndarray, *, classification: bool, seed: int) -> tuple[Any, ...]:
+def inner_split(X: Any, y: np.ndarray, *, classification: bool, seed: int,
+                weights: np.ndarray | None = None) -> tuple[Any, ...]:  # fmt: skip
     """Split off 10% of the training rows to pick the iteration count without touching the fold.
 
     Returns:
-        ``X_train, X_valid, y_train, y_valid`` (stratified for classification when possible).
+        ``X_train, X_valid, y_train, y_valid`` (stratified for classification when possible),
+        then ``w_train, w_valid`` when ``weights`` are given.
     """
     from sklearn.model_selection import train_test_split
 
@@ -34,7 +36,8 @@ def inner_split(X: Any, y: np.ndarray, *, classification: bool, seed: int) -> tu
         _, counts = np.unique(y, return_counts=True)
         if counts.min() >= 2 and n_valid >= len(counts):
             stratify = y
-    return tuple(train_test_split(X, y, test_size=n_valid, random_state=seed, stratify=stratify))
+    arrays = (X, y) if weights is None else (X, y, np.asarray(weights))
+    return tuple(train_test_split(*arrays, test_size=n_valid, random_state=seed, stratify=stratify))
 
 
 def as_matrix(X: Any) -> Any:

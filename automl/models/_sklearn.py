@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from automl.models.base import FamilyModel, align_proba
+from automl.models.base import FamilyModel, align_proba, fit_weights
 
 __all__ = ["SklearnModel"]
 
@@ -44,22 +44,26 @@ class SklearnModel(FamilyModel):
         """Whether growing should stop before ``max_members`` (early stopping)."""
         return False
 
-    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> SklearnModel:
-        """Fit, growing ensembles chunk by chunk until full, converged or out of time."""
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None,
+            sample_weight: np.ndarray | None = None) -> SklearnModel:  # fmt: skip
+        """Fit, growing ensembles chunk by chunk until full, converged or out of time; rows
+        weighted by ``sample_weight`` and the ``class_weight`` parameter."""
         from threadpoolctl import threadpool_limits
 
         y = np.asarray(y)
         self.model_ = self._make()
         self.stopped_at_deadline_ = False
+        weights = fit_weights(self.params, y, sample_weight)
+        extra = {} if weights is None else {"sample_weight": weights}
         with threadpool_limits(limits=self.n_threads):
             if not self.chunk:
-                self.model_.fit(X, y)
+                self.model_.fit(X, y, **extra)
             else:
                 target = self.n_iterations or self.max_members
                 members = min(self.chunk, target)
                 while True:
                     self._grow(members)
-                    self.model_.fit(X, y)
+                    self.model_.fit(X, y, **extra)
                     out_of_time = deadline is not None and time.monotonic() > deadline
                     if members >= target or self._done():
                         break

@@ -37,12 +37,17 @@ if TYPE_CHECKING:
     from automl.data.target import Task
 
 __all__ = [
+    "APPLIED_PARAMS",
+    "CLASS_WEIGHTS",
     "Encoding",
     "FamilyModel",
     "ModelFamily",
     "align_proba",
+    "fit_weights",
     "openmp_threads",
     "safe_params",
+    "suggest_class_weight",
+    "unweighted",
 ]
 
 Encoding = Literal["native", "ordinal", "onehot"]
@@ -257,12 +262,48 @@ def _is_number(value: Any) -> bool:
     )
 
 
+#: Parameters automl applies itself (``class_weight`` as sample weights), never passed on.
+APPLIED_PARAMS = ("class_weight",)
+#: ``class_weight`` choices: ``balanced`` weighs each class by ``n_rows / (n_classes * count)``.
+CLASS_WEIGHTS = ("none", "balanced")
+
+
+def suggest_class_weight(trial: Any, family: str, task: str) -> dict[str, Any]:
+    """``class_weight`` drawn for a classification task (nothing for regression): one more
+    searched parameter of every family that trains on weighted rows."""
+    if task == "regression":
+        return {}
+    return {"class_weight": trial.suggest_categorical(f"{family}.class_weight", CLASS_WEIGHTS)}
+
+
+def unweighted(configurations: list[dict[str, Any]], task: str) -> list[dict[str, Any]]:
+    """Portfolio configurations with ``class_weight="none"`` for classification (the
+    search draws ``balanced`` itself; a queued configuration must name every parameter)."""
+    if task == "regression":
+        return configurations
+    return [{**c, "class_weight": "none"} for c in configurations]
+
+
+def fit_weights(params: dict[str, Any] | None, y: np.ndarray,
+                sample_weight: np.ndarray | None) -> np.ndarray | None:  # fmt: skip
+    """The row weights a fit uses: ``sample_weight`` (``fit --weight``) times the class
+    weights ``class_weight="balanced"`` asks for; ``None`` when neither applies."""
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype="float64")
+    if (params or {}).get("class_weight") == "balanced":
+        from sklearn.utils.class_weight import compute_sample_weight
+
+        balanced = compute_sample_weight("balanced", np.asarray(y))
+        weights = balanced if weights is None else weights * balanced
+    return weights
+
+
 def safe_params(params: dict[str, Any] | None, safety: dict[str, Any], *aliases: str) -> dict:
     """``params`` with ``safety`` applied last: the settings automl must control (threads,
     seed, verbosity, no files written) win over any parameter, and the parameters that are
     other names for them (``aliases``, such as LightGBM's ``n_jobs`` for ``num_threads``) are
-    dropped, so that a library cannot pick the parameter over the setting."""
-    dropped = set(safety) | set(aliases)
+    dropped, so that a library cannot pick the parameter over the setting; so are the
+    parameters automl applies itself (:data:`APPLIED_PARAMS`)."""
+    dropped = set(safety) | set(aliases) | set(APPLIED_PARAMS)
     return {k: v for k, v in (params or {}).items() if k not in dropped} | safety
 
 

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from automl.models._boosting import EARLY_STOPPING_ROUNDS, inner_split
-from automl.models.base import FamilyModel, ModelFamily, safe_params
+from automl.models.base import (
+    FamilyModel,
+    ModelFamily,
+    fit_weights,
+    safe_params,
+    suggest_class_weight,
+    unweighted,
+)
 
 if TYPE_CHECKING:
     import optuna
@@ -64,23 +71,30 @@ class CatBoostModel(FamilyModel):
         loss = "Logloss" if self.task == "binary" else "MultiClass"
         return catboost.CatBoostClassifier(loss_function=loss, **params)
 
-    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> CatBoostModel:
-        """Train; early-stop on an inner 10% split unless ``n_iterations`` is set."""
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None,
+            sample_weight: np.ndarray | None = None) -> CatBoostModel:  # fmt: skip
+        """Train; early-stop on an inner 10% split unless ``n_iterations`` is set; rows
+        weighted by ``sample_weight`` and the ``class_weight`` parameter."""
         self.cat_features_ = [i for i, dt in enumerate(X.dtypes) if str(dt) == "category"]
         X = self._frame(X)
         callbacks = [_Deadline(deadline)] if deadline is not None else None
         y = np.asarray(y)
+        weights = fit_weights(self.params, y, sample_weight)
         if self.n_iterations is not None:
             self.model_ = self._make(self.n_iterations)
-            self.model_.fit(X, y, cat_features=self.cat_features_, callbacks=callbacks)
+            self.model_.fit(X, y, cat_features=self.cat_features_, callbacks=callbacks,
+                            sample_weight=weights)  # fmt: skip
         else:
-            X_tr, X_va, y_tr, y_va = inner_split(
-                X, y, classification=self.task != "regression", seed=self.seed
+            split = inner_split(
+                X, y, classification=self.task != "regression", seed=self.seed, weights=weights
             )
+            X_tr, X_va, y_tr, y_va = split[:4]
+            w_tr = split[4] if weights is not None else None
             self.model_ = self._make(MAX_ITERATIONS)  # slow per tree: fewer than LightGBM
             self.model_.fit(
                 X_tr,
                 y_tr,
+                sample_weight=w_tr,
                 cat_features=self.cat_features_,
                 eval_set=(X_va, y_va),
                 early_stopping_rounds=EARLY_STOPPING_ROUNDS,
@@ -140,13 +154,14 @@ class CatBoostFamily(ModelFamily):
             "l2_leaf_reg": trial.suggest_float(f"{p}.l2_leaf_reg", 0.5, 30.0, log=True),
             "random_strength": trial.suggest_float(f"{p}.random_strength", 0.1, 5.0, log=True),
             "bagging_temperature": trial.suggest_float(f"{p}.bagging_temperature", 0.0, 2.0),
+            **suggest_class_weight(trial, p, task),
         }
 
     def portfolio(self, task: Task) -> list[dict[str, Any]]:
         """CatBoost's defaults (with a quicker learning rate), then a shallower variant."""
-        return [
+        return unweighted([
             {"depth": 6, "learning_rate": 0.1, "l2_leaf_reg": 3.0, "random_strength": 1.0,
              "bagging_temperature": 1.0},
             {"depth": 4, "learning_rate": 0.1, "l2_leaf_reg": 10.0, "random_strength": 1.0,
              "bagging_temperature": 0.5},
-        ]  # fmt: skip
+        ], task)  # fmt: skip

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from automl.models._sklearn import SklearnModel
-from automl.models.base import FamilyModel, ModelFamily, align_proba, safe_params
+from automl.models.base import (
+    FamilyModel,
+    ModelFamily,
+    align_proba,
+    safe_params,
+    suggest_class_weight,
+    unweighted,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -67,10 +74,11 @@ class ForestModel(SklearnModel):
     def _members(self) -> int:
         return len(self.model_.estimators_)
 
-    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> ForestModel:
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None,
+            sample_weight: np.ndarray | None = None) -> ForestModel:  # fmt: skip
         """Fit (see :class:`SklearnModel`) and, for classification, note the class prior."""
         self.n_features_ = int(np.shape(X)[1])
-        super().fit(X, y, deadline=deadline)
+        super().fit(X, y, deadline=deadline, sample_weight=sample_weight)
         if self.task != "regression":
             counts = np.bincount(np.asarray(y, dtype=int), minlength=self.n_classes)
             self.prior_ = counts / max(counts.sum(), 1)
@@ -125,6 +133,7 @@ class RandomForestFamily(ModelFamily):
         return {
             "feature_scale": trial.suggest_float(f"{p}.feature_scale", *FEATURE_SCALE, log=True),
             "min_samples_leaf": trial.suggest_int(f"{p}.min_samples_leaf", 1, 20, log=True),
+            **suggest_class_weight(trial, p, task),
         }
 
     def effective(self, params: dict[str, Any], n_features: Callable[[], int]) -> dict[str, Any]:
@@ -139,7 +148,7 @@ class RandomForestFamily(ModelFamily):
         """The classic defaults: sqrt(n) features per split for classification, all of them
         for regression."""
         scale = FEATURE_SCALE[1] if task == "regression" else 1.0
-        return [{"feature_scale": scale, "min_samples_leaf": 1}]
+        return unweighted([{"feature_scale": scale, "min_samples_leaf": 1}], task)
 
 
 class ExtraTreesFamily(RandomForestFamily):

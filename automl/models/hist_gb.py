@@ -8,7 +8,7 @@ import numpy as np
 
 from automl.models._boosting import MAX_ITERATIONS, as_matrix, categorical_mask
 from automl.models._sklearn import SklearnModel
-from automl.models.base import ModelFamily, safe_params
+from automl.models.base import ModelFamily, safe_params, suggest_class_weight, unweighted
 
 if TYPE_CHECKING:
     import optuna
@@ -35,10 +35,11 @@ class HistGBModel(SklearnModel):
         not a model saved before code matrices, which wants its frame."""
         return hasattr(self, "categorical_")
 
-    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> HistGBModel:
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None,
+            sample_weight: np.ndarray | None = None) -> HistGBModel:  # fmt: skip
         """Fit on the codes matrix of ``X``, its categorical columns declared as such."""
         self.categorical_ = categorical_mask(X)
-        super().fit(as_matrix(X), y, deadline=deadline)
+        super().fit(as_matrix(X), y, deadline=deadline, sample_weight=sample_weight)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -107,11 +108,12 @@ class HistGBFamily(ModelFamily):
             "l2_regularization": trial.suggest_float(
                 f"{p}.l2_regularization", 1e-4, 10.0, log=True
             ),
+            **suggest_class_weight(trial, p, task),
         }
 
     def portfolio(self, task: Task) -> list[dict[str, Any]]:
         """scikit-learn's defaults."""
-        return [
+        return unweighted([
             {"learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 20,
              "l2_regularization": 1e-4},
-        ]  # fmt: skip
+        ], task)  # fmt: skip

@@ -13,7 +13,14 @@ from automl.models._boosting import (
     as_matrix,
     inner_split,
 )
-from automl.models.base import FamilyModel, ModelFamily, safe_params
+from automl.models.base import (
+    FamilyModel,
+    ModelFamily,
+    fit_weights,
+    safe_params,
+    suggest_class_weight,
+    unweighted,
+)
 
 if TYPE_CHECKING:
     import optuna
@@ -61,26 +68,31 @@ class LightGBMModel(FamilyModel):
             params.setdefault("bagging_freq", 1)
         return params
 
-    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> LightGBMModel:
-        """Train; early-stop on an inner 10% split unless ``n_iterations`` is set."""
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None,
+            sample_weight: np.ndarray | None = None) -> LightGBMModel:  # fmt: skip
+        """Train; early-stop on an inner 10% split unless ``n_iterations`` is set; rows
+        weighted by ``sample_weight`` and the ``class_weight`` parameter."""
         import lightgbm as lgb
 
         params = self._lgb_params()
         self.stopped_at_deadline_ = False
         callbacks = [_deadline_callback(deadline, self)] if deadline is not None else []
         y = np.asarray(y)
+        weights = fit_weights(self.params, y, sample_weight)
         if self.n_iterations is not None:
-            train = lgb.Dataset(X, label=y, free_raw_data=True)
+            train = lgb.Dataset(X, label=y, weight=weights, free_raw_data=True)
             self.booster_ = lgb.train(
                 params, train, num_boost_round=self.n_iterations, callbacks=callbacks
             )
             self.n_iterations_ = self.booster_.current_iteration()
             return self
-        X_tr, X_va, y_tr, y_va = inner_split(
-            X, y, classification=self.task != "regression", seed=self.seed
+        split = inner_split(
+            X, y, classification=self.task != "regression", seed=self.seed, weights=weights
         )
-        train = lgb.Dataset(X_tr, label=y_tr)
-        valid = lgb.Dataset(X_va, label=y_va, reference=train)
+        X_tr, X_va, y_tr, y_va = split[:4]
+        w_tr, w_va = split[4:] if weights is not None else (None, None)
+        train = lgb.Dataset(X_tr, label=y_tr, weight=w_tr)
+        valid = lgb.Dataset(X_va, label=y_va, weight=w_va, reference=train)
         callbacks.append(lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False))
         self.booster_ = lgb.train(
             params,
@@ -153,12 +165,13 @@ class LightGBMFamily(ModelFamily):
             "lambda_l2": trial.suggest_float(f"{p}.lambda_l2", 1e-3, 30.0, log=True),
             "lambda_l1": trial.suggest_float(f"{p}.lambda_l1", 1e-3, 10.0, log=True),
             "cat_smooth": trial.suggest_float(f"{p}.cat_smooth", 1.0, 50.0, log=True),
+            **suggest_class_weight(trial, p, task),
         }
 
     def portfolio(self, task: Task) -> list[dict[str, Any]]:
         """LightGBM's defaults with early stopping, then three diverse known-good shapes."""
         base = {"lambda_l1": 1e-3, "cat_smooth": 10.0}
-        return [
+        return unweighted([
             {**base, "learning_rate": 0.1, "num_leaves": 31, "min_data_in_leaf": 20,
              "feature_fraction": 1.0, "bagging_fraction": 1.0, "lambda_l2": 1e-3},
             {**base, "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10,
@@ -167,4 +180,4 @@ class LightGBMFamily(ModelFamily):
              "feature_fraction": 0.5, "bagging_fraction": 0.8, "lambda_l2": 3.0},
             {**base, "learning_rate": 0.05, "num_leaves": 8, "min_data_in_leaf": 40,
              "feature_fraction": 0.9, "bagging_fraction": 0.9, "lambda_l2": 10.0},
-        ]  # fmt: skip
+        ], task)  # fmt: skip

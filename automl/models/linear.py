@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from automl.models._sklearn import SklearnModel
-from automl.models.base import ModelFamily
+from automl.models.base import ModelFamily, suggest_class_weight, unweighted
 
 if TYPE_CHECKING:
     import optuna
@@ -58,6 +58,7 @@ class LinearFamily(ModelFamily):
             return {
                 "C": trial.suggest_float(f"{p}.C", 1e-3, 100.0, log=True),
                 "numeric": trial.suggest_categorical(f"{p}.numeric", list(NUMERIC)),
+                **suggest_class_weight(trial, p, task),
             }
         kind = trial.suggest_categorical(f"{p}.kind", ["ridge", "elastic_net"])
         params: dict[str, Any] = {
@@ -72,7 +73,9 @@ class LinearFamily(ModelFamily):
         """Moderate regularisation; for classification with standardised numbers, then with
         skewed ones as normal scores."""
         if task != "regression":
-            return [{"C": 1.0, "numeric": "standard"}, {"C": 1.0, "numeric": "normal"}]
+            return unweighted(
+                [{"C": 1.0, "numeric": "standard"}, {"C": 1.0, "numeric": "normal"}], task
+            )
         return [{"kind": "ridge", "alpha": 1.0}]
 
     def encoder_options(self, params: dict[str, Any]) -> dict[str, Any]:

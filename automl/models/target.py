@@ -46,11 +46,12 @@ class LogTarget:
     def __init__(self, model: Any) -> None:
         self.model = model
 
-    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None) -> LogTarget:
+    def fit(self, X: Any, y: np.ndarray, deadline: float | None = None,
+            sample_weight: np.ndarray | None = None) -> LogTarget:  # fmt: skip
         """Fit the inner model on ``log1p(y)``."""
         z = np.log1p(np.asarray(y, dtype="float64"))
         self.low_, self.high_ = float(z.min()) - _MARGIN, float(z.max()) + _MARGIN
-        self.model.fit(X, z, deadline=deadline)
+        self.model.fit(X, z, deadline=deadline, sample_weight=sample_weight)
         return self
 
     def predict(self, X: Any) -> np.ndarray:

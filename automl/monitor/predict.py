@@ -29,6 +29,7 @@ def predict_checked(
     on_invalid: OnInvalid = "warn",
     id_columns: Sequence[str] = (),
     excel_safe: bool = False,
+    decision: str | None = None,
 ) -> tuple[PredictResult, ContractReport | None]:
     """Check the rows against the run's input contract, then predict them
     (:func:`automl.store.predict.predict_file`).
@@ -42,6 +43,7 @@ def predict_checked(
             nothing and fail naming the rows; ``ignore``: no check.
         id_columns: See :func:`~automl.store.predict.predict_file`.
         excel_safe: See :func:`~automl.store.predict.predict_file`.
+        decision: See :func:`~automl.store.predict.predict_file`.
 
     Returns:
         What was written, and the findings (``None`` with ``ignore``, or for a run saved
@@ -71,7 +73,7 @@ def predict_checked(
             raise _rejected(report, data, ref.run_id)
 
     result = predict_file(store, ref, data, output, id_columns=id_columns,
-                          excel_safe=excel_safe, before=check)  # fmt: skip
+                          excel_safe=excel_safe, before=check, decision=decision)  # fmt: skip
     return result, (found[0] if found else None)
 
 

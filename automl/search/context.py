@@ -118,3 +118,4 @@ class FitResult:
     seconds: float
     interrupted: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
+    decision: dict[str, Any] | None = None

@@ -174,7 +174,8 @@ def _fit_fold(family: ModelFamily, params: dict[str, Any], data: TrainingData, t
         params, task=data.task, n_classes=data.n_classes, n_threads=n_threads, seed=seed
     )
     model = with_transform(model, target_transform)
-    model.fit(X_train, data.y[train], deadline=deadline())
+    weights = None if data.weights is None else data.weights[train]
+    model.fit(X_train, data.y[train], deadline=deadline(), sample_weight=weights)
     return encoder, model
 
 
@@ -187,7 +188,8 @@ def _fold_score(metric: Metric, data: TrainingData, valid: np.ndarray, predictio
     """
     classification = data.task != "regression"
     values = prediction if classification else prediction[:, 0]
-    score = score_predictions(metric, data.y[valid], values, list(range(data.n_classes)))
+    weights = None if data.weights is None else data.weights[valid]
+    score = score_predictions(metric, data.y[valid], values, list(range(data.n_classes)), weights)
     if not np.isfinite(score):
         raise ValueError(f"fold {fold + 1} score is {score} (a fold without every class?)")
     return score

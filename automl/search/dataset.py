@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from automl.data.profile import Profile
     from automl.data.target import Task
 
-__all__ = ["DataSpec", "TrainingData", "search_profile", "training_data"]
+__all__ = ["DataSpec", "TrainingData", "row_weights", "search_profile", "training_data"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class DataSpec:
     holdout: float | None = None
     cv: int | None = None
     seed: int = 0
+    weight: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class TrainingData:
         holdout_rows: Positions of the held-out rows (empty without ``--holdout``).
         folds: ``(train, valid)`` positions within ``search_rows``.
         notes: What was dropped or changed, for the user.
+        weights: Each row's weight (``fit --weight``), or ``None``.
     """
 
     raw: pd.DataFrame
@@ -75,6 +77,7 @@ class TrainingData:
     holdout_rows: np.ndarray
     folds: list[tuple[np.ndarray, np.ndarray]]
     notes: tuple[str, ...] = ()
+    weights: np.ndarray | None = None
 
     @property
     def target(self) -> str:
@@ -101,7 +104,8 @@ class TrainingData:
 
 
 def search_profile(profile: Profile, spec: DataSpec) -> Profile:
-    """The profile with ``--ignore`` and ``--group`` columns taken out of the features.
+    """The profile with ``--ignore``, ``--group`` and ``--weight`` columns taken out of the
+    features.
 
     Raises:
         NotFoundError: An ignored, group or time column does not exist.
@@ -114,10 +118,11 @@ def search_profile(profile: Profile, spec: DataSpec) -> Profile:
     names = [c.name for c in profile.columns]
     empty = pd.DataFrame(columns=names)
     for name, what in [*((n, "--ignore column") for n in spec.ignore),
-                       (spec.group, "--group column"), (spec.time, "--time column")]:  # fmt: skip
+                       (spec.group, "--group column"), (spec.time, "--time column"),
+                       (spec.weight, "--weight column")]:  # fmt: skip
         if name:
             find_column(empty, name, source=profile.source, what=what)
-    dropped = {*spec.ignore, *([spec.group] if spec.group else [])}
+    dropped = {*spec.ignore, *(c for c in (spec.group, spec.weight) if c)}
     columns: list[ColumnProfile] = [
         replace(c, role="constant", reason="ignored by option") if c.name in dropped else c
         for c in profile.columns
@@ -164,6 +169,7 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
             "needed.",
             hint="Add rows, or check the --target column.",
         )
+    weights = None if spec.weight is None else row_weights(frame, spec.weight, rows, profile)
     prepared = prepare_frame(raw, profile)
     search_rows, holdout_rows = _holdout_split(raw, y, task, spec)
     folds, k_note = _folds(raw, y, search_rows, task, spec)
@@ -180,7 +186,41 @@ def training_data(frame: pd.DataFrame, profile: Profile, spec: DataSpec) -> Trai
         holdout_rows=holdout_rows,
         folds=folds,
         notes=tuple(notes),
+        weights=weights,
     )
+
+
+def row_weights(frame: pd.DataFrame, column: str, rows: np.ndarray,
+                profile: Profile) -> np.ndarray:  # fmt: skip
+    """The ``--weight`` column's values on the kept ``rows``.
+
+    Raises:
+        DataError: A weight is missing, not a number or negative, or they are all zero (exit
+            3), naming the rows (data rows counted from 1, the header not counted) and values.
+    """
+    import pandas as pd
+
+    values = frame[column].iloc[rows]
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    missing = values.isna().to_numpy()
+    why = np.where(missing, "missing", np.where(~np.isfinite(numbers), "not a number",
+                                                np.where(numbers < 0, "negative", "")))  # fmt: skip
+    bad = np.flatnonzero(why != "")
+    if len(bad):
+        shown = "; ".join(
+            f"data row {int(rows[i]) + 1}: {values.iloc[i]!r} ({why[i]})" for i in bad[:10]
+        )
+        more = f"; and {len(bad) - 10} more" if len(bad) > 10 else ""
+        raise DataError(
+            f"--weight column {column!r} of {profile.source} has {plural(len(bad), 'bad weight')}"
+            f": {shown}{more}.",
+            hint="Weights must be numbers of 0 or more in every row with a target; fix or drop "
+            "those rows.",
+        )
+    if not numbers.sum() > 0:
+        raise DataError(f"--weight column {column!r} of {profile.source} is 0 in every row.",
+                        hint="Give some rows a positive weight.")  # fmt: skip
+    return numbers
 
 
 def _labels(frame: pd.DataFrame, profile: Profile, spec: DataSpec, task: Task,

@@ -58,6 +58,7 @@ def select_ensemble(
     n_classes: int,
     *,
     max_predict_ms: float | None = None,
+    row_weights: np.ndarray | None = None,
 ) -> EnsembleChoice | None:
     """Choose an ensemble of completed trials from their saved out-of-fold predictions.
 
@@ -71,6 +72,7 @@ def select_ensemble(
         max_predict_ms: Every member, the first included, is only added while the
             ensemble's estimated time to predict 1,000 rows stays within this (see
             :class:`PredictBudget`); ``None``: no limit.
+        row_weights: Row weights (``fit --weight``) of every row, or ``None``.
 
     Returns:
         The ensemble, or ``None`` when fewer than two trials can take part or averaging does
@@ -83,12 +85,12 @@ def select_ensemble(
     predictions = _candidates(ranked, oof_dir, rows)
     if len(predictions) < 2:
         return None
-    labels = list(range(n_classes))
-    target = y[rows]
+    labels, target = list(range(n_classes)), y[rows]
+    scored_weights = None if row_weights is None else row_weights[rows]
 
     def score(prediction: np.ndarray) -> float:
         values = prediction if n_classes else prediction[:, 0]
-        return score_predictions(metric, target, values, labels)
+        return score_predictions(metric, target, values, labels, scored_weights)
 
     budget = predict_budget(ranked, max_predict_ms)
     singles = {number: score(p) for number, p in predictions.items()}
@@ -200,8 +202,10 @@ def score_members(
     rows: np.ndarray,
     metric: Metric,
     n_classes: int,
+    row_weights: np.ndarray | None = None,
 ) -> float:
-    """The out-of-fold score of a weighted average of trials (the members a refit kept)."""
+    """The out-of-fold score of a weighted average of trials (the members a refit kept),
+    rows weighted by ``row_weights`` (of every row) if given."""
     total = sum(weights)
     average = sum(
         (w / total) * np.load(oof_file(oof_dir, n))[rows]
@@ -209,7 +213,8 @@ def score_members(
     )
     prediction = np.asarray(average)
     values = prediction if n_classes else prediction[:, 0]
-    return score_predictions(metric, y[rows], values, list(range(n_classes)))
+    chosen = None if row_weights is None else row_weights[rows]
+    return score_predictions(metric, y[rows], values, list(range(n_classes)), chosen)
 
 
 def ensemble_label(study: optuna.Study, trials: list[int]) -> list[str]:

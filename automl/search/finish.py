@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from automl.search.context import FitResult, RunContext
 from automl.store.record import (
     add_artifact,
+    add_decision,
     add_model,
     add_substitution,
     artifact,
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
     from automl.metrics import Metric
     from automl.search.choose import Choice
     from automl.search.ensemble import EnsembleChoice
+    from automl.store.decision import Decision
 
-__all__ = ["finish_run", "member_kept_alone"]
+__all__ = ["final_decision", "finish_run", "member_kept_alone"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
     choice_notes = (choice.note,) if kept_alone and choice.note else ()
     notes = tuple(ctx.data.notes) + choice_notes + tuple(refit.get("notes") or ())
     model = _model(ctx, choice, ensemble, refit)
+    decision = final_decision(ctx, refit["trials"], refit["weights"])
     explained = substitution_text(model)
     for note in choice_notes + tuple(refit.get("notes") or ()):
         if note not in explained:  # the substitution is printed with the saved model
@@ -62,7 +65,7 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
     record = build_run_record(
         ctx.ref, options=ctx.config.to_dict(), data_path=ctx.data_path, data=ctx.data,
         metric=ctx.metric, choice=choice, counts=counts, holdout=holdout,
-        artifacts=_artifacts(ctx, str(refit["sha256"]), refit), data_sha=ctx.data_sha,
+        artifacts=_artifacts(ctx, str(refit["sha256"]), refit, decision), data_sha=ctx.data_sha,
         seconds=seconds, refit_seconds=float(refit["seconds"]), interrupted=interrupted,
         started_epoch=ctx.budget.started_epoch, notes=notes,
     )  # fmt: skip
@@ -72,6 +75,8 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
         add_model(record, model, ensemble_holdout=holdout,
                   n_holdout_rows=len(ctx.data.holdout_rows),
                   row=_ensemble_row(ctx.study, model, holdout))  # fmt: skip
+    summary = None if decision is None else decision.summary()
+    add_decision(record, summary)
     _write_record(ctx, record)
     return FitResult(
         experiment=ctx.ref.experiment, run_id=ctx.ref.run_id, run_dir=ctx.paths.root,
@@ -79,8 +84,40 @@ def finish_run(ctx: RunContext, *, interrupted: bool) -> FitResult:
         best_trial=choice.number, best_family=choice.family,
         skipped_better=choice.skipped_better, model=model, cv_mean=choice.cv_mean,
         cv_std=choice.cv_std, holdout=holdout, counts=counts, seconds=seconds,
-        interrupted=interrupted, notes=notes,
+        interrupted=interrupted, notes=notes, decision=summary,
     )  # fmt: skip
+
+
+def final_decision(ctx: RunContext, trials: list[int], weights: list[float]) -> Decision | None:
+    """The saved model's decision (:mod:`automl.search.decide`), chosen on its out-of-fold
+    predictions (an ensemble's: its members' weighted average) and saved as
+    ``decision.json``; ``None`` for regression, or when a member's predictions are missing."""
+    import numpy as np
+
+    from automl.search.decide import decide
+    from automl.store.decision import save_decision
+    from automl.store.schema import oof_file
+
+    data = ctx.data
+    if data.task == "regression":
+        return None
+    rows = data.validated_rows
+    paths = [oof_file(ctx.paths.oof_dir, n) for n in trials]
+    if not all(p.is_file() for p in paths):
+        logger.info("No out-of-fold predictions of the saved model: no threshold chosen.")
+        return None
+    total = sum(weights)
+    proba = sum((w / total) * np.load(p)[rows] for p, w in zip(paths, weights, strict=True))
+    fold_of = np.full(len(data.y), -1)
+    for index, (_, valid) in enumerate(data.folds):
+        fold_of[valid] = index
+    decision = decide(
+        data.y[rows], np.asarray(proba), fold_of[rows], task=data.task,
+        rule=ctx.config.decision, metric=ctx.metric.name, calibrate=ctx.config.calibrate,
+        weights=None if data.weights is None else data.weights[rows],
+    )  # fmt: skip
+    save_decision(ctx.paths.root, decision)
+    return decision
 
 
 def _refit(ctx: RunContext, *, interrupted: bool) -> tuple[Choice, Any, dict[str, Any]]:
@@ -132,9 +169,10 @@ def _model(ctx: RunContext, choice: Choice, ensemble: Any, refit: dict[str, Any]
     return model
 
 
-def _artifacts(ctx: RunContext, model_sha: str, refit: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The record's artifacts before the leaderboard is written: the model, profile, schema
-    and the drift reference."""
+def _artifacts(ctx: RunContext, model_sha: str, refit: dict[str, Any],
+               decision: Decision | None) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """The record's artifacts before the leaderboard is written: the model, profile, schema,
+    the decision if there is one, and the drift reference."""
     from automl.search.reference import write_reference
     from automl.store.artifacts import sha256_of
 
@@ -144,6 +182,8 @@ def _artifacts(ctx: RunContext, model_sha: str, refit: dict[str, Any]) -> dict[s
         paths.profile.name: artifact(paths.profile, sha256_of(paths.profile)),
         paths.schema.name: artifact(paths.schema, sha256_of(paths.schema)),
     }
+    if decision is not None:
+        found[paths.decision.name] = artifact(paths.decision, sha256_of(paths.decision))
     members = list(zip(refit["trials"], refit["weights"], strict=True))
     try:
         sha = write_reference(paths, ctx.data, members, model_sha256=model_sha,
@@ -180,7 +220,7 @@ def _ensemble(ctx: RunContext, *, seconds_left: float | None,
     data, study = ctx.data, ctx.study
     ensemble = select_ensemble(study, ctx.paths.oof_dir, data.y, data.validated_rows,
                                ctx.metric, data.n_classes,
-                               max_predict_ms=max_predict_ms)  # fmt: skip
+                               max_predict_ms=max_predict_ms, row_weights=data.weights)  # fmt: skip
     if ensemble is None or seconds_left is None:
         return ensemble
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
@@ -220,7 +260,8 @@ def _kept_ensemble(ensemble: Any, refit: dict[str, Any], ctx: RunContext) -> Any
         return None
     data = ctx.data
     score = score_members(ctx.paths.oof_dir, refit["trials"], refit["weights"], data.y,
-                          data.validated_rows, ctx.metric, data.n_classes)  # fmt: skip
+                          data.validated_rows, ctx.metric, data.n_classes,
+                          data.weights)  # fmt: skip
     return dataclasses.replace(
         ensemble, trials=refit["trials"], weights=refit["weights"], score=score
     )

@@ -91,7 +91,8 @@ def score_holdout(model: EnsembleModel, data: TrainingData, metric: Metric) -> f
     X = data.raw.iloc[data.holdout_rows]
     prediction = model.predict(X) if data.task == "regression" else model.predict_proba(X)
     labels = list(range(data.n_classes))
-    return score_predictions(metric, data.y[data.holdout_rows], prediction, labels)
+    weights = None if data.weights is None else data.weights[data.holdout_rows]
+    return score_predictions(metric, data.y[data.holdout_rows], prediction, labels, weights)
 
 
 def within_limit(

@@ -100,7 +100,8 @@ def fit_members(
             encoded[encoding] = encoders[encoding].fit_transform(prepared)
         encoder, X = encoders[encoding], encoded[encoding]
         model = _build_model(choice, data, n_threads=n_threads, seed=seed)
-        model.fit(X, data.y[rows], deadline=deadline)
+        row_weights = None if data.weights is None else data.weights[rows]
+        model.fit(X, data.y[rows], deadline=deadline, sample_weight=row_weights)
         cut_short = FAMILIES[choice.family].is_boosting and getattr(
             model, "stopped_at_deadline_", False
         )

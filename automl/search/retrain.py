@@ -314,10 +314,27 @@ def _write_record(store: Store, ref: RunRef, study: optuna.Study, parent: RunRef
         notes=tuple(data.notes) + tuple(result["notes"]),
     )  # fmt: skip
     add_model(document, model)
+    _carry_decision(store, parent, parent_record, paths, document)
     timings = parent_record.timings
     add_parent(document, parent, model_sha256=parent_record.model_sha256, cv=cv,
                parent_refit_seconds=None if timings is None else timings.refit_seconds)  # fmt: skip
     write_record(paths.root, document)
+
+
+def _carry_decision(store: Store, parent: RunRef, parent_record: RunRecord, paths: RunPaths,
+                    document: dict[str, Any]) -> None:  # fmt: skip
+    """The parent's decision (threshold, calibrator), checked against its SHA-256, saved
+    unchanged in the new run: the refit keeps how the model decides, as it keeps the
+    configuration (its out-of-fold predictions were the parent's)."""
+    from automl.store.decision import decision_sha256, load_decision, save_decision
+    from automl.store.record import add_artifact, add_decision
+
+    decision = load_decision(store.run_dir(parent), decision_sha256(parent_record))
+    if decision is None:  # regression, or a parent saved before decisions existed
+        return
+    sha = save_decision(paths.root, decision)
+    add_artifact(document, paths.decision, sha)
+    add_decision(document, decision.summary())
 
 
 def _ensemble_of(parent: RunRecord, weights: list[float], best: float) -> _Ensemble | None:

@@ -38,6 +38,7 @@ def new_run(store: Store, config: FitConfig, budget: Budget) -> RunContext:
     from automl.metrics import default_metric, get_metric
     from automl.models.registry import resolve_families
     from automl.search.dataset import DataSpec, training_data
+    from automl.search.decide import check_decision_options
     from automl.store.artifacts import write_json
     from automl.store.runs import RunRef, new_run_id
 
@@ -54,9 +55,11 @@ def new_run(store: Store, config: FitConfig, budget: Budget) -> RunContext:
         holdout=config.holdout,
         cv=config.cv,
         seed=config.seed,
+        weight=config.weight,
     )
     data = training_data(table.frame, profile, spec)
     metric = get_metric(config.metric or default_metric(data.task), data.task)
+    check_decision_options(config.decision, data.task)
     ref = RunRef(config.experiment, new_run_id())
     store.storage()  # an unreachable storage fails before any run folder is made
     paths = _new_run_folder(store, ref)
@@ -92,6 +95,7 @@ def resume_run(store: Store, config: FitConfig, budget: Budget) -> RunContext:
     from automl.errors import DataError
     from automl.metrics import get_metric
     from automl.search.dataset import DataSpec, training_data
+    from automl.search.decide import check_decision_options
     from automl.search.study import fail_stale_trials
 
     ref = store.latest_run(config.experiment)
@@ -118,6 +122,7 @@ def resume_run(store: Store, config: FitConfig, budget: Budget) -> RunContext:
     started = sum(t.state.name != "WAITING" for t in study.get_trials(deepcopy=False))
     logger.info("Resuming run %s (%s so far).", ref.study_name, plural(started, "trial"))
     metric = get_metric(settings.metric, data.task)
+    check_decision_options(config.decision, data.task)
     return RunContext(store, ref, study, config, data, metric, budget, data_sha)
 
 

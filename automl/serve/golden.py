@@ -91,7 +91,11 @@ def golden_answers(predictor: Any, records: list[dict[str, Any]], run_id: str) -
         return golden
     proba = predictor.predict_proba(frame)
     labels = predictor.labels
-    golden["predictions"] = [labels[i] for i in proba.argmax(axis=1)]
+    golden["predictions"] = [labels[i] for i in predictor.codes(proba)]
+    decision = getattr(predictor, "decision", None)
+    golden["decision"] = None if decision is None else {
+        "rule": decision.rule, "threshold": decision.threshold, "calibrated": decision.calibrated,
+    }  # fmt: skip
     golden["probabilities"] = [{str(c): float(p) for c, p in zip(labels, row, strict=True)}
                                for row in proba]  # fmt: skip
     return golden

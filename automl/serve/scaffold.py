@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError
-from automl.store.schema import MODEL_FILE, RunPaths
+from automl.store.schema import DECISION_FILE, MODEL_FILE, RunPaths
 
 if TYPE_CHECKING:
     from automl.store.run_record import RunRecord
@@ -145,12 +145,14 @@ def _stage(staging: Path, plan: _Plan) -> list[str]:
     model_dir = staging / "app" / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     _copy_model(plan.model_path, record, model_dir)
+    decision = _copy_decision(plan.model_path.parent, record, model_dir)
     monitored = _copy_reference(RunPaths(plan.model_path.parent), record, model_dir)
-    manifest = _manifest(plan, context, features, monitored=bool(monitored))
+    manifest = _manifest(plan, context, features, monitored=bool(monitored), decision=decision)
     (model_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     (staging / "tests" / "golden.json").write_text(json.dumps(plan.golden, indent=2) + "\n")
     extra = ["app/model/model.joblib", "app/model/manifest.json", "tests/golden.json",
              *(f"app/model/{name}" for name in monitored)]  # fmt: skip
+    extra += [f"app/model/{DECISION_FILE}"] if decision is not None else []
     return [*written, *extra, f"wheels/{wheel.name}"]
 
 
@@ -186,9 +188,8 @@ def _context(plan: _Plan, wheel: Path, features: list[dict[str, Any]]) -> dict[s
     }
 
 
-def _manifest(
-    plan: _Plan, context: dict[str, Any], features: list[dict[str, Any]], *, monitored: bool
-) -> dict[str, Any]:
+def _manifest(plan: _Plan, context: dict[str, Any], features: list[dict[str, Any]], *,
+              monitored: bool, decision: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
     """``app/model/manifest.json``: what the service says of its model (``/v1/metadata``)."""
     ref, record = plan.ref, plan.record
     return {
@@ -206,6 +207,7 @@ def _manifest(
         "model_kind": record.model_kind or "single",
         "alias": plan.alias,
         "monitored": monitored,
+        "decision": decision,
     }
 
 
@@ -236,6 +238,21 @@ def _copy_reference(paths: RunPaths, record: RunRecord, model_dir: Path) -> list
         data = read_verified(source, str(record.artifacts[source.name].sha256))
         (model_dir / source.name).write_bytes(data)
     return [source.name for source in sources]
+
+
+def _copy_decision(run_dir: Path, record: RunRecord,
+                   model_dir: Path) -> dict[str, Any] | None:  # fmt: skip
+    """Copy ``decision.json`` (checked against ``run.json``) beside the model; return what the
+    manifest says of it (``None`` for a run without one)."""
+    from automl.store.artifacts import read_verified
+    from automl.store.decision import Decision, decision_sha256
+
+    sha = decision_sha256(record)
+    if sha is None:
+        return None
+    data = read_verified(run_dir / DECISION_FILE, sha)  # the bytes checked are the bytes copied
+    (model_dir / DECISION_FILE).write_bytes(data)
+    return {**Decision.from_dict(json.loads(data)).summary(), "sha256": sha}
 
 
 def _install(staging: Path, out: Path, files: list[str]) -> None:

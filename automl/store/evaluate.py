@@ -206,12 +206,16 @@ def _classification(
     y = codes[known]
     proba = predictor.predict_proba(rows.iloc[np.flatnonzero(known)])
     positions = list(range(len(labels)))
+    predicted = predictor.codes(proba)  # at the run's threshold, as predict decides
     result = {}
     for name in _ordered(base["metric"], base["task"]):
-        score = score_predictions(get_metric(name, base["task"]), y, proba, positions)
+        metric = get_metric(name, base["task"])
+        if metric.needs_proba:
+            score = score_predictions(metric, y, proba, positions)
+        else:
+            score = metric.score(y, predicted, positions)
         if np.isfinite(score):  # ROC AUC needs two classes present
             result[name] = score
-    predicted = np.argmax(proba, axis=1)
     matrix = np.zeros((len(labels), len(labels)), dtype="int64")
     np.add.at(matrix, (y, predicted), 1)
     return Evaluation(**base, n_rows=int(known.sum()), scores=result, labels=list(labels),

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from automl.errors import DataError, UsageError
 from automl.formatting import plural
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from automl.data.load import Table
     from automl.models.predictor import Predictor
+    from automl.store.decision import Decision
     from automl.store.run_record import RunRecord
     from automl.store.runs import RunRef, Store
 
@@ -24,7 +25,9 @@ __all__ = [
     "InputRows",
     "PredictResult",
     "RowsWritten",
+    "applied_decision",
     "load_rows",
+    "overridden",
     "predict_file",
     "read_id_columns",
     "read_rows",
@@ -44,6 +47,8 @@ class RowsWritten:
     Attributes:
         output: The CSV file written, or ``None`` when the CSV is in ``text``.
         text: The CSV itself when no output file was given (``--output -``).
+        decision: The decision applied: ``rule``, ``threshold`` and ``calibrated`` (``None``
+            for regression, or a run saved before decisions existed).
     """
 
     run_id: str
@@ -58,7 +63,14 @@ class RowsWritten:
 
 @dataclass(frozen=True)
 class PredictResult(RowsWritten):
-    """What ``predict`` wrote."""
+    """What ``predict`` wrote.
+
+    Attributes:
+        decision: The decision applied: ``rule``, ``threshold`` and ``calibrated`` (``None``
+            for regression, or a run saved before decisions existed).
+    """
+
+    decision: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,7 @@ def predict_file(
     *,
     id_columns: Sequence[str] = (),
     excel_safe: bool = False,
+    decision: str | None = None,
     before: Callable[[Predictor, Table, list[str]], None] | None = None,
 ) -> PredictResult:
     """Predict every row of ``data`` with the run's model and write ``output`` (CSV).
@@ -136,6 +149,8 @@ def predict_file(
         output: The CSV to write; ``None`` returns the CSV as ``text`` instead.
         id_columns: Input columns copied first into the output, as written in ``data``.
         excel_safe: Make text cells that start like a formula inert for spreadsheets.
+        decision: Another ``--decision`` rule for this call (binary), chosen on the run's
+            saved threshold curve; probabilities are unchanged.
         before: Called with the model, the rows read and the columns it does not use, before
             anything is predicted or written (the input contract, which may raise).
 
@@ -143,14 +158,53 @@ def predict_file(
         NotFoundError: The data file, the run's model or an ``id_columns`` column does not
             exist.
         DataError: Columns the model needs are missing, or the model file was tampered with.
-        UsageError: An ``id_columns`` column has the name of an output column.
+        UsageError: An ``id_columns`` column has the name of an output column, or
+            ``decision`` is not a rule or does not apply to the run.
     """
     rows = read_rows(store, ref, data, id_columns)
     if before is not None:
         before(rows.predictor, rows.table, rows.ignored)
-    results = rows.predictor.predict_frame(rows.table.frame)
-    return PredictResult(**vars(rows.write(results, output, excel_safe=excel_safe,
-                                           what="a prediction")))  # fmt: skip
+    predictor = rows.predictor
+    if decision is not None:
+        predictor = predictor.with_decision(overridden(predictor, decision))
+    results = predictor.predict_frame(rows.table.frame)
+    written = rows.write(results, output, excel_safe=excel_safe, what="a prediction")
+    return PredictResult(**vars(written), decision=applied_decision(predictor))
+
+
+def overridden(predictor: Predictor, rule: str) -> Decision:
+    """The run's decision with the threshold chosen again by ``rule`` (``predict
+    --decision``).
+
+    Raises:
+        UsageError: ``rule`` is not a rule, the task is not binary, or (a run saved before
+            decisions existed) the rule is not a fixed threshold.
+    """
+    from automl.store.decision import Decision
+    from automl.store.threshold import parse_rule
+
+    current = predictor.decision
+    if isinstance(current, Decision):
+        return current.with_rule(rule)
+    parsed = parse_rule(rule)
+    if predictor.task != "binary":
+        raise UsageError(f"--decision {rule!r} needs a binary task; this run is {predictor.task}.")
+    if parsed.kind != "fixed":
+        raise UsageError(
+            f"--decision {rule!r}: this run saved no threshold curve (it was fitted before "
+            "decisions existed).",
+            hint="Give a fixed threshold such as --decision 0.3, or fit the run again.",
+        )
+    return Decision(task="binary", rule=parsed.text, threshold=parsed.a)
+
+
+def applied_decision(predictor: Predictor) -> dict[str, Any] | None:
+    """The decision ``predict`` applied, as its ``--json`` reports it."""
+    decision = getattr(predictor, "decision", None)
+    if decision is None:
+        return None
+    return {"rule": decision.rule, "threshold": decision.threshold,
+            "calibrated": decision.calibrated}  # fmt: skip
 
 
 def unused_columns(

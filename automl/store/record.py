@@ -25,6 +25,7 @@ __all__ = [
     "Artifact",
     "RunRecord",
     "add_artifact",
+    "add_decision",
     "add_model",
     "add_substitution",
     "artifact",
@@ -272,6 +273,12 @@ def add_model(record: dict[str, Any], model: dict[str, Any], *,
             "n_rows": n_holdout_rows,
         }  # fmt: skip
         record["extra_leaderboard_rows"] = [row]
+
+
+def add_decision(record: dict[str, Any], summary: dict[str, Any] | None) -> None:
+    """Put the saved model's decision (``Decision.summary()``, ``None`` for regression)
+    into ``record``."""
+    record["decision"] = summary
 
 
 def add_substitution(model: dict[str, Any], substitution: dict[str, Any] | None) -> None:

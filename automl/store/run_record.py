@@ -22,6 +22,7 @@ __all__ = [
     "BestSection",
     "CvSection",
     "DataSection",
+    "DecisionSection",
     "HoldoutSection",
     "ModelSection",
     "ParentSection",
@@ -138,6 +139,30 @@ class ModelSection(_Section):
 
 
 @dataclass(frozen=True)
+class DecisionSection(_Section):
+    """``decision``: how the saved model decides, the summary of ``decision.json``
+    (:meth:`automl.store.decision.Decision.summary`); absent in runs saved before decisions
+    existed and in regression runs."""
+
+    rule: str | None = None
+    threshold: float | None = None
+    measure: str | None = None
+    at_threshold: float | None = None
+    at_default: float | None = None
+    reached: bool = True
+    calibrated: bool = False
+    calibration: dict[str, Any] = field(default_factory=dict)
+    weighted: bool = False
+
+    @classmethod
+    def of(cls, summary: dict[str, Any]) -> DecisionSection:
+        """Read a ``decision`` section (as ``Decision.summary()`` builds it)."""
+        found = _section(cls, summary)
+        assert found is not None  # a dictionary always reads
+        return found
+
+
+@dataclass(frozen=True)
 class ParentSection(_Section):
     """``parent``: for a run made by ``automl refit``, the run whose pipeline it refitted."""
 
@@ -168,6 +193,7 @@ SECTIONS: dict[str, type[_Section]] = {
     "trials": TrialTotals,
     "timings": Timings,
     "model": ModelSection,
+    "decision": DecisionSection,
     "parent": ParentSection,
     "refit": RefitSection,
 }
@@ -226,6 +252,7 @@ class RunRecord:
     parent: ParentSection | None = None
     refit: RefitSection | None = None
     extra_leaderboard_rows: list[dict[str, Any]] = field(default_factory=list)
+    decision: DecisionSection | None = None
 
     @classmethod
     def from_dict(cls, record: dict[str, Any], *, where: Path | None = None) -> RunRecord:
@@ -273,6 +300,7 @@ class RunRecord:
             trials=_section(TrialTotals, record.get("trials")),
             timings=_section(Timings, record.get("timings")),
             model=_section(ModelSection, record.get("model")),
+            decision=_section(DecisionSection, record.get("decision")),
             parent=_section(ParentSection, record.get("parent")),
             refit=_section(RefitSection, record.get("refit")),
         )

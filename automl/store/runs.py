@@ -298,7 +298,8 @@ class Store:
         return RunPaths(self.run_dir(ref)).run_json.is_file()
 
     def load_predictor(self, ref: RunRef) -> tuple[Predictor, RunRecord]:
-        """The run's fitted model and its record, after checking the model's SHA-256.
+        """The run's fitted model and its record, after checking the model's SHA-256, with
+        the run's decision (calibration, threshold) attached when it saved one.
 
         Raises:
             NotFoundError: No model saved for that run.
@@ -309,7 +310,13 @@ class Store:
         if not sha256:
             raise NotFoundError(f"Run {ref.study_name} has no model in its record.")
         self.check_pinned_model(ref, sha256)
-        return load_saved_predictor(RunPaths(self.run_dir(ref)).model, sha256), record
+        from automl.store.decision import decision_sha256, load_decision
+
+        predictor = load_saved_predictor(RunPaths(self.run_dir(ref)).model, sha256)
+        decision = load_decision(self.run_dir(ref), decision_sha256(record))
+        if decision is not None:
+            predictor = predictor.with_decision(decision)
+        return predictor, record
 
     def check_pinned_model(self, ref: RunRef, recorded: str) -> None:
         """The model's SHA-256 in ``run.json`` must be the one ``fit`` stored in the study: a

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from optuna.trial import FrozenTrial
 
 __all__ = [
+    "DECISION_FILE",
     "LEADERBOARD_FILE",
     "MODEL_FILE",
     "PROFILE_FILE",
@@ -64,6 +65,7 @@ SCHEMA_FILE = "schema.json"
 SAMPLE_FILE = "sample.json"
 LEADERBOARD_FILE = "leaderboard.json"
 REFIT_FILE = "refit.json"
+DECISION_FILE = "decision.json"
 REFERENCE_FILE = "reference.json"
 
 
@@ -107,6 +109,11 @@ class RunPaths:
     def refit(self) -> Path:
         """``refit.json``: what the refit process did (:func:`automl.search.refit.run_refit`)."""
         return self.root / REFIT_FILE
+
+    @property
+    def decision(self) -> Path:
+        """``decision.json``: calibration and threshold (:mod:`automl.store.decision`)."""
+        return self.root / DECISION_FILE
 
     @property
     def reference(self) -> Path:

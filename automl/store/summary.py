@@ -89,6 +89,7 @@ def describe_run(store: Store, ref: RunRef) -> dict[str, Any]:
         "best": written(record.best),
         "model": written(record.model),
         "holdout": written(record.holdout),
+        "decision": written(record.decision),
         "trials": states,
         "timings": written(record.timings),
         "versions": record.versions or None,

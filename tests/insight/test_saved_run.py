@@ -26,7 +26,8 @@ def test_a_fitted_runs_model_is_explained_on_a_data_file(tmp_path: Path) -> None
     X = read_table(train).frame.drop(columns=["y"])
     found = contributions(predictor, X)
     assert found.columns == tuple(predictor.features) and "note" in found.columns
-    proba = predictor.predict_proba(X)[:, 1]
+    proba = predictor.raw_proba(X)[:, 1]  # contributions explain the model's own output,
+    # before the run's calibration (automl.store.decision)
     total = found.base[:, 0] + found.values.sum(axis=-1)[:, 0]
     if len(predictor.model.members) == 1:  # a single booster: exact in log-odds
         assert found.exact and found.max_error < 1e-6

@@ -29,12 +29,14 @@ def _json(home: Path, *args: str | Path) -> dict:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home with an ensemble of linear, LightGBM, CatBoost and forest members (experiment
-    ``ens``) and a single LightGBM model (experiment ``one``)."""
+    ``ens``) and a single LightGBM model whose threshold is tuned for F1 (experiment ``one``)."""
     home = tmp_path_factory.mktemp("refit")
-    for experiment, models, trials in (("ens", "linear,lightgbm,catboost,random_forest", "5"),
-                                       ("one", "lightgbm", "2")):  # fmt: skip
+    for experiment, models, trials, rule in (
+        ("ens", "linear,lightgbm,catboost,random_forest", "5", "0.5"),
+        ("one", "lightgbm", "2", "f1"),
+    ):
         _json(home, "fit", DATA, "--target", "Survived", "--n-trials", trials, "--n-jobs", "1",
-              "--experiment", experiment, "--models", models)  # fmt: skip
+              "--experiment", experiment, "--models", models, "--decision", rule)  # fmt: skip
     return home
 
 
@@ -70,6 +72,11 @@ def test_refit_on_the_same_data_predicts_what_the_parent_does(home: Path, tmp_pa
     assert shown["parent"]["run_id"] == parent
     assert shown["data"]["sha256"] == parent_record["data"]["sha256"]
     assert shown["artifacts"]["model.joblib"]["sha256"] != ""
+    # the parent's decision (threshold, calibrator) is carried: the same labels come out
+    assert shown["decision"] == parent_record["decision"] and shown["decision"] is not None
+    assert "decision.json" in shown["artifacts"]
+    labels = [pd.read_csv(tmp_path / name)["prediction"] for name in ("a.csv", "b.csv")]
+    assert labels[0].equals(labels[1])
     runs = {r["run_id"]: r for r in _json(home, "runs", "--experiment", experiment)["runs"]}
     assert runs[child]["parent"] == parent and runs[parent]["parent"] is None
     _, out, _ = _automl(home, "show", child)

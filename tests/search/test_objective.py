@@ -35,9 +35,11 @@ def test_forests_with_the_same_features_per_split_are_run_once() -> None:
     # k features per split twice (two scales that round down to k), then k + 1, then k again
     for scale in ((k + 0.1) / root, (k + 0.9) / root, (k + 1.1) / root):
         study.enqueue_trial({"family": "random_forest", "random_forest.feature_scale": scale,
-                             "random_forest.min_samples_leaf": 5})  # fmt: skip
+                             "random_forest.min_samples_leaf": 5,
+                             "random_forest.class_weight": "none"})  # fmt: skip
     study.enqueue_trial({"family": "random_forest", "random_forest.feature_scale": (k + 0.5) / root,
-                         "random_forest.min_samples_leaf": 6})  # fmt: skip
+                         "random_forest.min_samples_leaf": 6,
+                         "random_forest.class_weight": "none"})  # fmt: skip
     study.optimize(objective, n_trials=4)
 
     states = [t.state.name for t in study.trials]
@@ -50,7 +52,8 @@ def test_a_configuration_pruned_after_a_fold_is_not_run_again() -> None:
     objective = _titanic_forest_objective()
     # every trial that reports a fold is pruned (no ROC AUC reaches 1.1)
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(1.1))
-    forest = {"family": "random_forest", "random_forest.min_samples_leaf": 5}
+    forest = {"family": "random_forest", "random_forest.min_samples_leaf": 5,
+              "random_forest.class_weight": "none"}  # fmt: skip
     for scale in (1.0, 1.0001, 2.0):  # the first two: the same features per split
         study.enqueue_trial(forest | {"random_forest.feature_scale": scale})
     study.optimize(objective, n_trials=3)
@@ -70,7 +73,8 @@ def test_a_trial_is_not_started_with_less_time_left_than_its_family_needs() -> N
     objective = _titanic_forest_objective()
     objective.deadline = time.monotonic() + 600
     study = optuna.create_study(direction="maximize")
-    forest = {"family": "random_forest", "random_forest.min_samples_leaf": 5}
+    forest = {"family": "random_forest", "random_forest.min_samples_leaf": 5,
+              "random_forest.class_weight": "none"}  # fmt: skip
     for scale in (1.0, 2.0, 3.0):
         study.enqueue_trial(forest | {"random_forest.feature_scale": scale})
     study.optimize(objective, n_trials=1)

@@ -18,7 +18,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     folder = tmp_path_factory.mktemp("serve")
     home = folder / "home"
     fitted = run_automl("--home", home, "fit", dataset("titanic").path, "--target", "Survived",
-                        "--n-trials", "4", "--n-jobs", "1")  # fmt: skip
+                        "--n-trials", "4", "--n-jobs", "1", "--decision", "f1")  # fmt: skip
     assert fitted.code == 0, fitted.stderr
     out = folder / "service"
     result = run_automl("--home", home, "scaffold-serve", "--out", out, "--json")

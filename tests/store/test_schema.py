@@ -33,7 +33,7 @@ ATTRIBUTE = re.compile(
 #: A run-folder file name spelled out.
 FILE_NAME = re.compile(
     r"""["'](run\.json|model\.joblib|profile\.json|schema\.json|sample\.json|leaderboard\.json"""
-    r"""|refit\.json|refit\.log|reference\.json)["']|trial_\{|worker-\{"""
+    r"""|refit\.json|refit\.log|decision\.json|reference\.json)["']|trial_\{|worker-\{"""
 )
 
 
@@ -69,6 +69,7 @@ OTHER_DOCUMENTS: dict[str, tuple[set[str], str]] = {
             "best",
             "bytes",
             "command",
+            "decision",
             "cv",
             "cv_mean",
             "cv_std",
@@ -151,7 +152,7 @@ OTHER_DOCUMENTS: dict[str, tuple[set[str], str]] = {
         "the refit process's result (refit.json) and its changes",
     ),
     "search/substitution.py": ({"kind"}, "the refit's changes"),
-    "serve/golden.py": ({"name"}, "profile.json columns"),
+    "serve/golden.py": ({"decision", "name"}, "profile.json columns; golden.json's decision"),
     "serve/lock.py": ({"name", "sha256"}, "pip's installation report"),
     "serve/scaffold.py": (
         {"model_sha256", "name", "score_kind"},

@@ -10,11 +10,16 @@ import secrets
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-import numpy as np
-from automl.errors import UsageError
-from automl.insight import explain_rows
-from fastapi import (APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response,
-                     Security)  # fmt: skip
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    Security,  # fmt: skip
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
@@ -24,6 +29,8 @@ from app import metrics, monitor
 from app.model import frame, load_model, read_manifest
 from app.schema import FEATURES, FIELDS, Record
 from app.settings import Settings
+from automl.errors import UsageError
+from automl.insight import explain_rows
 
 MANIFEST = read_manifest()
 MAX_ERRORS = 20  # a 422 lists at most this many errors, plus their total count
@@ -100,7 +107,7 @@ def _v1(settings: Settings, state: dict[str, Any]) -> APIRouter:
         return {key: MANIFEST.get(key) for key in (
             "run_id", "experiment", "task", "metric", "cv_score", "score_kind", "target",
             "classes", "features", "versions", "model_sha256", "model_kind", "alias",
-        )}  # fmt: skip
+        )} | {"decision": _decision_metadata()}  # fmt: skip
 
     @v1.post("/predict")
     def predict(body: body_type) -> dict[str, Any]:  # type: ignore[valid-type]
@@ -169,7 +176,7 @@ def _predict(model: Any, records: list[Record], watch: Any) -> dict[str, Any]:
     else:
         proba = values = model.predict_proba(rows)
         classes = MANIFEST["classes"]
-        out["predictions"] = [classes[i] for i in np.argmax(proba, axis=1)]
+        out["predictions"] = [classes[i] for i in model.codes(proba)]
         out["probabilities"] = [
             {str(c): float(p) for c, p in zip(classes, row, strict=True)} for row in proba
         ]
@@ -177,6 +184,21 @@ def _predict(model: Any, records: list[Record], watch: Any) -> dict[str, Any]:
         out["warnings"], out["warning_count"] = watch.observe(records, FIELDS, values)
     metrics.ROWS.inc(len(records))
     return out
+
+
+def _decision_metadata() -> dict[str, Any] | None:
+    """How the model decides: the threshold and its rule, and whether probabilities are
+    calibrated (``None``: the most probable class, uncalibrated)."""
+    decision = MANIFEST.get("decision")
+    if not decision:
+        return None
+    calibration = decision.get("calibration") or {}
+    return {
+        "rule": decision["rule"],
+        "threshold": decision["threshold"],
+        "calibrated": decision["calibrated"],
+        "calibration": calibration.get("kind", "none"),
+    }
 
 
 def _explain(model: Any, records: list[Record], top: int, label: str | None) -> dict[str, Any]:

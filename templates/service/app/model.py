@@ -41,7 +41,18 @@ def load_model(manifest: dict[str, Any], pin: str | None) -> Any:
         )
     if digest != recorded:
         raise RuntimeError(f"{path} has SHA-256 {digest}, expected {recorded}: refusing to load it")
-    return joblib.load(io.BytesIO(data))
+    return with_decision(joblib.load(io.BytesIO(data)), manifest)
+
+
+def with_decision(model: Any, manifest: dict[str, Any]) -> Any:
+    """The model deciding as ``automl predict`` does: with the run's calibration and
+    threshold from ``model/decision.json``, checked against the manifest's SHA-256."""
+    from automl.store.decision import load_decision
+
+    decision = manifest.get("decision")
+    if not decision:
+        return model
+    return model.with_decision(load_decision(MODEL_DIR, str(decision["sha256"])))
 
 
 def frame(records: list[Any], fields: list[tuple[str, str]]) -> Any:

@@ -44,6 +44,19 @@ def test_golden_predictions(client: TestClient) -> None:
             assert abs(got - want) <= 1e-9 * max(1.0, abs(want))
         return
     assert [str(p) for p in body["predictions"]] == [str(p) for p in GOLDEN["predictions"]]
+    decision = GOLDEN.get("decision")
+    metadata = client.get("/v1/metadata").json()["decision"]
+    if decision is None:
+        assert metadata is None
+    else:  # the threshold automl predict applies, and the calibration
+        assert metadata["threshold"] == decision["threshold"]
+        assert metadata["calibrated"] == decision["calibrated"]
+        positive = service.MANIFEST["classes"][-1]
+        if decision["threshold"] is not None:
+            for label, proba in zip(body["predictions"], body["probabilities"], strict=True):
+                assert (str(label) == str(positive)) == (
+                    proba[str(positive)] >= decision["threshold"]
+                )
     for got, want in zip(body["probabilities"], GOLDEN["probabilities"], strict=True):
         assert got.keys() == want.keys()
         for key in want:
