@@ -57,11 +57,15 @@ def test_reading_stops_early_instead_of_reading_the_whole_bomb(tmp_path: Path) -
         "from automl.data import read_table\n"
         "from automl.errors import DataError\n"
         f"try:\n    read_table({str(bomb)!r})\nexcept DataError as e:\n    print('refused')\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, flush=True)\n"
+        # end as `automl` does: pyarrow's reader threads can abort a loaded interpreter's
+        # shutdown (apache/arrow#34314), which is not what this test measures
+        "import os; os._exit(0)\n"
     )
     env = {**os.environ, "AUTOML_MAX_INPUT_ROWS": "10000"}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, check=True)  # fmt: skip
+                          env=env, check=False)  # fmt: skip
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     refused, peak_mb = done.stdout.split()
     assert refused == "refused"
     assert int(peak_mb) < 400, f"peak {peak_mb} MB"
