@@ -68,7 +68,9 @@ def test_reading_stops_early_instead_of_reading_the_whole_bomb(tmp_path: Path) -
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     refused, peak_mb = done.stdout.split()
     assert refused == "refused"
-    assert int(peak_mb) < 400, f"peak {peak_mb} MB"
+    # reading the whole bomb takes about 1 GB; stopping early stays well under (417 MB was
+    # measured once in CI: pyarrow reads blocks ahead on its threads, so allow for that)
+    assert int(peak_mb) < 600, f"peak {peak_mb} MB"
 
 
 def test_parquet_is_checked_from_its_footer(tmp_path: Path) -> None:
