@@ -4,6 +4,7 @@ conftest.py), filled up but for a few hundred kilobytes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -63,7 +64,8 @@ def test_two_resumes_of_one_run_at_once_the_second_is_refused(tmp_path: Path) ->
     resume = [*automl_executable(), "--home", str(home), "fit", str(titanic), "--target",
               "Survived", "--n-trials", "500", "--n-jobs", "1", "--resume"]  # fmt: skip
     running = subprocess.Popen(resume, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)  # fmt: skip
+                               text=True, start_new_session=True,
+                               env={**os.environ, "PYTHONFAULTHANDLER": "1"})  # fmt: skip
     try:
         lock = run_dir / "fit.lock"
         end = time.monotonic() + 120
@@ -80,7 +82,14 @@ def test_two_resumes_of_one_run_at_once_the_second_is_refused(tmp_path: Path) ->
     finally:
         if running.poll() is None:
             os.killpg(running.pid, signal.SIGINT)
-        running.communicate(timeout=120)
+        try:
+            running.communicate(timeout=120)
+        except subprocess.TimeoutExpired:  # a hang after Ctrl-C: show where every thread is
+            os.kill(running.pid, signal.SIGABRT)  # faulthandler dumps each thread's stack
+            _, err = running.communicate(timeout=60)
+            with contextlib.suppress(ProcessLookupError):  # its workers, if any are left
+                os.killpg(running.pid, signal.SIGKILL)
+            pytest.fail(f"the interrupted resume did not exit within 120 s:\n{err[-8000:]}")
     assert running.returncode == 130
     again = run_automl("--home", home, "fit", titanic, "--target", "Survived", "--n-trials",
                        "1", "--n-jobs", "1", "--resume")  # fmt: skip
