@@ -52,8 +52,11 @@ def tests(session: nox.Session) -> None:
     """The test suite, against the installed wheel. Fails if no test was collected."""
     _install_wheel(session, "test,serve,report")
     env = {"AUTOML_TEST_INSTALLED": "1"}
-    # pytest exits 5 when it collects nothing, which nox reports as a failure.
-    session.run("pytest", *(session.posargs or ["tests"]), env=env)
+    # One pytest worker per core (pytest-xdist), the tests of a file (or of a folder sharing
+    # session fixtures) in one worker: see tests/conftest.py. pytest exits 5 when it collects
+    # nothing, with or without workers, which nox reports as a failure.
+    args = session.posargs or ["tests", "-n", "auto", "--dist", "loadgroup", "--durations=25"]
+    session.run("pytest", *args, env=env)
 
 
 @nox.session(python=PYTHON)

@@ -14,6 +14,27 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(__file__).resolve().parent / "datasets"
+#: Folders whose test files share session-scoped fixtures (a fitted run and its report, a
+#: generated service, an MLflow export): under pytest-xdist they go to one worker, so each
+#: fixture is built once.
+SHARED_FIXTURE_FOLDERS = ("report", "serve", "export")
+#: Files whose tests are independent of each other (no module-scoped fixture): spread over
+#: the workers test by test. Every other file runs in one worker, its fixtures built once.
+SPREAD_FILES = ("test_sklearn.py",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests for ``pytest -n N --dist loadgroup`` (the nox session's default): by
+    folder for :data:`SHARED_FIXTURE_FOLDERS`, else by file, except :data:`SPREAD_FILES`."""
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if path.name in SPREAD_FILES:
+            continue
+        relative = path.relative_to(tests)
+        folder = relative.parts[0] if len(relative.parts) > 1 else ""
+        group = folder if folder in SHARED_FIXTURE_FOLDERS else relative.as_posix()
+        item.add_marker(pytest.mark.xdist_group(name=group))
 
 
 @dataclass(frozen=True)

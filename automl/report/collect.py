@@ -25,6 +25,7 @@ from automl.store.schema import RunPaths, StudySettings, TrialResult, oof_file
 if TYPE_CHECKING:
     from automl.data.profile import Profile
     from automl.insight import Importance
+    from automl.store.decision import Decision
     from automl.store.runs import RunRef, Store
 
 __all__ = ["Evaluation", "ReportData", "collect_report"]
@@ -63,12 +64,15 @@ class Evaluation:
         prediction: Probabilities ``(rows, classes)`` or values ``(rows,)``, the members'
             weighted average for an ensemble.
         fold: The fold (0-based) that validated each row.
+        decision: The run's decision (its threshold and calibrator), ``None`` for a
+            regression or a run saved before decisions existed (the most probable class).
         n_rows: Rows scored.
     """
 
     y: np.ndarray
     prediction: np.ndarray
     fold: np.ndarray
+    decision: Decision | None = None
 
     @property
     def n_rows(self) -> int:
@@ -147,6 +151,8 @@ def collect_report(store: Store, ref: RunRef, *, data: Path | None = None) -> Re
     else:
         training = _training_data(store, ref, table)
         evaluation, missing = _evaluation(RunPaths(store.run_dir(ref)).oof_dir, training, members)
+        if evaluation is not None:
+            evaluation = _with_decision(evaluation, store.run_dir(ref), record)
         if missing:
             notes.append(missing)
         importance, skipped = _importance(store, ref, training, record)
@@ -271,6 +277,17 @@ def _evaluation(
     if data.task == "regression":
         prediction = prediction[:, 0]
     return Evaluation(y=data.y[rows], prediction=prediction, fold=fold[rows]), ""
+
+
+def _with_decision(evaluation: Evaluation, run_dir: Path, record: RunRecord) -> Evaluation:
+    """``evaluation`` with the run's saved decision, so the page marks the threshold the
+    model really uses (not 0.5)."""
+    import dataclasses
+
+    from automl.store.decision import decision_sha256, load_decision
+
+    found = load_decision(run_dir, decision_sha256(record))
+    return evaluation if found is None else dataclasses.replace(evaluation, decision=found)
 
 
 def _importance(

@@ -21,6 +21,7 @@ __all__ = [
     "confusion",
     "curve_points",
     "decision",
+    "decision_label",
     "precision_recall",
     "predicted_vs_actual",
     "residuals",
@@ -70,9 +71,22 @@ def _decision_dot(ax: Axes, x: float, y: float, label: str) -> None:
 
 
 def decision(evaluation: Evaluation) -> np.ndarray:
-    """The class code the model predicts for each row: the most probable class, as
-    ``predict`` does."""
-    return np.argmax(evaluation.prediction, axis=1)
+    """The class code the model predicts for each row, as ``predict`` does: at the run's
+    threshold on the (calibrated) probability for a binary run that saved one, else the
+    most probable class."""
+    chosen = evaluation.decision
+    if chosen is None:
+        return np.argmax(evaluation.prediction, axis=1)
+    return chosen.codes(chosen.calibrate(evaluation.prediction))
+
+
+def decision_label(evaluation: Evaluation) -> str:
+    """How the model decides, for a legend: ``p >= 0.372 (f1)`` or ``p > 0.5``."""
+    chosen = evaluation.decision
+    if chosen is None or chosen.threshold is None:
+        return "p > 0.5"
+    calibrated = "calibrated " if chosen.calibrated else ""
+    return f"{calibrated}p >= {chosen.threshold:.3g}, {chosen.rule}"
 
 
 def curve_points(
@@ -118,13 +132,17 @@ def roc(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
             tpr_at = predicted[truth].mean()
             fpr_at = predicted[~truth].mean()
             _decision_dot(
-                ax, fpr_at, tpr_at, f"decision (p > 0.5): TPR {tpr_at:.3f}, FPR {fpr_at:.3f}"
+                ax,
+                fpr_at,
+                tpr_at,
+                f"decision ({decision_label(evaluation)}): TPR {tpr_at:.3f}, FPR {fpr_at:.3f}",
             )
         _unit_square(ax, "false positive rate", "true positive rate", "lower right")
 
     caption = (
         "Out-of-fold probabilities of the positive class; the red dot is where the model's "
-        "decision (the most probable class) sits."
+        "decision sits (its threshold, chosen out of fold by the run's --decision rule; 0.5 "
+        "for a run saved without one)."
         if binary
         else "Out-of-fold probabilities of each class against the rest (at most 10 classes)."
     )
@@ -157,7 +175,10 @@ def precision_recall(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
             if predicted.any():
                 precision_at = truth[predicted].mean()
                 recall_at = predicted[truth].mean()
-                label = f"decision: precision {precision_at:.3f}, recall {recall_at:.3f}"
+                label = (
+                    f"decision ({decision_label(evaluation)}): precision {precision_at:.3f}, "
+                    f"recall {recall_at:.3f}"
+                )
                 _decision_dot(ax, recall_at, precision_at, label)
         _unit_square(ax, "recall", "precision", "lower left")
 
@@ -174,12 +195,13 @@ def calibration(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
     from sklearn.calibration import calibration_curve
 
     binary = len(labels) == 2
+    chosen = evaluation.decision
     if binary:
         truth, score = evaluation.y == 1, evaluation.prediction[:, 1]
         xlabel = f"predicted probability of {labels[1]}"
         ylabel = f"observed share of {labels[1]}"
     else:
-        truth = decision(evaluation) == evaluation.y
+        truth = np.argmax(evaluation.prediction, axis=1) == evaluation.y
         score = evaluation.prediction.max(axis=1)
         xlabel, ylabel = "probability of the predicted class", "observed accuracy"
 
@@ -202,12 +224,22 @@ def calibration(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
             linewidth=1.6,
             label="model (10 bins of equal size)",
         )
+        if chosen is not None and chosen.calibrator is not None:
+            calibrated = chosen.calibrate(evaluation.prediction)
+            after = calibrated[:, 1] if binary else calibrated.max(axis=1)
+            hit = truth if binary else np.argmax(calibrated, axis=1) == evaluation.y
+            observed, predicted = calibration_curve(hit, after, n_bins=10, strategy="quantile")
+            label = f"calibrated ({chosen.calibrator.kind}), as predicted"
+            ax.plot(predicted, observed, marker="s", markersize=4, color=DECISION,
+                    linewidth=1.2, label=label)  # fmt: skip
         _unit_square(ax, xlabel, ylabel, "upper left")
 
     return make_plot(
         "calibration",
         "Calibration (out-of-fold)",
-        "Points on the diagonal mean the probabilities can be read as frequencies.",
+        "Points on the diagonal mean the probabilities can be read as frequencies. When the "
+        "run kept a calibrator, its curve is what predict reports (fitted on these same "
+        "out-of-fold rows, so a little optimistic here).",
         draw,
     )
 

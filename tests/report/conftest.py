@@ -26,6 +26,8 @@ SEARCHES = {
         "lightgbm,random_forest,linear",
         "--n-jobs",
         "2",
+        "--decision",
+        "f1",
     ),
     "537_houses": ("--n-trials", "4", "--cv", "3", "--models", "lightgbm,linear", "--n-jobs", "2"),
 }

@@ -165,6 +165,24 @@ def test_each_task_gets_its_own_plots(reported, name: str, model_plots: list[str
 
 
 @pytest.mark.slow
+def test_the_binary_report_marks_the_runs_own_threshold_not_half(reported) -> None:
+    run = reported("titanic")  # fitted with --decision f1
+    decision = run.record["decision"]
+    assert decision["rule"] == "f1" and decision["threshold"] != 0.5
+    page = parse(run.text)
+    keys = {key for key, _, _ in page.found}
+    wanted = {"run.decision.threshold", "run.decision.at_threshold", "run.decision.at_default"}
+    assert wanted <= keys
+    assert "--decision f1" in run.text
+    # the ROC and precision-recall legends name the threshold the model uses
+    legend = f"p &gt;= {decision['threshold']:.3g}, f1"
+    assert run.text.count(legend) >= 2, legend
+    assert "decision (p &gt; 0.5)" not in run.text
+    if decision["calibrated"]:
+        assert "calibrated (" in run.text and "Probabilities are calibrated" in run.text
+
+
+@pytest.mark.slow
 def test_the_report_is_byte_identical_when_built_again(reported, tmp_path: Path) -> None:
     run = reported("titanic")
     again = tmp_path / "again.html"
