@@ -16,7 +16,8 @@ class EnsembleModel:
     Args:
         preparer: The shared, stateless first step (raw rows to prepared columns).
         members: ``(encoder, model)`` pairs, each fitted on prepared rows.
-        weights: One non-negative weight per member; they are normalised.
+        weights: One non-negative weight per member; they are normalised (kept as given when
+            they already sum to 1 within 1e-12).
         task: ``binary``, ``multiclass`` or ``regression``.
         names: A label per member for reports (``lightgbm#12``).
     """
@@ -35,7 +36,10 @@ class EnsembleModel:
             raise ValueError("an ensemble needs members with positive total weight")
         self.preparer = preparer
         self.members = members
-        self.weights = [w / total for w in weights]
+        # weights that already sum to 1 (a refit of a saved ensemble) are kept as they are:
+        # dividing by a sum of 0.9999999999999999 would move them by a rounding step
+        exact = abs(total - 1.0) <= 1e-12
+        self.weights = [float(w) if exact else w / total for w in weights]
         self.task = task
         self.names = names
 

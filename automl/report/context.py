@@ -69,7 +69,8 @@ def page_context(report: ReportData, plots: dict[str, list[Plot]]) -> dict[str, 
         "notes": report.notes,
         "plural": plural,
         "positive": run.get("positive_class"),
-        "decision": run.get("decision"),  # absent for regression and in 0.1.0 runs
+        # absent for regression and in 0.1.0 runs
+        "decision": record.decision,
         "labels": run.get("labels") or [],
         "versions": sorted((run.get("versions") or {}).items()),
         "command": " ".join(str(a) for a in run.get("command") or []),
