@@ -23,18 +23,18 @@ SHARED_FIXTURE_FOLDERS = ("report", "serve", "export")
 SPREAD_FILES = ("test_sklearn.py",)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Group the tests for ``pytest -n N --dist loadgroup`` (the nox session's default): by
-    folder for :data:`SHARED_FIXTURE_FOLDERS`, else by file, except :data:`SPREAD_FILES`."""
-    tests = Path(__file__).resolve().parent
-    for item in items:
-        path = Path(str(item.path)).resolve()
-        if path.name in SPREAD_FILES:
-            continue
-        relative = path.relative_to(tests)
-        folder = relative.parts[0] if len(relative.parts) > 1 else ""
-        group = folder if folder in SHARED_FIXTURE_FOLDERS else relative.as_posix()
-        item.add_marker(pytest.mark.xdist_group(name=group))
+    folder for :data:`SHARED_FIXTURE_FOLDERS`, else by file, except :data:`SPREAD_FILES`.
+    (Marked as each test is collected: pytest-xdist reads the marks into the node ids in its
+    own ``pytest_collection_modifyitems``, which runs before a conftest's.)"""
+    path = Path(str(item.path)).resolve()
+    if path.name in SPREAD_FILES:
+        return
+    relative = path.relative_to(Path(__file__).resolve().parent)
+    folder = relative.parts[0] if len(relative.parts) > 1 else ""
+    group = folder if folder in SHARED_FIXTURE_FOLDERS else relative.as_posix()
+    item.add_marker(pytest.mark.xdist_group(group))
 
 
 @dataclass(frozen=True)
