@@ -80,6 +80,14 @@ def decision(evaluation: Evaluation) -> np.ndarray:
     return chosen.codes(chosen.calibrate(evaluation.prediction))
 
 
+def _decided_by(evaluation: Evaluation) -> str:
+    """How the predicted class is chosen, for a caption."""
+    chosen = evaluation.decision
+    if chosen is None or chosen.threshold is None:
+        return "the most probable class"
+    return f"positive at or above the run's threshold, {decision_label(evaluation)}"
+
+
 def decision_label(evaluation: Evaluation) -> str:
     """How the model decides, for a legend: ``p >= 0.372 (f1)`` or ``p > 0.5``."""
     chosen = evaluation.decision
@@ -278,7 +286,7 @@ def confusion(evaluation: Evaluation, labels: Sequence[Any]) -> Plot:
     return make_plot(
         "confusion",
         "Confusion matrix (out-of-fold)",
-        "Rows are the true classes, columns the predicted ones (the most probable class).",
+        f"Rows are the true classes, columns the predicted ones ({_decided_by(evaluation)}).",
         draw,
         (HALF[0], max(HALF[1], 0.4 * n)),
     )
