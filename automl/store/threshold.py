@@ -242,7 +242,7 @@ class Curve:
         predicted = np.asarray(self.tp) + np.asarray(self.fp)
         supported = predicted >= MIN_PREDICTED
         lowest = np.minimum.accumulate(np.where(supported, precision, np.inf))
-        return np.asarray(supported & (lowest >= at_least - 1e-12))
+        return supported & (lowest >= at_least - 1e-12)
 
     def to_dict(self) -> dict[str, Any]:
         """The curve as JSON."""
