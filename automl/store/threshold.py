@@ -32,9 +32,6 @@ __all__ = [
 LABEL_RULES = ("f1", "accuracy", "balanced_accuracy", "mcc")
 #: At most this many points are kept on a saved curve (spread evenly over the ranks).
 MAX_POINTS = 1000
-#: A ``precision>=X`` bound must hold at every cut predicting at least this many (weighted)
-#: rows positive, from the top down to the chosen one.
-MIN_PREDICTED = 10.0
 
 RuleKind = Literal["maximise", "cost", "precision", "recall", "fixed"]
 _CONSTRAINT = re.compile(r"(precision|recall)\s*>=\s*([0-9.]+)")
@@ -227,22 +224,8 @@ class Curve:
         ok = bound >= rule.a - 1e-12
         if not ok.any():
             return int(np.argmax(bound)), False
-        if rule.kind == "precision":
-            held = self._precision_held(bound, rule.a)
-            if held.any():
-                ok = held
         candidates = np.flatnonzero(ok)
         return int(candidates[np.argmax(other[candidates])]), True
-
-    def _precision_held(self, precision: np.ndarray, at_least: float) -> np.ndarray:
-        """The cuts down to which precision stays at or above the bound at every higher cut
-        predicting at least :data:`MIN_PREDICTED` rows: a precision bound met only again
-        further down, after a dip, is a lucky stretch of a noisy curve, and held-out
-        precision there falls short (measured in ``benchmarks decisions``)."""
-        predicted = np.asarray(self.tp) + np.asarray(self.fp)
-        supported = predicted >= MIN_PREDICTED
-        lowest = np.minimum.accumulate(np.where(supported, precision, np.inf))
-        return supported & (lowest >= at_least - 1e-12)
 
     def to_dict(self) -> dict[str, Any]:
         """The curve as JSON."""

@@ -65,20 +65,6 @@ def test_precision_bound_is_met_with_the_most_recall(scores) -> None:
     assert unreachable.reached is False  # the closest threshold, and says so
 
 
-def test_precision_bound_stops_at_its_first_dip_not_at_a_lucky_stretch_below() -> None:
-    # from the top: 20 rows at 95% precision, then 20 at 50%, then 200 at 95% again: the
-    # cumulative precision dips under 0.9 and climbs back over it far down the ranking
-    blocks = [(20, 19), (20, 10), (200, 190), (300, 0)]
-    y = np.concatenate([np.r_[np.ones(k), np.zeros(n - k)] for n, k in blocks])
-    p = np.linspace(0.99, 0.01, len(y))
-    brute = [precision_score(y, (p >= t).astype(int)) for t in p]
-    assert max(i for i, v in enumerate(brute) if v >= 0.9) > 100  # the lucky stretch exists
-    decision = _decide(y, p, "precision>=0.9")
-    predicted = int((p >= decision.threshold).sum())
-    assert decision.reached and 10 <= predicted <= 40  # stops at the dip, not 200 rows on
-    assert precision_score(y, (p >= decision.threshold).astype(int)) >= 0.9
-
-
 def test_recall_bound(scores) -> None:
     y, p = scores
     decision = _decide(y, p, "recall>=0.8")
